@@ -1,0 +1,25 @@
+// The kind of shared access a yield point performs. Exploration (partial-order
+// reduction) needs (cell, access) to decide which steps commute.
+#pragma once
+#include <cstdint>
+
+namespace sim {
+
+enum class Access : std::uint8_t {
+    read,
+    write,
+    rmw,
+    acquire,
+    release,
+    alloc,
+    free,
+    rcu_lock,
+    rcu_unlock,
+    rcu_sync,
+    rcu_assign,
+    rcu_deref,
+};
+
+const char* access_name(Access a);
+
+}  // namespace sim

@@ -1,0 +1,58 @@
+// atomic_t with the kernel's operations, one yield point each. An atomic_t made
+// with `counts` set is a reference count: going below zero is a finding.
+#pragma once
+#include "sim/kernel/check.h"
+#include "sim/value.h"
+
+namespace sim {
+
+struct atomic_t : Cell {
+    atomic_t(Object* owner_obj, const char* field_name, bool counts, int initial = 0)
+        : Cell(owner_obj, field_name), counter(initial), is_count(counts) {}
+    int counter;
+    bool is_count;
+    // Last decrement, for the underflow report.
+    std::uint32_t last_dec_step = 0;
+    int last_dec_cpu = -1;
+    const Label* last_dec_label = nullptr;
+    unsigned last_dec_run = 0;
+};
+
+namespace detail {
+inline int atomic_add(atomic_t& a, int delta, const Label& l, Access acc) {
+    Machine& m = Machine::current();
+    m.yield(l, &a, acc);
+    touch(m, a, l);
+    int before = a.counter;
+    a.counter += delta;
+    if (m.tracing()) m.record(&a, acc, Value::of(before), Value::of(a.counter));
+    if (delta < 0 && a.is_count) {
+        if (a.counter < 0 && before >= 0) refcount_underflow(m, a, before, a.counter, l);
+        note_decrement(m, a, l);
+    }
+    return a.counter;
+}
+}  // namespace detail
+
+inline int atomic_read(atomic_t& a, const Label& l) {
+    Machine& m = Machine::current();
+    m.yield(l, &a, Access::read);
+    touch(m, a, l);
+    if (m.tracing()) m.record(&a, Access::read, Value::of(a.counter), Value::of(a.counter));
+    return a.counter;
+}
+inline void atomic_set(atomic_t& a, int v, const Label& l) {
+    Machine& m = Machine::current();
+    m.yield(l, &a, Access::write);
+    touch(m, a, l);
+    if (m.tracing()) m.record(&a, Access::write, Value::of(a.counter), Value::of(v));
+    a.counter = v;
+}
+inline void atomic_inc(atomic_t& a, const Label& l) { detail::atomic_add(a, 1, l, Access::rmw); }
+inline void atomic_dec(atomic_t& a, const Label& l) { detail::atomic_add(a, -1, l, Access::rmw); }
+inline bool atomic_dec_and_test(atomic_t& a, const Label& l) {
+    return detail::atomic_add(a, -1, l, Access::rmw) == 0;
+}
+inline int atomic_inc_return(atomic_t& a, const Label& l) { return detail::atomic_add(a, 1, l, Access::rmw); }
+
+}  // namespace sim

@@ -1,0 +1,33 @@
+// The checks the primitives run at each step. Out of line: they only do real
+// work when something is wrong.
+#pragma once
+#include "sim/machine.h"
+
+namespace sim {
+
+struct atomic_t;
+
+// A step touching a cell of freed memory.
+inline void touch(Machine& m, const Cell& c, const Label& l) {
+    if (c.owner && c.owner->freed) m.use_after_free(c, l);
+}
+
+// mutex_lock, synchronize_rcu and GFP_KERNEL allocations may sleep: not with
+// a spinlock held or inside an RCU read-side section.
+void might_sleep(Machine& m, const Label& l, const char* what);
+inline void might_sleep_check(Machine& m, const Label& l, const char* what) {
+    const CpuState& s = m.cpu_state();
+    if (s.atomic_depth > 0 || s.rcu_nesting > 0) might_sleep(m, l, what);
+}
+
+// Lock bookkeeping shared by mutexes, spinlocks and rwlocks.
+void lock_acquired(Machine& m, const Cell& lock, int& cls_cache, const char* cls_name, const Label& l);
+void lock_released(Machine& m, const Cell& lock, const Label& l);
+
+// An atomic_t used as a count went below zero.
+void refcount_underflow(Machine& m, atomic_t& a, int before, int after, const Label& l);
+void note_decrement(Machine& m, atomic_t& a, const Label& l);
+
+void double_free(Machine& m, Object& o, const Label& l);
+
+}  // namespace sim

@@ -1,0 +1,26 @@
+// struct kref (2.6.20 lib/kref.c). kref_put's "atomic_read() == 1 ||
+// atomic_dec_and_test()" is one read-modify-write here: on a live kref both
+// reach release() under the same conditions, and on a freed one both underflow.
+#pragma once
+#include "sim/kernel/atomic.h"
+
+namespace sim {
+
+struct kref {
+    kref(Object* owner_obj, const char* field_name) : refcount(owner_obj, field_name, true) {}
+    atomic_t refcount;
+};
+
+inline void kref_init(kref& k, const Label& l) { atomic_set(k.refcount, 1, l); }
+inline void kref_get(kref& k, const Label& l) { atomic_inc(k.refcount, l); }
+
+template <class Release>
+inline int kref_put(kref& k, Release release, const Label& l) {
+    if (atomic_dec_and_test(k.refcount, l)) {
+        release(&k);
+        return 1;
+    }
+    return 0;
+}
+
+}  // namespace sim

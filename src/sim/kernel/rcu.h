@@ -1,0 +1,64 @@
+// Classic RCU: read-side sections per CPU; synchronize_rcu() waits until every
+// section that had begun when it was called has ended.
+#pragma once
+#include "sim/kernel/check.h"
+#include "sim/kernel/shared.h"
+
+namespace sim {
+
+Cell& rcu_cell();
+void rcu_unbalanced_unlock(Machine& m, const Label& l);
+
+inline void rcu_read_lock(const Label& l) {
+    Machine& m = Machine::current();
+    m.yield(l, &rcu_cell(), Access::rcu_lock);
+    CpuState& s = m.cpu_state();
+    if (s.rcu_nesting++ == 0) ++s.rcu_section;
+    if (m.tracing()) m.record(&rcu_cell(), Access::rcu_lock, Value{}, Value{});
+}
+
+inline void rcu_read_unlock(const Label& l) {
+    Machine& m = Machine::current();
+    m.yield(l, &rcu_cell(), Access::rcu_unlock);
+    CpuState& s = m.cpu_state();
+    if (s.rcu_nesting == 0)
+        rcu_unbalanced_unlock(m, l);
+    else
+        --s.rcu_nesting;
+    if (m.tracing()) m.record(&rcu_cell(), Access::rcu_unlock, Value{}, Value{});
+}
+
+// Ready when each reader in the caller's snapshot has left that section.
+inline bool rcu_grace_period_done(const void*, const Machine& m, int cpu) {
+    const CpuState& me = m.cpu_state(cpu);
+    for (int j = 0; j < m.ncpus(); ++j) {
+        if (me.gp_wait[j] < 0) continue;
+        const CpuState& r = m.cpu_state(j);
+        if (r.rcu_nesting > 0 && static_cast<std::int64_t>(r.rcu_section) == me.gp_wait[j]) return false;
+    }
+    return true;
+}
+
+inline void synchronize_rcu(const Label& l) {
+    Machine& m = Machine::current();
+    CpuState& me = m.cpu_state();
+    for (int j = 0; j < m.ncpus(); ++j) {
+        const CpuState& r = m.cpu_state(j);
+        me.gp_wait[j] = r.rcu_nesting > 0 ? static_cast<std::int64_t>(r.rcu_section) : -1;
+    }
+    m.yield(l, &rcu_cell(), Access::rcu_sync, {&rcu_grace_period_done, nullptr, nullptr});
+    might_sleep_check(m, l, "synchronize_rcu");
+    if (m.tracing()) m.record(&rcu_cell(), Access::rcu_sync, Value{}, Value{});
+}
+
+template <class T, class V>
+inline void rcu_assign_pointer(Shared<T>& p, V v, const Label& l) {
+    p.write(v, l, Access::rcu_assign);
+}
+
+template <class T>
+inline T rcu_dereference(Shared<T>& p, const Label& l) {
+    return p.read(l, Access::rcu_deref);
+}
+
+}  // namespace sim

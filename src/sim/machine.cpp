@@ -1,0 +1,299 @@
+#include "sim/machine.h"
+
+#include <algorithm>
+#include <boost/fiber/all.hpp>
+#include <fmt/format.h>
+
+#include "sim/fiber_algo.h"
+#include "sim/stack_pool.h"
+
+namespace sim {
+
+namespace {
+thread_local Machine* tls_machine = nullptr;
+
+StackPool& stack_pool() {
+    // 256 KiB: the model formats trace text on fiber stacks, and ASan triples frames.
+    thread_local StackPool pool(256 * 1024);
+    return pool;
+}
+}  // namespace
+
+Machine::Machine() {
+    outer_ = tls_machine;
+    tls_machine = this;
+}
+
+Machine::~Machine() { tls_machine = outer_; }
+
+Machine& Machine::current() { return *tls_machine; }
+Machine* Machine::current_or_null() { return tls_machine; }
+
+std::string label_function(const Label* l) {
+    if (!l) return "";
+    std::string s = l->name;
+    auto p = s.find(':');
+    return p == std::string::npos ? s : s.substr(0, p);
+}
+
+std::string Machine::current_function() const {
+    if (cur_ < 0 || cur_ >= ncpus()) return "";
+    return label_function(cpus_[cur_].pending);
+}
+
+bool Machine::has_finding(const std::string& kind) const {
+    return std::any_of(findings_.begin(), findings_.end(),
+                       [&](const Finding& f) { return f.kind == kind; });
+}
+
+void Machine::report(Finding f) { findings_.push_back(std::move(f)); }
+
+void Machine::fail_schedule(std::string message) {
+    if (schedule_error_.empty()) schedule_error_ = std::move(message);
+    abort_ = true;
+}
+
+std::string Machine::who(unsigned run, int cpu) const {
+    if (run == run_serial_ && cpu >= 0 && cpu < ncpus()) return cpus_[cpu].name;
+    if (run >= 1 && run <= phases_.size()) return phases_[run - 1];
+    return "?";
+}
+
+void Machine::run(std::vector<Thread> threads, Policy& policy, std::string phase) {
+    if (threads.empty()) return;
+    ++run_serial_;
+    phases_.push_back(std::move(phase));
+    cpus_.clear();
+    cpus_.resize(threads.size());
+    for (std::size_t i = 0; i < threads.size(); ++i) {
+        cpus_[i].name = std::move(threads[i].cpu);
+        cpus_[i].user = threads[i].user;
+        cpus_[i].body = std::move(threads[i].body);
+    }
+    policy_ = &policy;
+    step_ = 0;
+    runs_.clear();
+    trace_.clear();
+    last_label_ = nullptr;
+    abort_ = aborted_ = false;
+    schedule_error_.clear();
+    running_ = true;
+
+    FiberAlgo& algo = FiberAlgo::instance();
+    algo.reset();
+    std::vector<boost::fibers::fiber> fibers;
+    fibers.reserve(cpus_.size());
+    for (int i = 0; i < ncpus(); ++i) {
+        algo.spawning = i;
+        fibers.emplace_back(std::allocator_arg, PooledStack{&stack_pool()}, [this, i] { cpu_main(i); });
+        algo.spawning = -1;
+    }
+    // Start-up: CPUs run in order to their first yield point, then decisions begin.
+    cur_ = 0;
+    algo.chosen = 0;
+    for (auto& f : fibers) f.join();
+    // Let Boost's dispatcher release the finished fibers' stacks.
+    algo.chosen = -1;
+    algo.want_dispatch = true;
+    boost::this_fiber::yield();
+    running_ = false;
+    policy_ = nullptr;
+    aborted_ = abort_;
+}
+
+void Machine::cpu_main(int i) {
+    cur_ = i;
+    try {
+        cpus_[i].body();
+    } catch (const Abort&) {
+    } catch (const std::exception& e) {
+        report({"internal-error", fmt::format("contsim internal error on {}: {}", cpus_[i].name, e.what()),
+                step_, i, {}, {}});
+        abort_ = true;
+    }
+    CpuState& me = cpus_[i];
+    me.finished = true;
+    me.pending = nullptr;
+    FiberAlgo& algo = FiberAlgo::instance();
+    if (!me.started) {  // finished before its first yield point: continue start-up
+        me.started = true;
+        if (i + 1 < ncpus()) {
+            cur_ = i + 1;
+            algo.chosen = i + 1;
+            return;
+        }
+    }
+    int next = next_cpu();
+    if (next >= 0) cur_ = next;
+    algo.chosen = next;
+}
+
+CpuMask Machine::runnable() const {
+    CpuMask m = 0;
+    for (int i = 0; i < ncpus(); ++i) {
+        const CpuState& c = cpus_[i];
+        if (c.finished) continue;
+        if (c.wait.ready && !c.wait.ready(c.wait.obj, *this, i)) continue;
+        m |= 1u << i;
+    }
+    return m;
+}
+
+void Machine::pick(int c) {
+    ++step_;
+    if (!runs_.empty() && runs_.back().cpu == c)
+        ++runs_.back().count;
+    else
+        runs_.push_back({c, 1});
+    last_label_ = cpus_[c].pending;
+}
+
+int Machine::next_cpu() {
+    if (!abort_) {
+        CpuMask m = runnable();
+        if (m == 0) {
+            bool unfinished = std::any_of(cpus_.begin(), cpus_.end(), [](const CpuState& c) { return !c.finished; });
+            if (unfinished) deadlock();
+        } else if (step_ >= max_steps_) {
+            report({"step-limit",
+                    fmt::format("BUG: step limit: the run did not finish within {} steps (livelock?)", max_steps_),
+                    step_, cur_, {}, {}});
+            abort_ = true;
+        } else {
+            int c = policy_->choose(*this, m, cur_);
+            if (!abort_) {
+                pick(c);
+                return c;
+            }
+        }
+    }
+    // Aborting: hand control to each unfinished CPU in turn so it unwinds.
+    for (int i = 0; i < ncpus(); ++i)
+        if (!cpus_[i].finished && i != cur_) return i;
+    return -1;
+}
+
+void Machine::switch_to(int next) {
+    cur_ = next;
+    FiberAlgo::instance().chosen = next;
+    boost::this_fiber::yield();
+}
+
+void Machine::yield(const Label& l, const Cell* c, Access a, Wait w) {
+    CpuState& me = cpus_[cur_];
+    me.pending = &l;
+    me.pending_cell = c;
+    me.pending_access = a;
+    me.wait = w;
+    if (abort_) throw Abort{};
+    if (!me.started) {
+        me.started = true;
+        if (cur_ + 1 < ncpus()) {
+            switch_to(cur_ + 1);
+            if (abort_) throw Abort{};
+            me.wait = {};
+            return;
+        }
+    }
+    int next = next_cpu();
+    if (abort_) throw Abort{};
+    if (next != cur_) switch_to(next);
+    if (abort_) throw Abort{};
+    me.wait = {};
+}
+
+void Machine::record(const Cell* c, Access a, Value before, Value after) {
+    trace_.push_back({step_, cur_, cpus_[cur_].pending, c, a, before, after, !(before == after)});
+}
+
+void Machine::use_after_free(const Cell& c, const Label& l) {
+    const Object* o = c.owner;
+    for (const Finding& f : findings_)
+        if (f.kind == "use-after-free" && f.message.find(std::string(" ") + o->name() + "->") != std::string::npos)
+            return;  // one report per freed object: the first touch is the story
+    const char* verb = "touches";
+    switch (cpus_[cur_].pending_access) {
+    case Access::read:
+    case Access::rcu_deref: verb = "reads"; break;
+    case Access::write:
+    case Access::rcu_assign: verb = "writes"; break;
+    case Access::rmw: verb = "modifies"; break;
+    default: break;
+    }
+    std::string freer = o->freed_run == run_serial_
+                            ? fmt::format("step {} by {} ({})", o->freed_step, who(o->freed_run, o->freed_cpu),
+                                          o->freed_at ? o->freed_at->name : "?")
+                            : fmt::format("{} ({})", who(o->freed_run, o->freed_cpu),
+                                          o->freed_at ? o->freed_at->name : "?");
+    Finding f{"use-after-free",
+              fmt::format("BUG: use-after-free: {} {} {} {} at step {} ({}); {} was freed at {}", cpus_[cur_].name,
+                          label_function(&l), verb, c.display(), step_, l.name, o->name(), freer),
+              step_,
+              cur_,
+              {},
+              {}};
+    if (o->freed_run == run_serial_) f.related_steps.push_back(o->freed_step);
+    report(std::move(f));
+}
+
+void Machine::deadlock() {
+    abort_ = true;
+    // Wait-for edges: each blocked CPU waits for a lock some CPU holds (or a grace period).
+    auto holder = [&](const Cell* lock) -> int {
+        if (!lock) return -1;
+        for (int j = 0; j < ncpus(); ++j)
+            for (int k = 0; k < cpus_[j].nheld; ++k)
+                if (cpus_[j].held[k].lock == lock) return j;
+        return -1;
+    };
+    Finding f{"deadlock", fmt::format("BUG: deadlock: every unfinished CPU is blocked after step {}", step_), step_,
+              -1, {}, {}};
+    std::vector<int> waiter;  // CPUs in the order of the wait-for chain
+    for (int i = 0; i < ncpus(); ++i) {
+        const CpuState& c = cpus_[i];
+        if (c.finished) continue;
+        int h = holder(c.wait.lock);
+        std::string what = c.wait.lock ? c.wait.lock->display() : std::string("an RCU grace period");
+        if (h >= 0) {
+            std::uint32_t since = 0;
+            for (int k = 0; k < cpus_[h].nheld; ++k)
+                if (cpus_[h].held[k].lock == c.wait.lock) since = cpus_[h].held[k].step;
+            f.details.push_back(fmt::format("{} ({}) waits for {}, held by {} since step {}", c.name,
+                                            label_function(c.pending), what, cpus_[h].name, since));
+            f.related_steps.push_back(since);
+        } else {
+            f.details.push_back(fmt::format("{} ({}) waits for {}", c.name, label_function(c.pending), what));
+        }
+        waiter.push_back(i);
+    }
+    // lockdep's "possible unsafe locking scenario" table for the blocked CPUs.
+    if (waiter.size() >= 1) {
+        f.details.push_back("");
+        f.details.push_back(" Possible unsafe locking scenario:");
+        f.details.push_back("");
+        std::string head = "      ", rule = "      ";
+        for (int i : waiter) {
+            head += fmt::format("{:<28}", cpus_[i].name);
+            rule += fmt::format("{:<28}", std::string(cpus_[i].name.size(), '-'));
+        }
+        f.details.push_back(head);
+        f.details.push_back(rule);
+        auto row = [&](std::size_t col, const std::string& text) {
+            f.details.push_back("      " + std::string(col * 28, ' ') + text);
+        };
+        for (std::size_t col = 0; col < waiter.size(); ++col) {
+            const CpuState& c = cpus_[waiter[col]];
+            for (int k = 0; k < c.nheld; ++k) row(col, "lock(" + c.held[k].lock->display() + ");");
+            if (c.rcu_nesting > 0) row(col, "rcu_read_lock();");
+        }
+        for (std::size_t col = 0; col < waiter.size(); ++col) {
+            const CpuState& c = cpus_[waiter[col]];
+            row(col, c.wait.lock ? "lock(" + c.wait.lock->display() + ");" : std::string("synchronize_rcu();"));
+        }
+        f.details.push_back("");
+        f.details.push_back(" *** DEADLOCK ***");
+    }
+    report(std::move(f));
+}
+
+}  // namespace sim

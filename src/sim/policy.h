@@ -1,0 +1,53 @@
+// Who runs next. A policy sees the runnable CPUs at each yield point and picks
+// one; the Machine records every pick so any run can be replayed by token.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sim {
+
+class Machine;
+
+using CpuMask = std::uint32_t;
+
+class Policy {
+public:
+    virtual ~Policy() = default;
+    // Returns the CPU index to run the next step, from `runnable` (never empty).
+    virtual int choose(const Machine& m, CpuMask runnable, int current) = 0;
+};
+
+// Each thread runs to completion in the order listed: the lowest-index
+// runnable CPU always goes next.
+class SerialPolicy : public Policy {
+public:
+    int choose(const Machine& m, CpuMask runnable, int current) override;
+};
+
+// A seeded pseudo-random pick (splitmix64: the same sequence on every machine).
+class RandomPolicy : public Policy {
+public:
+    explicit RandomPolicy(std::uint64_t seed) : state_(seed) {}
+    int choose(const Machine& m, CpuMask runnable, int current) override;
+
+private:
+    std::uint64_t state_;
+};
+
+// Follows a recorded sequence of picks (from a schedule token); afterwards
+// falls back to serial. A pick that is not runnable stops the run with an error.
+class ReplayPolicy : public Policy {
+public:
+    explicit ReplayPolicy(std::vector<int> picks) : picks_(std::move(picks)) {}
+    int choose(const Machine& m, CpuMask runnable, int current) override;
+
+private:
+    std::vector<int> picks_;
+    std::size_t next_ = 0;
+    SerialPolicy after_;
+};
+
+int lowest_cpu(CpuMask mask);
+
+}  // namespace sim

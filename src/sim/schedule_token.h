@@ -1,0 +1,20 @@
+// A schedule token is the run-length encoding of the CPU picked at each step:
+// CPU index 0..25 as a letter, followed by a repeat count when above one.
+// "a4b2a" = CPU0 four steps, CPU1 two steps, CPU0 one step.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sim {
+
+struct Run {
+    int cpu;
+    unsigned count;
+};
+
+std::string encode_token(const std::vector<Run>& runs);
+// Returns nullopt and sets `error` when the token is malformed.
+std::optional<std::vector<int>> decode_token(const std::string& token, std::string& error);
+
+}  // namespace sim
