@@ -1,0 +1,30 @@
+#include "core/errno_names.h"
+
+#include <array>
+#include <utility>
+
+namespace core {
+
+namespace {
+constexpr std::array<std::pair<int, const char*>, 12> kNames{{
+    {EPERM, "EPERM"}, {ENOENT, "ENOENT"}, {ESRCH, "ESRCH"}, {EIO, "EIO"}, {ENOMEM, "ENOMEM"},
+    {EACCES, "EACCES"}, {EBUSY, "EBUSY"}, {EEXIST, "EEXIST"}, {ENODEV, "ENODEV"},
+    {ENOTDIR, "ENOTDIR"}, {EINVAL, "EINVAL"}, {ENOSPC, "ENOSPC"},
+}};
+}
+
+std::string result_name(int r) {
+    if (r >= 0) return std::to_string(r);
+    for (auto& [n, s] : kNames)
+        if (n == -r) return std::string("-") + s;
+    return std::to_string(r);
+}
+
+std::optional<int> parse_result(const std::string& s) {
+    if (s == "0") return 0;
+    for (auto& [n, name] : kNames)
+        if (s == std::string("-") + name) return -n;
+    return std::nullopt;
+}
+
+}  // namespace core

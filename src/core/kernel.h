@@ -1,0 +1,103 @@
+// What every modelled kernel offers the scenario runner: the operations a
+// scenario can perform (each returns 0 or -errno, as the syscall would) and
+// the end-of-run invariants. Runs inside the sim (operations yield); never
+// touches fibers itself.
+#pragma once
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/errno_names.h"
+#include "core/task.h"
+#include "sim/finding.h"
+#include "sim/kernel/rwlock.h"
+#include "sim/kernel/shared.h"
+#include "sim/label.h"
+
+namespace core {
+
+enum class Fix { exit_task_lock, attach_recheck_exiting, release_under_task_lock };
+std::optional<Fix> parse_fix(const std::string& name);
+const char* fix_name(Fix f);
+std::vector<std::string> fix_names();
+
+struct MountArgs {
+    std::string path;
+    std::vector<std::string> subsystems;  // empty: the kernel's default
+};
+
+// One directory of a hierarchy, for the final state table and `expect.final`.
+struct NodeState {
+    std::string path;
+    int count;
+    std::vector<int> tasks;  // pids of live tasks attached (as the kernel defines membership)
+};
+struct GroupState {
+    std::string name;
+    int refcount;
+    std::vector<int> tasks;
+    bool freed;
+};
+
+class Kernel {
+public:
+    explicit Kernel(std::set<Fix> fixes);
+    virtual ~Kernel();
+
+    virtual const char* name() const = 0;
+    virtual std::vector<const sim::Label*> labels() const = 0;
+    virtual std::string default_mount_point() const = 0;
+
+    // --- boot and operations (run inside the machine) ----------------------
+    virtual void boot() = 0;
+    virtual int mount(const MountArgs& a) = 0;
+    virtual int mkdir(const std::string& path) = 0;
+    virtual int rmdir(const std::string& path) = 0;
+    virtual int attach(const std::string& dir, int pid) = 0;       // echo pid > dir/tasks
+    virtual int write(const std::string& file, const std::string& value) = 0;
+    int fork(int pid, const std::string& comm);                      // current forks
+    int exit();                                                      // current exits
+
+    // The task each CPU runs as; the runner sets it through the machine's per-CPU slot.
+    task_struct* current() const;
+    task_struct* task_by_pid(int pid) const;  // model lookup (not a step)
+    bool path_exists(const std::string& path) const { return resolves(path); }
+
+    // --- after the run (not steps) ------------------------------------------
+    virtual std::vector<NodeState> nodes() const = 0;
+    virtual std::vector<GroupState> groups() const { return {}; }
+    // count-mismatch, kref-mismatch, dangling-pointer.
+    virtual void check_invariants(std::vector<sim::Finding>& out) const = 0;
+    // Everything live state reaches, for the leak check.
+    virtual void reachable(std::set<const sim::Object*>& out) const = 0;
+    const std::vector<task_struct*>& all_tasks() const { return tasks_; }
+    bool has_fix(Fix f) const { return fixes_.count(f) != 0; }
+
+protected:
+    // Per-kernel halves of fork and exit (cpuset_fork/container_fork, ...).
+    virtual void fork_hook(task_struct* child) = 0;
+    virtual void exit_hook(task_struct* tsk) = 0;
+    virtual bool resolves(const std::string& path) const = 0;
+
+    task_struct* find_task_by_pid(int pid, const sim::Label& l);
+    task_struct* create_init_task();
+    bool live(const task_struct* t) const { return !t->freed && !t->exit_hook_done; }
+
+    std::set<Fix> fixes_;
+    sim::rwlock_t tasklist_lock;
+    sim::Shared<int> pid_hash;  // the pid hash as one location: lookups read it, attach_pid writes it
+    std::vector<task_struct*> tasks_;  // every task ever created, in creation order
+    task_struct* init_task_ = nullptr;
+    std::unique_ptr<task_struct> init_storage_;  // init_task is static, not kmalloc'ed
+};
+
+std::unique_ptr<Kernel> make_kernel(const std::string& name, std::set<Fix> fixes);
+std::vector<std::string> kernel_names();
+
+// Split "/dev/container/CS1" at a mount point: returns the components below it.
+std::optional<std::vector<std::string>> path_below(const std::string& mount, const std::string& path);
+
+}  // namespace core

@@ -1,0 +1,18 @@
+#include "core/task.h"
+
+namespace core {
+
+task_struct::task_struct(int pid_nr, const std::string& comm_name)
+    : sim::Object("task_struct"),
+      pid(pid_nr),
+      comm(comm_name),
+      flags(this, "flags", 0),
+      alloc_lock(this, "alloc_lock", "&p->alloc_lock"),
+      usage(this, "usage", true, 0),
+      cpuset(this, "cpuset", nullptr),
+      container(this, "container", nullptr),
+      containers(this, "containers", nullptr) {
+    set_name(comm_name);
+}
+
+}  // namespace core

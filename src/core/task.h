@@ -1,0 +1,38 @@
+// struct task_struct, reduced to what the container code touches. One type
+// serves all three kernels; each kernel uses only its own pointer field.
+#pragma once
+#include <string>
+
+#include "sim/kernel/atomic.h"
+#include "sim/kernel/shared.h"
+#include "sim/kernel/spinlock.h"
+
+namespace core {
+
+namespace cpuset_2620 { struct cpuset; }
+namespace v7_1 { struct container; }
+namespace v7 { struct container_group; }
+
+constexpr unsigned long PF_EXITING = 0x00000004;  // include/linux/sched.h
+
+struct task_struct : sim::Object {
+    task_struct(int pid_nr, const std::string& comm_name);
+
+    int pid;
+    std::string comm;
+    int uid = 0, euid = 0, suid = 0;
+
+    sim::Shared<unsigned long> flags;   // PF_EXITING: set by do_exit without a lock
+    sim::spinlock_t alloc_lock;         // task_lock(); guards the pointers below
+    sim::atomic_t usage;                // get_task_struct()/put_task_struct()
+
+    sim::Shared<cpuset_2620::cpuset*> cpuset;          // cpuset-2.6.20
+    sim::Shared<v7_1::container*> container;           // containers-v7-1
+    sim::Shared<v7::container_group*> containers;      // containers-v7
+
+    // Model bookkeeping, not kernel state: did this task's exit hook run?
+    bool exit_hook_done = false;
+    bool hashed = false;  // findable by pid (between copy_process and release_task)
+};
+
+}  // namespace core
