@@ -24,7 +24,9 @@ Machine::Machine() {
     tls_machine = this;
 }
 
-Machine::~Machine() { tls_machine = outer_; }
+Machine::~Machine() {
+    if (tls_machine == this) tls_machine = outer_;
+}
 
 Machine& Machine::current() { return *tls_machine; }
 Machine* Machine::current_or_null() { return tls_machine; }
@@ -78,6 +80,8 @@ void Machine::run(std::vector<Thread> threads, Policy& policy, std::string phase
     abort_ = aborted_ = false;
     schedule_error_.clear();
     running_ = true;
+    Machine* saved = tls_machine;
+    tls_machine = this;
 
     FiberAlgo& algo = FiberAlgo::instance();
     algo.reset();
@@ -99,6 +103,7 @@ void Machine::run(std::vector<Thread> threads, Policy& policy, std::string phase
     running_ = false;
     policy_ = nullptr;
     aborted_ = abort_;
+    tls_machine = saved;
 }
 
 void Machine::cpu_main(int i) {

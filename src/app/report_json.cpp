@@ -1,0 +1,62 @@
+#include "app/report.h"
+#include "core/errno_names.h"
+
+namespace app {
+
+nlohmann::json report_json(const RunResult& r) {
+    using nlohmann::json;
+    const Scenario& sc = *r.scenario;
+    json j;
+    j["format"] = "contsim-run/1";
+    j["scenario"] = sc.name;
+    j["file"] = sc.file;
+    j["kernel"] = sc.kernel;
+    j["fixes"] = json::array();
+    for (core::Fix f : sc.fixes) j["fixes"].push_back(core::fix_name(f));
+    j["schedule_token"] = r.token;
+    j["steps"] = r.steps;
+    j["aborted"] = r.aborted;
+    json cpus = json::array();
+    for (const auto& t : r.threads) {
+        json rets = json::array();
+        for (int x : t.returns) rets.push_back(core::result_name(x));
+        cpus.push_back({{"cpu", t.cpu}, {"task", t.task}, {"name", t.task_name}, {"returns", rets}});
+    }
+    j["threads"] = cpus;
+    json trace = json::array();
+    for (const sim::Event& e : r.machine->trace()) {
+        json ev = {{"step", e.step},
+                   {"cpu", r.threads[static_cast<std::size_t>(e.cpu)].cpu},
+                   {"label", e.label->name},
+                   {"c_line", e.label->c_line},
+                   {"object", e.cell ? e.cell->display() : ""},
+                   {"access", sim::access_name(e.access)}};
+        if (e.before.kind != sim::Value::Kind::none) ev["before"] = e.before.str();
+        if (e.after.kind != sim::Value::Kind::none) ev["after"] = e.after.str();
+        trace.push_back(ev);
+    }
+    j["trace"] = trace;
+    json findings = json::array();
+    for (const auto& f : r.findings)
+        findings.push_back({{"kind", f.kind},
+                            {"message", f.message},
+                            {"step", f.step},
+                            {"cpu", f.cpu >= 0 && static_cast<std::size_t>(f.cpu) < r.threads.size()
+                                        ? json(r.threads[static_cast<std::size_t>(f.cpu)].cpu)
+                                        : json(nullptr)},
+                            {"related_steps", f.related_steps},
+                            {"details", f.details}});
+    j["findings"] = findings;
+    j["violations"] = r.violation_set();
+    json nodes = json::array();
+    for (const auto& n : r.nodes) nodes.push_back({{"path", n.path}, {"count", n.count}, {"tasks", n.tasks}});
+    json groups = json::array();
+    for (const auto& g : r.groups)
+        groups.push_back({{"name", g.name}, {"refcount", g.refcount}, {"tasks", g.tasks}, {"freed", g.freed}});
+    j["final"] = {{"containers", nodes}, {"groups", groups}};
+    j["expect"] = {{"present", sc.expect.present}, {"matches", r.matches}, {"mismatches", r.mismatches}};
+    j["exit_code"] = r.exit_code();
+    return j;
+}
+
+}  // namespace app

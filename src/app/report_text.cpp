@@ -1,0 +1,166 @@
+#include <algorithm>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "app/report.h"
+#include "core/errno_names.h"
+
+namespace app {
+
+namespace {
+
+constexpr std::size_t kColumn = 58;
+
+// Display width in code points, so "→" counts as one column.
+std::size_t width(const std::string& s) {
+    std::size_t n = 0;
+    for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+    return n;
+}
+
+std::string pad(const std::string& s, std::size_t w) {
+    std::size_t n = width(s);
+    return n >= w ? s : s + std::string(w - n, ' ');
+}
+
+// Splits text into lines of at most w columns, at spaces where possible.
+std::vector<std::string> wrap(const std::string& text, std::size_t w) {
+    std::vector<std::string> out;
+    std::string rest = text;
+    while (width(rest) > w) {
+        std::size_t cut = rest.rfind(' ', w);
+        if (cut == std::string::npos || cut < w / 2) cut = w;
+        out.push_back(rest.substr(0, cut));
+        rest = "  " + rest.substr(rest[cut] == ' ' ? cut + 1 : cut);
+    }
+    out.push_back(rest);
+    return out;
+}
+
+std::string op_summary(const Op& op) {
+    if (op.op == "fork") return fmt::format("fork {} ({})", op.pid, op.name);
+    if (op.op == "exit") return "exit";
+    if (op.op == "attach") return fmt::format("echo {} > {}/tasks", op.pid, op.path);
+    if (op.op == "write") return fmt::format("echo {} > {}", op.value, op.path);
+    if (op.op == "mount") return "mount " + op.path;
+    return op.op + " " + op.path;
+}
+
+}  // namespace
+
+std::string event_note(const sim::Event& e) {
+    std::string cell = e.cell ? e.cell->display() : "";
+    switch (e.access) {
+    case sim::Access::read:
+    case sim::Access::rcu_deref: return fmt::format("[{} = {}]", cell, e.before.str());
+    case sim::Access::write:
+    case sim::Access::rmw:
+    case sim::Access::rcu_assign: return fmt::format("{} {}→{}", cell, e.before.str(), e.after.str());
+    case sim::Access::alloc: return fmt::format("[{} allocated]", e.after.str());
+    case sim::Access::free: return fmt::format("[{} freed]", e.before.str());
+    default: return "";
+    }
+}
+
+std::string report_text(const RunResult& r) {
+    const Scenario& sc = *r.scenario;
+    const sim::Machine& m = *r.machine;
+    std::string out;
+    auto line = [&](const std::string& s) { out += s + "\n"; };
+
+    line(fmt::format("contsim run: {}{}", sc.name, sc.title.empty() ? "" : " — " + sc.title));
+    if (!sc.source.empty()) line("source:   " + sc.source);
+    std::string fixes;
+    for (core::Fix f : sc.fixes) fixes += (fixes.empty() ? "" : ", ") + std::string(core::fix_name(f));
+    line(fmt::format("kernel:   {}    fixes: {}", sc.kernel, fixes.empty() ? "none" : fixes));
+    line(fmt::format("schedule: {}   ({} steps; replay with --schedule {})", r.token, r.steps, r.token));
+    line("");
+
+    // Header: one column per CPU.
+    std::size_t n = r.threads.size();
+    std::string head = "step  ", rule = "----  ", ops = "      ";
+    for (std::size_t i = 0; i < n; ++i) {
+        const ThreadResult& t = r.threads[i];
+        std::string sep = i + 1 < n ? " | " : "";
+        head += pad(fmt::format("{} (pid {} {})", t.cpu, t.task, t.task_name), kColumn) + sep;
+        std::string summary;
+        for (const Op& op : sc.threads[i].ops) summary += (summary.empty() ? "" : "; ") + op_summary(op);
+        ops += pad(summary.substr(0, kColumn), kColumn) + sep;
+        rule += std::string(kColumn, '-') + sep;
+    }
+    line(head);
+    line(ops);
+    line(rule);
+
+    std::map<std::uint32_t, std::vector<const sim::Finding*>> by_step;
+    for (const auto& f : r.findings)
+        if (f.step) by_step[f.step].push_back(&f);
+
+    for (const sim::Event& e : m.trace()) {
+        std::string text = e.label->c_line;
+        std::string note = event_note(e);
+        if (!note.empty()) text += "  " + note;
+        auto lines = wrap(text, kColumn);
+        for (std::size_t k = 0; k < lines.size(); ++k) {
+            std::string row = k == 0 ? fmt::format("{:>4}  ", e.step) : "      ";
+            for (std::size_t c = 0; c < n; ++c) {
+                std::string cell = static_cast<int>(c) == e.cpu ? lines[k] : "";
+                row += c + 1 < n ? pad(cell, kColumn) + " | " : cell;
+            }
+            while (!row.empty() && row.back() == ' ') row.pop_back();
+            line(row);
+        }
+        auto it = by_step.find(e.step);
+        if (it != by_step.end() && &e == &*std::find_if(m.trace().rbegin(), m.trace().rend(), [&](const sim::Event& x) {
+                                               return x.step == e.step;
+                                           })) {
+            for (const sim::Finding* f : it->second) {
+                std::string row = "      " + std::string(static_cast<std::size_t>(std::max(e.cpu, 0)) * (kColumn + 3), ' ');
+                line(row + ">>> " + f->kind);
+            }
+        }
+    }
+    line("");
+
+    line(r.findings.empty() ? "Findings: none" : fmt::format("Findings ({}):", r.findings.size()));
+    for (const auto& f : r.findings) {
+        line("  " + f.message);
+        for (const auto& d : f.details) line(d.empty() ? "" : "    " + d);
+    }
+    if (r.aborted) line("  (the run was stopped early: end-of-run invariants were not checked)");
+    line("");
+
+    line("Final state:");
+    line(fmt::format("  {:<32} {:>6}  {}", "container", "count", "live tasks (pids)"));
+    for (const auto& nd : r.nodes) {
+        std::string tasks;
+        for (int p : nd.tasks) tasks += (tasks.empty() ? "" : " ") + std::to_string(p);
+        line(fmt::format("  {:<32} {:>6}  {}", nd.path, nd.count, tasks.empty() ? "-" : tasks));
+    }
+    if (!r.groups.empty()) {
+        line(fmt::format("  {:<32} {:>6}  {}", "container_group", "kref", "live tasks (pids)"));
+        for (const auto& g : r.groups) {
+            std::string tasks;
+            for (int p : g.tasks) tasks += (tasks.empty() ? "" : " ") + std::to_string(p);
+            line(fmt::format("  {:<32} {:>6}  {}{}", g.name, g.refcount, tasks.empty() ? "-" : tasks,
+                             g.freed ? "  (freed)" : ""));
+        }
+    }
+    std::string rets;
+    for (const auto& t : r.threads) {
+        std::string v;
+        for (int x : t.returns) v += (v.empty() ? "" : ", ") + core::result_name(x);
+        rets += fmt::format("{}{}: [{}]", rets.empty() ? "" : "   ", t.cpu, v);
+    }
+    line("Returns:  " + rets);
+    line("");
+    if (sc.expect.present)
+        line(r.matches ? "Expect: matches (exit 0)" : "Expect: MISMATCH (exit 1)");
+    else
+        line(r.matches ? "No expect: clean run (exit 0)" : "No expect: findings (exit 1)");
+    for (const auto& mm : r.mismatches) line("  " + mm);
+    return out;
+}
+
+}  // namespace app

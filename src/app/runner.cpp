@@ -1,0 +1,174 @@
+#include "app/runner.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "sim/leak.h"
+#include "sim/script_policy.h"
+
+namespace app {
+
+namespace {
+
+int do_op(core::Kernel& k, const Op& op) {
+    if (op.op == "fork") return k.fork(op.pid, op.name);
+    if (op.op == "exit") return k.exit();
+    if (op.op == "attach") return k.attach(op.path, op.pid);
+    if (op.op == "mount") return k.mount({op.path, op.subsystems});
+    if (op.op == "mkdir") return k.mkdir(op.path);
+    if (op.op == "rmdir") return k.rmdir(op.path);
+    if (op.op == "write") return k.write(op.path, op.value);
+    return -EINVAL;
+}
+
+std::string join_kinds(const std::vector<std::string>& v) {
+    std::string s = "[";
+    for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i];
+    return s + "]";
+}
+
+void compare(RunResult& r, const Scenario& sc) {
+    const Expect& e = sc.expect;
+    if (!e.present) {
+        r.matches = r.findings.empty();
+        if (!r.matches) r.mismatches.push_back("no expect given and the run has findings");
+        return;
+    }
+    if (e.violations) {
+        std::vector<std::string> want(e.violations->begin(), e.violations->end());
+        auto got = r.violation_set();
+        if (want != got)
+            r.mismatches.push_back(fmt::format("violations: expected {}, found {}", join_kinds(want), join_kinds(got)));
+    }
+    for (const auto& [cpu, want] : e.returns) {
+        for (const ThreadResult& t : r.threads)
+            if (t.cpu == cpu && t.returns != want) {
+                auto fmtv = [](const std::vector<int>& v) {
+                    std::string s = "[";
+                    for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + core::result_name(v[i]);
+                    return s + "]";
+                };
+                r.mismatches.push_back(fmt::format("returns.{}: expected {}, found {}", cpu, fmtv(want), fmtv(t.returns)));
+            }
+    }
+    for (const FinalCheck& f : e.final) {
+        std::optional<nlohmann::json> got;
+        for (const core::NodeState& n : r.nodes)
+            if (n.path == f.target) {
+                if (f.key == "count") got = n.count;
+                if (f.key == "tasks") got = n.tasks;
+            }
+        for (const core::GroupState& g : r.groups)
+            if (g.name == f.target) {
+                if (f.key == "refcount") got = g.refcount;
+                if (f.key == "tasks") got = g.tasks;
+                if (f.key == "freed") got = g.freed;
+            }
+        if (f.key == "freed" && !got) {
+            bool exists = std::any_of(r.nodes.begin(), r.nodes.end(), [&](auto& n) { return n.path == f.target; });
+            if (!exists) got = true;
+        }
+        if (!got)
+            r.mismatches.push_back(fmt::format("final.{}.{}: no such value at the end of the run", f.target, f.key));
+        else if (*got != f.value)
+            r.mismatches.push_back(fmt::format("final.{}.{}: expected {}, found {}", f.target, f.key, f.value.dump(),
+                                               got->dump()));
+    }
+    r.matches = r.mismatches.empty();
+}
+
+}  // namespace
+
+std::vector<std::string> RunResult::violation_set() const {
+    std::vector<std::string> v;
+    for (const auto& f : findings) v.push_back(f.kind);
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+    return v;
+}
+
+RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
+    RunResult r;
+    r.scenario = &sc;
+    r.machine = std::make_unique<sim::Machine>();
+    sim::Machine& m = *r.machine;
+    m.set_max_steps(opt.max_steps);
+    r.kernel = core::make_kernel(sc.kernel, sc.fixes);
+    core::Kernel& k = *r.kernel;
+
+    // Boot and set-up: one CPU, serial, untraced.
+    std::string setup_error;
+    sim::SerialPolicy serial;
+    m.run({{"set-up", nullptr,
+            [&] {
+                k.boot();
+                for (const Op& op : sc.setup) {
+                    m.cpu_state().user = k.task_by_pid(op.as);
+                    if (!m.cpu_state().user) {
+                        setup_error = fmt::format("{}: {}.as: pid {} does not exist at this point", sc.file, op.where, op.as);
+                        return;
+                    }
+                    int res = do_op(k, op);
+                    if (res != 0) {
+                        setup_error = fmt::format("{}: {}: set-up op \"{}\" failed with {}", sc.file, op.where, op.op,
+                                                  core::result_name(res));
+                        return;
+                    }
+                }
+            }}},
+          serial, "set-up");
+    if (!setup_error.empty()) throw InputError(setup_error);
+    if (!m.findings().empty())
+        throw InputError(fmt::format("{}: $.setup: set-up is not clean: {}", sc.file, m.findings().front().message));
+
+    // The threads.
+    std::vector<sim::Machine::Thread> threads;
+    r.threads.resize(sc.threads.size());
+    for (std::size_t i = 0; i < sc.threads.size(); ++i) {
+        const ThreadSpec& t = sc.threads[i];
+        core::task_struct* task = k.task_by_pid(t.task);
+        if (!task)
+            throw InputError(fmt::format("{}: $.threads[{}].task: pid {} does not exist after set-up", sc.file, i, t.task));
+        r.threads[i] = {t.cpu, t.task, task->comm, {}};
+        threads.push_back({t.cpu, task, [&k, &t, &res = r.threads[i]] {
+                               for (const Op& op : t.ops) res.returns.push_back(do_op(k, op));
+                           }});
+    }
+    std::unique_ptr<sim::Policy> policy;
+    std::string where = "$.schedule";
+    if (opt.token) {
+        std::string err;
+        auto picks = sim::decode_token(*opt.token, err);
+        if (!picks) throw InputError("--schedule: " + err);
+        policy = std::make_unique<sim::ReplayPolicy>(std::move(*picks));
+        where = "--schedule";
+    } else if (opt.seed) {
+        policy = std::make_unique<sim::RandomPolicy>(*opt.seed);
+    } else {
+        policy = std::make_unique<sim::ScriptPolicy>(sc.schedule, serial);
+    }
+    m.set_tracing(true);
+    m.run(std::move(threads), *policy, "threads");
+    if (!m.schedule_error().empty()) {
+        const std::string& e = m.schedule_error();
+        if (where == "--schedule") throw InputError("--schedule: " + e);
+        throw InputError(fmt::format("{}: $.{}", sc.file, e));
+    }
+    r.token = m.token();
+    r.steps = m.step();
+    r.aborted = m.aborted();
+    r.findings = m.findings();
+    if (!r.aborted) {
+        k.check_invariants(r.findings);
+        std::set<const sim::Object*> reach;
+        k.reachable(reach);
+        sim::check_leaks(m.arena(), reach, r.findings);
+    }
+    r.nodes = k.nodes();
+    r.groups = k.groups();
+    compare(r, sc);
+    return r;
+}
+
+}  // namespace app

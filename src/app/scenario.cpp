@@ -1,0 +1,377 @@
+#include "app/scenario.h"
+
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "core/errno_names.h"
+
+namespace app {
+
+using nlohmann::json;
+
+const std::vector<std::string>& violation_kinds() {
+    static const std::vector<std::string> k{
+        "refcount-underflow", "use-after-free",   "double-free",      "deadlock",
+        "sleep-in-atomic",    "lock-order-inversion", "step-limit",   "leak",
+        "count-mismatch",     "kref-mismatch",    "dangling-pointer", "bad-unlock",
+        "rcu-misuse",         "internal-error"};
+    return k;
+}
+
+namespace {
+
+std::string describe(const json& v) {
+    switch (v.type()) {
+    case json::value_t::null: return "null";
+    case json::value_t::boolean: return "a boolean";
+    case json::value_t::string: return "the string " + v.dump();
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned: return "the number " + v.dump();
+    case json::value_t::number_float: return "the number " + v.dump();
+    case json::value_t::array: return "an array";
+    case json::value_t::object: return "an object";
+    default: return "a value";
+    }
+}
+
+std::string join(const std::vector<std::string>& v) {
+    std::string s;
+    for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i];
+    return s;
+}
+
+// Collects the context (file) and builds errors with the JSON path.
+struct Ctx {
+    std::string file;
+    [[noreturn]] void fail(const std::string& where, const std::string& what) const {
+        throw InputError(fmt::format("{}: {}: {}", file, where, what));
+    }
+    const json& need(const json& obj, const std::string& where, const char* key) const {
+        if (!obj.contains(key)) fail(where, fmt::format("missing required key \"{}\"", key));
+        return obj.at(key);
+    }
+    std::string str(const json& v, const std::string& where) const {
+        if (!v.is_string()) fail(where, "expected a string, found " + describe(v));
+        return v.get<std::string>();
+    }
+    int integer(const json& v, const std::string& where, long lo, long hi) const {
+        if (!v.is_number_integer()) fail(where, "expected an integer, found " + describe(v));
+        long x = v.get<long>();
+        if (x < lo || x > hi) fail(where, fmt::format("expected an integer from {} to {}, found {}", lo, hi, x));
+        return static_cast<int>(x);
+    }
+    void only_keys(const json& obj, const std::string& where, const std::vector<std::string>& allowed) const {
+        for (auto it = obj.begin(); it != obj.end(); ++it)
+            if (std::find(allowed.begin(), allowed.end(), it.key()) == allowed.end())
+                fail(where + "." + it.key(), fmt::format("unknown key; expected one of: {}", join(allowed)));
+    }
+    void object(const json& v, const std::string& where) const {
+        if (!v.is_object()) fail(where, "expected an object, found " + describe(v));
+    }
+    void array(const json& v, const std::string& where) const {
+        if (!v.is_array()) fail(where, "expected an array, found " + describe(v));
+    }
+};
+
+const std::vector<std::string> kOps{"fork", "exit", "attach", "mount", "mkdir", "rmdir", "write"};
+
+// Static knowledge accumulated in op order: which pids and paths exist.
+struct Known {
+    std::set<int> pids{1};
+    std::vector<std::string> mounts;
+    std::set<std::string> dirs;
+    bool multi_hierarchy = false;
+    bool under_mount(const std::string& p) const {
+        for (const auto& m : mounts)
+            if (core::path_below(m, p)) return true;
+        return false;
+    }
+};
+
+Op parse_op(const Ctx& c, const json& j, const std::string& where, bool in_setup, Known& k) {
+    c.object(j, where);
+    Op op;
+    op.where = where;
+    op.op = c.str(c.need(j, where, "op"), where + ".op");
+    if (std::find(kOps.begin(), kOps.end(), op.op) == kOps.end())
+        c.fail(where + ".op", fmt::format("expected one of {}; found \"{}\"", join(kOps), op.op));
+    std::vector<std::string> keys{"op", "comment"};
+    if (in_setup) keys.push_back("as");
+    auto path_key = [&] {
+        keys.push_back("path");
+        op.path = c.str(c.need(j, where, "path"), where + ".path");
+        if (op.path.empty() || op.path[0] != '/')
+            c.fail(where + ".path", "expected an absolute path, found \"" + op.path + "\"");
+    };
+    auto known_dir = [&] {
+        if (!k.dirs.count(op.path))
+            c.fail(where + ".path", fmt::format("unknown path \"{}\": expected a mount point or a directory made "
+                                                "by an earlier mkdir",
+                                                op.path));
+    };
+    if (op.op == "fork") {
+        keys.insert(keys.end(), {"pid", "name"});
+        op.pid = c.integer(c.need(j, where, "pid"), where + ".pid", 2, 32767);
+        if (k.pids.count(op.pid)) c.fail(where + ".pid", fmt::format("pid {} already exists", op.pid));
+        op.name = j.contains("name") ? c.str(j["name"], where + ".name") : fmt::format("T{}", op.pid);
+        if (op.name.empty() || op.name.size() > 30)
+            c.fail(where + ".name", "expected a task name of 1 to 30 characters");
+        k.pids.insert(op.pid);
+    } else if (op.op == "exit") {
+    } else if (op.op == "attach") {
+        keys.push_back("pid");
+        op.pid = c.integer(c.need(j, where, "pid"), where + ".pid", 0, 32767);
+        path_key();
+        known_dir();
+    } else if (op.op == "mount") {
+        keys.push_back("subsystems");
+        path_key();
+        if (j.contains("subsystems")) {
+            c.array(j["subsystems"], where + ".subsystems");
+            if (!k.multi_hierarchy)
+                c.fail(where + ".subsystems", "this kernel has a single hierarchy: mount takes no subsystems");
+            for (std::size_t i = 0; i < j["subsystems"].size(); ++i)
+                op.subsystems.push_back(c.str(j["subsystems"][i], fmt::format("{}.subsystems[{}]", where, i)));
+        }
+        k.mounts.push_back(op.path);
+        k.dirs.insert(op.path);
+    } else if (op.op == "mkdir") {
+        path_key();
+        auto slash = op.path.find_last_of('/');
+        std::string parent = op.path.substr(0, slash);
+        if (!k.dirs.count(parent))
+            c.fail(where + ".path", fmt::format("unknown path \"{}\": the parent \"{}\" is not a mount point or "
+                                                "an earlier mkdir",
+                                                op.path, parent));
+        k.dirs.insert(op.path);
+    } else if (op.op == "rmdir") {
+        path_key();
+        known_dir();
+    } else if (op.op == "write") {
+        keys.push_back("value");
+        path_key();
+        auto slash = op.path.find_last_of('/');
+        if (!k.dirs.count(op.path.substr(0, slash)))
+            c.fail(where + ".path", fmt::format("unknown path \"{}\": expected a file in a known directory", op.path));
+        const json& v = c.need(j, where, "value");
+        if (v.is_number_integer())
+            op.value = std::to_string(v.get<long>());
+        else
+            op.value = c.str(v, where + ".value");
+    }
+    if (in_setup && j.contains("as")) {
+        op.as = c.integer(j["as"], where + ".as", 1, 32767);
+        if (!k.pids.count(op.as)) c.fail(where + ".as", fmt::format("unknown pid {}", op.as));
+    }
+    c.only_keys(j, where, keys);
+    return op;
+}
+
+sim::ScriptStep parse_step(const Ctx& c, const json& j, const std::string& where,
+                           const std::vector<ThreadSpec>& threads, const std::vector<const sim::Label*>& labels,
+                           const std::string& kernel) {
+    c.object(j, where);
+    c.only_keys(j, where, {"cpu", "to", "through", "steps", "comment"});
+    sim::ScriptStep s;
+    s.where = where.substr(2);  // "schedule[2]"
+    std::string cpu = c.str(c.need(j, where, "cpu"), where + ".cpu");
+    s.cpu = -1;
+    for (std::size_t i = 0; i < threads.size(); ++i)
+        if (threads[i].cpu == cpu) s.cpu = static_cast<int>(i);
+    if (s.cpu < 0) {
+        std::vector<std::string> names;
+        for (auto& t : threads) names.push_back(t.cpu);
+        c.fail(where + ".cpu", fmt::format("unknown CPU \"{}\"; expected one of the threads' CPUs: {}", cpu,
+                                           join(names)));
+    }
+    int n = j.contains("to") + j.contains("through") + j.contains("steps");
+    if (n > 1) c.fail(where, "expected at most one of \"to\", \"through\", \"steps\"");
+    if (j.contains("steps")) {
+        s.kind = sim::ScriptStep::Kind::steps;
+        s.steps = static_cast<unsigned>(c.integer(j["steps"], where + ".steps", 1, 1000000));
+    } else if (j.contains("to") || j.contains("through")) {
+        const char* key = j.contains("to") ? "to" : "through";
+        s.kind = j.contains("to") ? sim::ScriptStep::Kind::to : sim::ScriptStep::Kind::through;
+        std::string text = c.str(j[key], where + "." + key);
+        std::string name = text;
+        auto hash = text.find('#');
+        if (hash != std::string::npos) {
+            name = text.substr(0, hash);
+            std::string k = text.substr(hash + 1);
+            if (k.empty() || k.find_first_not_of("0123456789") != std::string::npos || k.size() > 6 || std::stoi(k) < 1)
+                c.fail(where + "." + key, fmt::format("expected label#k with k a positive integer, found \"{}\"", text));
+            s.occurrence = static_cast<unsigned>(std::stoi(k));
+        }
+        for (const sim::Label* l : labels)
+            if (name == l->name) s.label = l;
+        if (!s.label)
+            c.fail(where + "." + key, fmt::format("unknown label \"{}\" for kernel {} (list them with: contsim "
+                                                  "labels --kernel {})",
+                                                  name, kernel, kernel));
+    }
+    return s;
+}
+
+}  // namespace
+
+Scenario parse_scenario(const json& j, const std::string& file, const Overrides& o) {
+    Ctx c{file};
+    Scenario s;
+    s.file = file;
+    c.object(j, "$");
+    c.only_keys(j, "$", {"$schema", "name", "title", "source", "description", "kernel", "fixes", "setup", "threads",
+                         "schedule", "expect"});
+    s.name = c.str(c.need(j, "$", "name"), "$.name");
+    if (j.contains("title")) s.title = c.str(j["title"], "$.title");
+    if (j.contains("source")) s.source = c.str(j["source"], "$.source");
+    if (j.contains("description")) c.str(j["description"], "$.description");
+    s.kernel = o.kernel ? *o.kernel : c.str(c.need(j, "$", "kernel"), "$.kernel");
+    auto kernel = core::make_kernel(s.kernel, {});
+    if (!kernel)
+        c.fail(o.kernel ? "--kernel" : "$.kernel",
+               fmt::format("unknown kernel \"{}\"; expected one of: {}", s.kernel, join(core::kernel_names())));
+    auto add_fix = [&](const std::string& name, const std::string& where) {
+        auto f = core::parse_fix(name);
+        if (!f) c.fail(where, fmt::format("unknown fix \"{}\"; expected one of: {}", name, join(core::fix_names())));
+        s.fixes.insert(*f);
+    };
+    if (j.contains("fixes")) {
+        c.array(j["fixes"], "$.fixes");
+        for (std::size_t i = 0; i < j["fixes"].size(); ++i)
+            add_fix(c.str(j["fixes"][i], fmt::format("$.fixes[{}]", i)), fmt::format("$.fixes[{}]", i));
+    }
+    for (const auto& f : o.fixes) add_fix(f, "--fix");
+
+    Known known;
+    known.multi_hierarchy = s.kernel == "containers-v7";
+    if (j.contains("setup")) {
+        c.array(j["setup"], "$.setup");
+        for (std::size_t i = 0; i < j["setup"].size(); ++i)
+            s.setup.push_back(parse_op(c, j["setup"][i], fmt::format("$.setup[{}]", i), true, known));
+    }
+    const json& threads = c.need(j, "$", "threads");
+    c.array(threads, "$.threads");
+    if (threads.empty() || threads.size() > 16) c.fail("$.threads", "expected 1 to 16 threads");
+    std::set<std::string> cpus;
+    for (std::size_t i = 0; i < threads.size(); ++i) {
+        std::string w = fmt::format("$.threads[{}]", i);
+        c.object(threads[i], w);
+        c.only_keys(threads[i], w, {"cpu", "task", "ops", "comment"});
+        ThreadSpec t;
+        t.cpu = c.str(c.need(threads[i], w, "cpu"), w + ".cpu");
+        if (t.cpu.empty() || t.cpu.size() > 16) c.fail(w + ".cpu", "expected a CPU name of 1 to 16 characters");
+        if (!cpus.insert(t.cpu).second) c.fail(w + ".cpu", fmt::format("CPU \"{}\" is used by two threads", t.cpu));
+        t.task = c.integer(c.need(threads[i], w, "task"), w + ".task", 1, 32767);
+        if (!known.pids.count(t.task))
+            c.fail(w + ".task", fmt::format("unknown pid {}: expected 1 (init) or a pid forked in setup", t.task));
+        s.threads.push_back(t);
+    }
+    // Ops after all threads are known, so paths made by one thread's mkdir count for all.
+    for (std::size_t i = 0; i < threads.size(); ++i) {
+        std::string w = fmt::format("$.threads[{}].ops", i);
+        const json& ops = c.need(threads[i], fmt::format("$.threads[{}]", i), "ops");
+        c.array(ops, w);
+        bool exited = false;
+        for (std::size_t k = 0; k < ops.size(); ++k) {
+            std::string ow = fmt::format("{}[{}]", w, k);
+            if (exited) c.fail(ow, "no op can follow \"exit\": the thread's task is gone");
+            Op op = parse_op(c, ops[k], ow, false, known);
+            exited = op.op == "exit";
+            s.threads[i].ops.push_back(op);
+        }
+    }
+    auto labels = kernel->labels();
+    if (j.contains("schedule")) {
+        c.array(j["schedule"], "$.schedule");
+        for (std::size_t i = 0; i < j["schedule"].size(); ++i)
+            s.schedule.push_back(
+                parse_step(c, j["schedule"][i], fmt::format("$.schedule[{}]", i), s.threads, labels, s.kernel));
+    }
+    if (j.contains("expect")) {
+        const json& e = j["expect"];
+        c.object(e, "$.expect");
+        c.only_keys(e, "$.expect", {"violations", "returns", "final"});
+        s.expect.present = true;
+        if (e.contains("violations")) {
+            c.array(e["violations"], "$.expect.violations");
+            std::set<std::string> v;
+            for (std::size_t i = 0; i < e["violations"].size(); ++i) {
+                std::string w = fmt::format("$.expect.violations[{}]", i);
+                std::string kind = c.str(e["violations"][i], w);
+                const auto& kinds = violation_kinds();
+                if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end())
+                    c.fail(w, fmt::format("unknown violation \"{}\"; expected one of: {}", kind, join(kinds)));
+                v.insert(kind);
+            }
+            s.expect.violations = v;
+        }
+        if (e.contains("returns")) {
+            c.object(e["returns"], "$.expect.returns");
+            for (auto it = e["returns"].begin(); it != e["returns"].end(); ++it) {
+                std::string w = "$.expect.returns." + it.key();
+                auto th = std::find_if(s.threads.begin(), s.threads.end(),
+                                       [&](const ThreadSpec& t) { return t.cpu == it.key(); });
+                if (th == s.threads.end()) c.fail(w, "unknown CPU: expected a thread's CPU name");
+                c.array(it.value(), w);
+                if (it.value().size() != th->ops.size())
+                    c.fail(w, fmt::format("expected {} results (one per op), found {}", th->ops.size(),
+                                          it.value().size()));
+                std::vector<int> rs;
+                for (std::size_t k = 0; k < it.value().size(); ++k) {
+                    const json& r = it.value()[k];
+                    std::string rw = fmt::format("{}[{}]", w, k);
+                    if (r.is_number_integer() && r.get<long>() == 0) {
+                        rs.push_back(0);
+                        continue;
+                    }
+                    auto v = r.is_string() ? core::parse_result(r.get<std::string>()) : std::nullopt;
+                    if (!v) c.fail(rw, "expected 0 or an errno name such as \"-ESRCH\", found " + describe(r));
+                    rs.push_back(*v);
+                }
+                s.expect.returns[it.key()] = rs;
+            }
+        }
+        if (e.contains("final")) {
+            c.object(e["final"], "$.expect.final");
+            for (auto it = e["final"].begin(); it != e["final"].end(); ++it) {
+                std::string w = "$.expect.final." + it.key();
+                c.object(it.value(), w);
+                for (auto kv = it.value().begin(); kv != it.value().end(); ++kv) {
+                    std::string kw = w + "." + kv.key();
+                    static const std::vector<std::string> keys{"count", "tasks", "refcount", "freed"};
+                    if (std::find(keys.begin(), keys.end(), kv.key()) == keys.end())
+                        c.fail(kw, fmt::format("unknown key; expected one of: {}", join(keys)));
+                    if (kv.key() == "freed" ? !kv.value().is_boolean()
+                        : kv.key() == "tasks" ? !kv.value().is_array()
+                                              : !kv.value().is_number_integer())
+                        c.fail(kw, std::string("expected ") +
+                                       (kv.key() == "freed" ? "a boolean" : kv.key() == "tasks" ? "an array of pids"
+                                                                                                : "an integer") +
+                                       ", found " + describe(kv.value()));
+                    s.expect.final.push_back({it.key(), kv.key(), kv.value(), kw});
+                }
+            }
+        }
+    }
+    return s;
+}
+
+Scenario load_scenario(const std::string& file, const Overrides& o) {
+    std::ifstream in(file);
+    if (!in) throw InputError(file + ": cannot open file");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    json j;
+    try {
+        j = json::parse(ss.str());
+    } catch (const json::parse_error& e) {
+        std::string msg = e.what();
+        auto p = msg.find("parse error");
+        throw InputError(fmt::format("{}: $: expected valid JSON: {}", file, p == std::string::npos ? msg : msg.substr(p)));
+    }
+    return parse_scenario(j, file, o);
+}
+
+}  // namespace app
