@@ -135,25 +135,34 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
                                for (const Op& op : t.ops) res.returns.push_back(do_op(k, op));
                            }});
     }
-    std::unique_ptr<sim::Policy> policy;
-    std::string where = "$.schedule";
+    std::unique_ptr<sim::ReplayPolicy> replay;
+    std::unique_ptr<sim::RandomPolicy> random;
+    std::unique_ptr<sim::ScriptPolicy> script;
+    sim::Policy* policy;
     if (opt.token) {
         std::string err;
         auto picks = sim::decode_token(*opt.token, err);
         if (!picks) throw InputError("--schedule: " + err);
-        policy = std::make_unique<sim::ReplayPolicy>(std::move(*picks));
-        where = "--schedule";
+        policy = (replay = std::make_unique<sim::ReplayPolicy>(std::move(*picks))).get();
     } else if (opt.seed) {
-        policy = std::make_unique<sim::RandomPolicy>(*opt.seed);
+        policy = (random = std::make_unique<sim::RandomPolicy>(*opt.seed)).get();
     } else {
-        policy = std::make_unique<sim::ScriptPolicy>(sc.schedule, serial);
+        policy = (script = std::make_unique<sim::ScriptPolicy>(sc.schedule, serial)).get();
     }
     m.set_tracing(true);
     m.run(std::move(threads), *policy, "threads");
     if (!m.schedule_error().empty()) {
         const std::string& e = m.schedule_error();
-        if (where == "--schedule") throw InputError("--schedule: " + e);
+        if (replay) throw InputError("--schedule: " + e);
         throw InputError(fmt::format("{}: $.{}", sc.file, e));
+    }
+    // A schedule that asked for more than the run did cannot be followed either.
+    if (replay && replay->unused())
+        throw InputError(fmt::format("--schedule: the token has {} more step{} than the run (which ended after step {})",
+                                     replay->unused(), replay->unused() == 1 ? "" : "s", m.step()));
+    if (script && !m.aborted()) {
+        std::string e = script->unmet(m);
+        if (!e.empty()) throw InputError(fmt::format("{}: $.{}", sc.file, e));
     }
     r.token = m.token();
     r.steps = m.step();

@@ -268,7 +268,13 @@ Scenario parse_scenario(const json& j, const std::string& file, const Overrides&
             c.fail(w + ".task", fmt::format("unknown pid {}: expected 1 (init) or a pid forked in setup", t.task));
         s.threads.push_back(t);
     }
-    // Ops after all threads are known, so paths made by one thread's mkdir count for all.
+    // A directory one thread makes may be used by another: which runs first is
+    // the schedule's business, so every thread's mkdir paths are known up front.
+    for (const auto& t : threads)
+        if (t.is_object() && t.contains("ops") && t["ops"].is_array())
+            for (const auto& op : t["ops"])
+                if (op.is_object() && op.value("op", json()) == "mkdir" && op.contains("path") && op["path"].is_string())
+                    known.dirs.insert(op["path"].get<std::string>());
     for (std::size_t i = 0; i < threads.size(); ++i) {
         std::string w = fmt::format("$.threads[{}].ops", i);
         const json& ops = c.need(threads[i], fmt::format("$.threads[{}]", i), "ops");
@@ -343,8 +349,13 @@ Scenario parse_scenario(const json& j, const std::string& file, const Overrides&
                     static const std::vector<std::string> keys{"count", "tasks", "refcount", "freed"};
                     if (std::find(keys.begin(), keys.end(), kv.key()) == keys.end())
                         c.fail(kw, fmt::format("unknown key; expected one of: {}", join(keys)));
+                    auto pids = [](const json& a) {
+                        return a.is_array() && std::all_of(a.begin(), a.end(), [](const json& x) {
+                                   return x.is_number_integer();
+                               });
+                    };
                     if (kv.key() == "freed" ? !kv.value().is_boolean()
-                        : kv.key() == "tasks" ? !kv.value().is_array()
+                        : kv.key() == "tasks" ? !pids(kv.value())
                                               : !kv.value().is_number_integer())
                         c.fail(kw, std::string("expected ") +
                                        (kv.key() == "freed" ? "a boolean" : kv.key() == "tasks" ? "an array of pids"

@@ -6,10 +6,10 @@
 namespace core {
 
 namespace {
-constexpr std::array<std::pair<int, const char*>, 12> kNames{{
+constexpr std::array<std::pair<int, const char*>, 14> kNames{{
     {EPERM, "EPERM"}, {ENOENT, "ENOENT"}, {ESRCH, "ESRCH"}, {EIO, "EIO"}, {ENOMEM, "ENOMEM"},
     {EACCES, "EACCES"}, {EBUSY, "EBUSY"}, {EEXIST, "EEXIST"}, {ENODEV, "ENODEV"},
-    {ENOTDIR, "ENOTDIR"}, {EINVAL, "EINVAL"}, {ENOSPC, "ENOSPC"},
+    {ENOTDIR, "ENOTDIR"}, {EINVAL, "EINVAL"}, {ENOSPC, "ENOSPC"}, {E2BIG, "E2BIG"}, {ERANGE, "ERANGE"},
 }};
 }
 

@@ -2,7 +2,11 @@
 
 namespace sim {
 
-Arena::Arena() : initial_(256 * 1024), mem_(initial_.data(), initial_.size()) {
+namespace {
+constexpr std::size_t kInitial = 256 * 1024;
+}
+
+Arena::Arena() : initial_(new std::byte[kInitial]), mem_(initial_.get(), kInitial) {
     objects_.reserve(256);
 }
 

@@ -4,6 +4,7 @@
 // was freed, when and by whom.
 #pragma once
 #include <cstddef>
+#include <memory>
 #include <memory_resource>
 #include <new>
 #include <utility>
@@ -32,7 +33,7 @@ public:
     const std::vector<Object*>& objects() const { return objects_; }
 
 private:
-    std::vector<std::byte> initial_;
+    std::unique_ptr<std::byte[]> initial_;  // not zeroed: objects are constructed in place
     std::pmr::monotonic_buffer_resource mem_;
     std::vector<Object*> objects_;
 };

@@ -41,6 +41,7 @@ class ReplayPolicy : public Policy {
 public:
     explicit ReplayPolicy(std::vector<int> picks) : picks_(std::move(picks)) {}
     int choose(const Machine& m, CpuMask runnable, int current) override;
+    std::size_t unused() const { return picks_.size() - next_; }
 
 private:
     std::vector<int> picks_;

@@ -4,6 +4,25 @@
 
 namespace sim {
 
+std::string ScriptPolicy::goal(const ScriptStep& s) const {
+    if (s.kind == ScriptStep::Kind::steps)
+        return "running " + std::to_string(s.steps) + (s.steps == 1 ? " step" : " steps");
+    return std::string(s.kind == ScriptStep::Kind::to ? "reaching " : "executing ") + s.label->name +
+           (s.occurrence > 1 ? "#" + std::to_string(s.occurrence) : "");
+}
+
+std::string ScriptPolicy::unmet(const Machine& m) {
+    for (; idx_ < script_.size(); advance()) {
+        const ScriptStep& s = script_[idx_];
+        if (s.kind == ScriptStep::Kind::until_done) continue;
+        if (s.kind == ScriptStep::Kind::through && seen_ >= s.occurrence) continue;
+        if (s.kind == ScriptStep::Kind::steps && done_ >= s.steps) continue;
+        return s.where + ": the run ended before " + m.cpu_state(s.cpu).name + " got to " + goal(s) + " (after step " +
+               std::to_string(m.step()) + ")";
+    }
+    return "";
+}
+
 void ScriptPolicy::advance() {
     ++idx_;
     seen_ = done_ = 0;
@@ -30,13 +49,9 @@ int ScriptPolicy::choose(const Machine& m, CpuMask runnable, int current) {
                 advance();
                 continue;
             }
-            std::string goal = s.kind == ScriptStep::Kind::steps
-                                   ? std::to_string(s.steps) + " steps"
-                                   : std::string(s.kind == ScriptStep::Kind::to ? "reaching " : "executing ") +
-                                         s.label->name + (s.occurrence > 1 ? "#" + std::to_string(s.occurrence) : "");
             mm.fail_schedule(s.where + ": " + c.name + " " + (c.finished ? "finished" : "is blocked at " +
                                                                              std::string(c.pending->name)) +
-                             " before " + goal + " (after step " + std::to_string(m.step()) + ")");
+                             " before " + goal(s) + " (after step " + std::to_string(m.step()) + ")");
             return lowest_cpu(runnable);
         }
         if (at_label) ++seen_;

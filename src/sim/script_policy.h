@@ -25,9 +25,12 @@ public:
     ScriptPolicy(std::vector<ScriptStep> script, Policy& fallback)
         : script_(std::move(script)), fallback_(fallback) {}
     int choose(const Machine& m, CpuMask runnable, int current) override;
+    // After the run: the first step whose goal was never reached ("" if none).
+    std::string unmet(const Machine& m);
 
 private:
     void advance();
+    std::string goal(const ScriptStep& s) const;
     std::vector<ScriptStep> script_;
     Policy& fallback_;
     std::size_t idx_ = 0;
