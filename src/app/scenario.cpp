@@ -1,5 +1,6 @@
 #include "app/scenario.h"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -58,8 +59,10 @@ struct Ctx {
     }
     int integer(const json& v, const std::string& where, long lo, long hi) const {
         if (!v.is_number_integer()) fail(where, "expected an integer, found " + describe(v));
-        long x = v.get<long>();
-        if (x < lo || x > hi) fail(where, fmt::format("expected an integer from {} to {}, found {}", lo, hi, x));
+        bool huge = v.is_number_unsigned() && v.get<unsigned long long>() > static_cast<unsigned long long>(hi);
+        long x = huge ? hi : v.get<long>();
+        if (huge || x < lo || x > hi)
+            fail(where, fmt::format("expected an integer from {} to {}, found {}", lo, hi, v.dump()));
         return static_cast<int>(x);
     }
     void only_keys(const json& obj, const std::string& where, const std::vector<std::string>& allowed) const {
@@ -74,6 +77,15 @@ struct Ctx {
         if (!v.is_array()) fail(where, "expected an array, found " + describe(v));
     }
 };
+
+// "/dev//container/CS1/" -> "/dev/container/CS1": one spelling per directory.
+std::string normalize(const std::string& p) {
+    std::string out;
+    for (char ch : p)
+        if (!(ch == '/' && !out.empty() && out.back() == '/')) out += ch;
+    while (out.size() > 1 && out.back() == '/') out.pop_back();
+    return out;
+}
 
 const std::vector<std::string> kOps{"fork", "exit", "attach", "mount", "mkdir", "rmdir", "write"};
 
@@ -104,6 +116,7 @@ Op parse_op(const Ctx& c, const json& j, const std::string& where, bool in_setup
         op.path = c.str(c.need(j, where, "path"), where + ".path");
         if (op.path.empty() || op.path[0] != '/')
             c.fail(where + ".path", "expected an absolute path, found \"" + op.path + "\"");
+        op.path = normalize(op.path);
     };
     auto known_dir = [&] {
         if (!k.dirs.count(op.path))
@@ -274,7 +287,7 @@ Scenario parse_scenario(const json& j, const std::string& file, const Overrides&
         if (t.is_object() && t.contains("ops") && t["ops"].is_array())
             for (const auto& op : t["ops"])
                 if (op.is_object() && op.value("op", json()) == "mkdir" && op.contains("path") && op["path"].is_string())
-                    known.dirs.insert(op["path"].get<std::string>());
+                    known.dirs.insert(normalize(op["path"].get<std::string>()));
     for (std::size_t i = 0; i < threads.size(); ++i) {
         std::string w = fmt::format("$.threads[{}].ops", i);
         const json& ops = c.need(threads[i], fmt::format("$.threads[{}]", i), "ops");
@@ -370,6 +383,8 @@ Scenario parse_scenario(const json& j, const std::string& file, const Overrides&
 }
 
 Scenario load_scenario(const std::string& file, const Overrides& o) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(file, ec)) throw InputError(file + ": cannot open file");
     std::ifstream in(file);
     if (!in) throw InputError(file + ": cannot open file");
     std::stringstream ss;

@@ -229,7 +229,20 @@ int KernelCpuset2620::rmdir(const std::string& path) {
 int KernelCpuset2620::attach(const std::string& dir, int pid) {
     cpuset* cs = lookup(dir);
     if (!cs) return -ENOENT;
-    return cpuset_common_file_write(cs, FILE_TASKLIST, std::to_string(pid));
+    return write_file(cs, FILE_TASKLIST, std::to_string(pid));
+}
+
+// open(2) + write(2) + close(2) of a control file: the open file pins the
+// directory's dentry, so a concurrent rmdir cannot free the cpuset under it.
+int KernelCpuset2620::write_file(cpuset* cs, cpuset_filetype_t type, const std::string& value) {
+    ++cs->d_count;
+    int r = cpuset_common_file_write(cs, type, value);
+    dput(cs);
+    return r;
+}
+
+void KernelCpuset2620::dput(cpuset* cs) {
+    if (--cs->d_count == 0) kfree(cs, lbl::cpuset_diput::kfree_cpuset);
 }
 
 int KernelCpuset2620::write(const std::string& file, const std::string& value) {
@@ -237,10 +250,10 @@ int KernelCpuset2620::write(const std::string& file, const std::string& value) {
     cpuset* cs = lookup(file.substr(0, slash));
     if (!cs) return -ENOENT;
     std::string f = file.substr(slash + 1);
-    if (f == "tasks") return cpuset_common_file_write(cs, FILE_TASKLIST, value);
-    if (f == "cpus") return cpuset_common_file_write(cs, FILE_CPULIST, value);
-    if (f == "mems") return cpuset_common_file_write(cs, FILE_MEMLIST, value);
-    if (f == "notify_on_release") return cpuset_common_file_write(cs, FILE_NOTIFY_ON_RELEASE, value);
+    if (f == "tasks") return write_file(cs, FILE_TASKLIST, value);
+    if (f == "cpus") return write_file(cs, FILE_CPULIST, value);
+    if (f == "mems") return write_file(cs, FILE_MEMLIST, value);
+    if (f == "notify_on_release") return write_file(cs, FILE_NOTIFY_ON_RELEASE, value);
     return -ENOENT;
 }
 
@@ -612,7 +625,7 @@ int KernelCpuset2620::cpuset_rmdir(cpuset* cs) {
     parent->children.erase(std::find(parent->children.begin(), parent->children.end(), cs));
     // d = dget(cs->dentry); cs->dentry = NULL; cpuset_d_remove_dir(d); dput(d):
     // the last dentry reference goes and cpuset_diput() frees the cpuset.
-    kfree(cs, lbl::cpuset_diput::kfree_cpuset);
+    dput(cs);
     number_of_cpusets--;
     mutex_unlock(callback_mutex, yp::unlock_callback_mutex);
     if (parent->children.empty()) check_for_release(parent, &pathbuf);

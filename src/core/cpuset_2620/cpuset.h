@@ -41,7 +41,11 @@ struct cpuset : sim::Object {
     sim::atomic_t count;                    // count tasks using this cpuset; atomic for fork/exit
     cpuset* parent = nullptr;               // LL=manage_mutex+callback_mutex
     std::vector<cpuset*> children;          // LL=manage_mutex+callback_mutex (list ops are not steps)
-    std::string dname;                      // directory name; the dentry is not modelled
+    std::string dname;                      // directory name
+    // Dentry references (the directory's own, plus each open control file).
+    // The VFS is not modelled, so these are not steps; the memory goes at the
+    // last one, in cpuset_diput(), not inside rmdir.
+    int d_count = 1;
 };
 
 class KernelCpuset2620 : public Kernel {
@@ -83,6 +87,8 @@ private:
     int cpuset_rmdir(cpuset* cs);
 
     cpuset* lookup(const std::string& path) const;
+    int write_file(cpuset* cs, cpuset_filetype_t type, const std::string& value);
+    void dput(cpuset* cs);
     std::string path_of(const cpuset* c) const;
 
     cpuset top_cpuset;

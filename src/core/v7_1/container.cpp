@@ -100,7 +100,20 @@ int Kernel171::rmdir(const std::string& path) {
 int Kernel171::attach(const std::string& dir, int pid) {
     container* c = lookup(dir);
     if (!c) return -ENOENT;
-    return container_common_file_write(c, FILE_TASKLIST, std::to_string(pid));
+    return write_file(c, FILE_TASKLIST, std::to_string(pid));
+}
+
+// open(2) + write(2) + close(2) of a control file: the open file pins the
+// directory's dentry, so a concurrent rmdir cannot free the container under it.
+int Kernel171::write_file(container* c, filetype type, const std::string& value) {
+    ++c->d_count;
+    int r = container_common_file_write(c, type, value);
+    dput(c);
+    return r;
+}
+
+void Kernel171::dput(container* c) {
+    if (--c->d_count == 0) kfree(c, lbl::container_diput::kfree_container);
 }
 
 int Kernel171::write(const std::string& file, const std::string& value) {
@@ -108,8 +121,8 @@ int Kernel171::write(const std::string& file, const std::string& value) {
     container* c = lookup(file.substr(0, slash));
     if (!c) return -ENOENT;
     std::string f = file.substr(slash + 1);
-    if (f == "tasks") return container_common_file_write(c, FILE_TASKLIST, value);
-    if (f == "notify_on_release") return container_common_file_write(c, FILE_NOTIFY_ON_RELEASE, value);
+    if (f == "tasks") return write_file(c, FILE_TASKLIST, value);
+    if (f == "notify_on_release") return write_file(c, FILE_NOTIFY_ON_RELEASE, value);
     return -ENOENT;
 }
 
@@ -278,7 +291,7 @@ int Kernel171::container_rmdir(container* cont) {
     cont->flags.write(cont->flags.peek() | CONT_REMOVED, yp::set_removed);
     parent->children.erase(std::find(parent->children.begin(), parent->children.end(), cont));
     --number_of_containers;
-    kfree(cont, lbl::container_diput::kfree_container);
+    dput(cont);  // container_d_remove_dir(d); dput(d): the directory's own reference
     mutex_unlock(callback_mutex, yp::unlock_callback_mutex);
     Object* pb = nullptr;
     if (parent->children.empty()) check_for_release(parent, &pb);

@@ -21,7 +21,11 @@ struct container : sim::Object {
     sim::atomic_t count;               // tasks using this container; atomic for fork/exit
     container* parent = nullptr;       // LL=manage_mutex+callback_mutex
     std::vector<container*> children;  // LL=manage_mutex+callback_mutex (list ops are not steps)
-    std::string dname;                 // directory name; the dentry is not modelled
+    std::string dname;                 // directory name
+    // Dentry references (the directory's own, plus each open control file).
+    // The VFS is not modelled, so these are not steps; the memory goes at the
+    // last one, in container_diput(), not inside rmdir.
+    int d_count = 1;
 };
 
 class Kernel171 : public Kernel {
@@ -60,6 +64,8 @@ private:
     int container_rmdir(container* cont);
 
     container* lookup(const std::string& path) const;
+    int write_file(container* c, filetype type, const std::string& value);
+    void dput(container* c);
     std::string path_of(const container* c) const;
 
     container top_container;

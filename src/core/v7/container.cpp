@@ -1,0 +1,1037 @@
+#include "core/v7/container.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "core/common_labels.h"
+#include "core/errno_names.h"
+#include "core/v7/labels.h"
+#include "sim/kernel/rcu.h"
+#include "sim/kernel/rwlock.h"
+#include "sim/kernel/slab.h"
+#include "sim/kernel/task_ref.h"
+#include "subsys/cpuset.h"
+
+namespace core::v7 {
+
+using namespace sim;
+
+namespace detail {
+const char* const container_field_names[] = {"container[0]", "container[1]", "container[2]", "container[3]"};
+const char* const subsys_field_names[] = {"subsys[0]", "subsys[1]", "subsys[2]", "subsys[3]",
+                                          "subsys[4]", "subsys[5]", "subsys[6]", "subsys[7]"};
+static_assert(CONFIG_MAX_CONTAINER_HIERARCHIES <= 4 && CONFIG_MAX_CONTAINER_SUBSYS <= 8,
+              "add cell names for the larger arrays");
+}  // namespace detail
+
+namespace {
+constexpr int MAX_HIER = CONFIG_MAX_CONTAINER_HIERARCHIES;
+constexpr auto kHierCells = std::make_index_sequence<CONFIG_MAX_CONTAINER_HIERARCHIES>{};
+constexpr auto kSubsysCells = std::make_index_sequence<CONFIG_MAX_CONTAINER_SUBSYS>{};
+constexpr std::size_t MAX_CONTAINER_TYPE_NAMELEN = 32;
+
+// container_common_file_write()'s kmalloc(nbytes + 1) copy of the user buffer.
+struct write_buffer : Object {
+    write_buffer() : Object("buffer") { set_name("buffer"); }
+};
+}  // namespace
+
+container_subsys_state::container_subsys_state(Object* embedding)
+    : Object("container_subsys_state"),
+      container(embedding, "css.container", nullptr),
+      refcnt_lock(embedding, "css.refcnt_lock", "&css->refcnt_lock"),
+      refcnt(embedding, "css.refcnt", false, 0),
+      object(embedding) {}
+
+container::container(const std::string& name)
+    : Object("container"),
+      flags(this, "flags", 0),
+      count(this, "count", true, 0),
+      dname(name),
+      subsys(detail::make_cells<container_subsys_state*>(this, detail::subsys_field_names, kSubsysCells)) {
+    set_name(name);
+}
+
+container_group::container_group(const std::string& name)
+    : Object("container_group"),
+      ref(this, "ref"),
+      container(detail::make_cells<struct container*>(this, detail::container_field_names, kHierCells)),
+      subsys(detail::make_cells<container_subsys_state*>(this, detail::subsys_field_names, kSubsysCells)) {
+    set_name(name);
+}
+
+// alloc_super() starts s_active at 1: the mount's reference.
+super_block::super_block(int hierarchy) : Object("super_block"), s_active(this, "s_active", true, 1) {
+    set_name(fmt::format("sb(rootnode[{}])", hierarchy));
+}
+
+container_subsys::container_subsys(KernelV7& k, const char* name, unsigned ss_hooks)
+    : Object("container_subsys"), kernel(k), ss_name(name), hooks(ss_hooks), hierarchy(this, "hierarchy", 0) {
+    set_name(std::string(name) + "_subsys");
+}
+
+KernelV7::KernelV7(std::set<Fix> fixes)
+    : Kernel(std::move(fixes)),
+      need_forkexit_callback(&global_object(), "need_forkexit_callback", 0),
+      init_container_group("init_container_group"),
+      container_group_lock(&global_object(), "container_group_lock", "container_group_lock"),
+      manage_mutex(&global_object(), "manage_mutex", "manage_mutex"),
+      callback_mutex(&global_object(), "callback_mutex", "callback_mutex") {
+    for (int i = 0; i < MAX_HIER; ++i)
+        rootnode[i].top_container.set_name(i == 0 ? std::string("dummytop")
+                                           : MAX_HIER == 2 ? std::string("top_container")
+                                                           : fmt::format("top_container{}", i));
+    cft_tasks.name = "tasks";
+    cft_tasks.private_ = FILE_TASKLIST;
+    cft_tasks.write = [this](struct container* cont, const cftype* cft, const std::string& buf) {
+        return container_common_file_write(cont, cft, buf);
+    };
+    // The subsystems compiled in, in the order their *_init_early() register them.
+    builtin_subsys_.push_back(std::make_unique<subsys::cpuset_subsys_t>(*this));
+}
+
+KernelV7::~KernelV7() = default;
+
+std::vector<const Label*> KernelV7::labels() const {
+    std::vector<const Label*> v;
+    {
+        using namespace core::lbl;
+        v = {CONTSIM_COMMON_LABELS(CONTSIM_LIST_LABEL)};
+    }
+    {
+        using namespace core::v7::lbl;
+        std::vector<const Label*> k{CONTSIM_V7_LABELS(CONTSIM_LIST_LABEL)};
+        v.insert(v.end(), k.begin(), k.end());
+    }
+    for (const auto& ss : builtin_subsys_) {
+        auto k = ss->labels();
+        v.insert(v.end(), k.begin(), k.end());
+    }
+    v.push_back(&put_task_struct_free);
+    return v;
+}
+
+// --- boot ------------------------------------------------------------------
+
+// start_kernel(): container_init_early(), then cpuset_init_early() registers
+// the cpuset subsystem (system_state is still SYSTEM_BOOTING), then
+// cpuset_init()/cpuset_init_smp() give top_cpuset the online CPUs and nodes
+// (done when the subsystem is constructed).
+void KernelV7::boot() {
+    create_init_task();
+    container_init_early();
+    for (const auto& ss : builtin_subsys_)
+        if (container_register_subsys(ss.get()) < 0)
+            throw std::runtime_error(fmt::format("Couldn't register {} subsystem", ss->ss_name));  // panic()
+    system_running = true;
+}
+
+// Static initialisation on the boot CPU, before any other CPU or task exists:
+// written without steps.
+void KernelV7::container_init_early() {
+    // kref_init() then get_container_group(): the static group keeps a
+    // reference of its own, so it is never released.
+    init_container_group.ref.refcount.counter = 2;
+    cg_list.assign(1, &init_container_group);  // INIT_LIST_HEAD(&init_container_group.list)
+    init_container_group.on_list = true;
+    container_group_count = 1;
+
+    for (int i = 0; i < MAX_HIER; i++) {
+        containerfs_root* root = &rootnode[i];
+        struct container* cont = &root->top_container;
+        root->subsys_list.clear();
+        root->number_of_containers = 1;
+
+        cont->root = root;
+        cont->hierarchy = i;
+        cont->top_container = cont;
+        cont->count.counter = 1;  // atomic_set(&cont->count, 1): init_container_group uses it
+
+        init_container_group.container[i].init(cont);
+    }
+    init_task_->containers.init(&init_container_group);
+}
+
+int KernelV7::container_register_subsys(container_subsys* new_subsys) {
+    namespace yp = lbl::container_register_subsys;
+    int retval = 0;
+    int ss_id;
+
+    mutex_lock(manage_mutex, yp::lock_manage_mutex);
+    if (subsys_count == CONFIG_MAX_CONTAINER_SUBSYS) {
+        retval = -ENOSPC;
+    } else if (!new_subsys->ss_name || std::strlen(new_subsys->ss_name) > MAX_CONTAINER_TYPE_NAMELEN) {
+        retval = -EINVAL;  // Sanity check the subsystem (create/destroy are pure virtual here)
+    } else {
+        for (int i = 0; i < subsys_count; i++)
+            if (!std::strcmp(subsys[i]->ss_name, new_subsys->ss_name)) retval = -EEXIST;  // a duplicate
+    }
+    if (retval) {
+        mutex_unlock(manage_mutex, yp::unlock_manage_mutex);
+        return retval;
+    }
+
+    /* Create the top container state for this subsystem */
+    ss_id = new_subsys->subsys_id = subsys_count;
+    retval = new_subsys->create(dummytop());
+    if (retval) {
+        new_subsys->subsys_id = -1;
+        mutex_unlock(manage_mutex, yp::unlock_manage_mutex);
+        return retval;
+    }
+    init_container_css(new_subsys, dummytop());
+
+    // Every existing group is in the subsystem's top container: point them
+    // all at its state.
+    spin_lock(container_group_lock, yp::spin_lock);
+    for (std::size_t k = 0; k < cg_list.size(); ++k) {
+        container_group* cg = cg_list[k];
+        container_subsys_state* css = dummytop()->subsys[ss_id].read(yp::read_dummytop_subsys);
+        cg->subsys[ss_id].write(css, yp::write_cg_subsys);
+    }
+    spin_unlock(container_group_lock, yp::spin_unlock);
+
+    mutex_lock(callback_mutex, yp::lock_callback_mutex);
+    // The first subsystem with a fork or exit callback switches fork/exit to
+    // callback_mutex; the grace period makes every later fork/exit see it.
+    if (!need_forkexit_callback.read(yp::read_need_forkexit_callback) &&
+        (new_subsys->hooks & (container_subsys::HOOK_FORK | container_subsys::HOOK_EXIT))) {
+        need_forkexit_callback.write(1, yp::write_need_forkexit_callback);
+        if (system_running) synchronize_rcu(yp::synchronize_rcu);
+    }
+    // Replay fork for every existing task.
+    if (new_subsys->hooks & container_subsys::HOOK_FORK) {
+        read_lock(tasklist_lock, yp::read_lock_tasklist);
+        for (task_struct* p : tasks_)
+            if (p->hashed) new_subsys->fork(p);
+        read_unlock(tasklist_lock, yp::read_unlock_tasklist);
+    }
+    subsys[subsys_count++] = new_subsys;
+    new_subsys->active = 1;
+    mutex_unlock(callback_mutex, yp::unlock_callback_mutex);
+    mutex_unlock(manage_mutex, yp::unlock_manage_mutex);
+    return retval;
+}
+
+void KernelV7::init_container_css(container_subsys* ss, struct container* cont) {
+    namespace yp = lbl::init_container_css;
+    container_subsys_state* css = cont->subsys[ss->subsys_id].read(yp::read_css);
+    css->container.write(cont, yp::write_container);
+    // spin_lock_init(&css->refcnt_lock): the model's lock is created unlocked.
+    atomic_set(css->refcnt, 0, yp::set_refcnt);
+}
+
+// --- container groups ------------------------------------------------------
+
+void KernelV7::put_container_group(container_group* cg, const Label& l) {
+    kref_put(cg->ref, [this, cg](kref*) { release_container_group(cg); }, l);
+}
+
+void KernelV7::release_container_group(container_group* cg) {
+    namespace yp = lbl::release_container_group;
+    spin_lock(container_group_lock, yp::spin_lock);
+    /* Release reference counts on all the containers pointed to by this container_group */
+    for (int i = 0; i < MAX_HIER; i++) {
+        struct container* cont = cg->container[i].read(yp::read_container);
+        if (!cont) continue;
+        atomic_dec(cont->count, yp::dec_count);
+    }
+    // list_del(&cg->list). A group released twice (its kref brought back from
+    // 0 by a stale get) is no longer on the list: the kernel would oops on the
+    // poisoned pointers; the model only leaves the list alone.
+    auto it = std::find(cg_list.begin(), cg_list.end(), cg);
+    if (it != cg_list.end()) cg_list.erase(it);
+    cg->on_list = false;
+    container_group_count--;
+    spin_unlock(container_group_lock, yp::spin_unlock);
+    kfree(cg, yp::kfree);
+}
+
+// Walks the list through init_container_group (caller holds
+// container_group_lock) for a group equal to oldcg except for cont's hierarchy.
+container_group* KernelV7::find_existing_container_group(container_group* oldcg, struct container* cont) {
+    namespace yp = lbl::find_existing_container_group;
+    int h = cont->hierarchy;
+    for (std::size_t k = 0; k < cg_list.size(); ++k) {  // do { ... l = l->next; } while (l != head)
+        container_group* cg = cg_list[k];
+        int i;
+        for (i = 0; i < MAX_HIER; i++) {
+            struct container* mine = cg->container[i].read(yp::read_cg_container);
+            if (i == h) {
+                if (mine != cont) break;
+            } else {
+                if (mine != oldcg->container[i].read(yp::read_oldcg_container)) break;
+            }
+        }
+        if (i == MAX_HIER) return cg;  // All hierarchies matched what we want - success
+    }
+    return nullptr;
+}
+
+container_group* KernelV7::find_container_group(container_group* oldcg, struct container* cont) {
+    namespace yp = lbl::find_container_group;
+    container_group* res;
+    int h = cont->hierarchy;
+
+    if (oldcg->container[h].read(yp::bug_on_read_container) == cont) {
+        // BUG_ON(): the kernel oopses here. The model reports it and goes on as
+        // a kernel without CONFIG_BUG would (the search below returns oldcg).
+        Machine& m = Machine::current();
+        m.report({"kernel-bug",
+                  fmt::format("kernel BUG at kernel/container.c: find_container_group: "
+                              "BUG_ON(oldcg->container[h] == cont): {} at step {} moves a task into {} but its group "
+                              "{} already has it",
+                              m.cpu_state().name, m.step(), path_of(cont), oldcg->name()),
+                  m.step(), m.cpu(), {}, {}});
+    }
+    /* First see if we already have a container group that matches the desired set */
+    spin_lock(container_group_lock, yp::spin_lock);
+    res = find_existing_container_group(oldcg, cont);
+    if (res) get_container_group(res, yp::get_container_group);
+    spin_unlock(container_group_lock, yp::spin_unlock);
+    if (res) return res;
+
+    std::array<struct container*, MAX_HIER> conts{};
+    for (int i = 0; i < MAX_HIER; i++) conts[i] = i == h ? cont : oldcg->container[i].peek();
+    res = kmalloc<container_group>(yp::kmalloc, GFP_KERNEL, group_name(conts));
+    if (!res) return nullptr;
+    all_groups_.push_back(res);
+
+    // *res = *oldcg: the copy reads oldcg's pointers (a freed oldcg is noticed
+    // here). res itself is not visible to any other CPU until list_add, so
+    // its fields are written without steps, kref_init() included.
+    for (int i = 0; i < MAX_HIER; i++) res->container[i].init(oldcg->container[i].read(yp::copy_oldcg));
+    for (int j = 0; j < subsys_count; j++) res->subsys[j].init(oldcg->subsys[j].read(yp::copy_oldcg));
+    res->ref.refcount.counter = 1;  // kref_init(&res->ref)
+    res->container[h].init(cont);
+    for (container_subsys* ss : rootnode[h].subsys_list)
+        res->subsys[ss->subsys_id].init(cont->subsys[ss->subsys_id].read(yp::read_cont_subsys));
+    /* Take reference counts on all the referenced containers, including the new one */
+    for (int i = 0; i < MAX_HIER; i++) atomic_inc(res->container[i].peek()->count, yp::inc_count);
+
+    /* Link this container group into the list */
+    spin_lock(container_group_lock, yp::spin_lock_list_add);
+    cg_list.insert(cg_list.begin() + std::min<std::size_t>(1, cg_list.size()), res);  // list_add after the head
+    res->on_list = true;
+    container_group_count++;
+    spin_unlock(container_group_lock, yp::spin_unlock_list_add);
+    return res;
+}
+
+int KernelV7::container_task_count(struct container* cont) {
+    namespace yp = lbl::container_task_count;
+    int count = 0;
+    int hierarchy = cont->hierarchy;
+    spin_lock(container_group_lock, yp::spin_lock);
+    for (std::size_t k = 0; k < cg_list.size(); ++k) {
+        container_group* cg = cg_list[k];
+        if (cg->container[hierarchy].read(yp::read_cg_container) == cont)
+            count += atomic_read(cg->ref.refcount, yp::read_refcount);
+    }
+    spin_unlock(container_group_lock, yp::spin_unlock);
+    return count;
+}
+
+// container.h's task_container(): rcu_dereference(task->containers->container[ss->hierarchy]).
+struct container* KernelV7::task_container(task_struct* task, container_subsys* ss) {
+    namespace yp = lbl::task_container;
+    container_group* cg = rcu_dereference(task->containers, yp::read_containers);
+    int h = ss->hierarchy.read(yp::read_hierarchy);
+    return rcu_dereference(cg->container[h], yp::read_container);
+}
+
+// --- attach ----------------------------------------------------------------
+
+// VFS glue: an open control file pins its directory's dentry, so a container
+// rmdir'ed meanwhile is only freed (container_diput) at the last close.
+int KernelV7::container_file_write(struct container* cont, const cftype* cft, const std::string& buf) {
+    if (!cft->write) return -EINVAL;
+    ++cont->d_count;
+    int ret = cft->write(cont, cft, buf);
+    if (--cont->d_count == 0 && cont->d_deleted) container_diput(cont);
+    return ret;
+}
+
+// Writes return nbytes in the kernel; the model reports 0 for success.
+int KernelV7::container_common_file_write(struct container* cont, const cftype* cft, const std::string& buf) {
+    namespace yp = lbl::container_common_file_write;
+    int retval = 0;
+    Object* buffer = kmalloc<write_buffer>(yp::kmalloc_buffer, GFP_KERNEL);
+    mutex_lock(manage_mutex, yp::lock_manage_mutex);
+    if (container_is_removed(cont, yp::test_removed)) {
+        retval = -ENODEV;
+    } else if (cft->private_ == FILE_TASKLIST) {
+        retval = attach_task_by_pid(cont, buf);
+    } else {
+        retval = -EINVAL;
+    }
+    mutex_unlock(manage_mutex, yp::unlock_manage_mutex);
+    kfree(buffer, yp::kfree_buffer);
+    return retval;
+}
+
+// The pid lookup is 1/7's attach_task() unchanged; the rest moved to attach_task().
+int KernelV7::attach_task_by_pid(struct container* cont, const std::string& pidbuf) {
+    namespace yp = lbl::attach_task_by_pid;
+    int pid;
+    task_struct* tsk;
+    int ret;
+
+    if (std::sscanf(pidbuf.c_str(), "%d", &pid) != 1) return -EIO;
+
+    if (pid) {
+        read_lock(tasklist_lock, yp::read_lock_tasklist);
+        tsk = find_task_by_pid(pid, yp::find_task_by_pid);
+        if (!tsk || (tsk->flags.read(yp::test_pf_exiting) & PF_EXITING)) {
+            read_unlock(tasklist_lock, yp::read_unlock_tasklist_esrch);
+            return -ESRCH;
+        }
+        get_task_struct(tsk, yp::get_task_struct);
+        read_unlock(tasklist_lock, yp::read_unlock_tasklist);
+
+        task_struct* cur = current();
+        if (cur->euid && cur->euid != tsk->uid && cur->euid != tsk->suid) {
+            put_task_struct(tsk, yp::put_task_struct_eacces);
+            return -EACCES;
+        }
+    } else {
+        tsk = current();
+        get_task_struct(tsk, yp::get_task_struct_current);
+    }
+
+    ret = attach_task(cont, tsk);
+    put_task_struct(tsk, yp::put_task_struct);
+    return ret;
+}
+
+// Attach task 'tsk' to container 'cont', as posted in 3/7. Called with
+// manage_mutex held.
+int KernelV7::attach_task(struct container* cont, task_struct* tsk) {
+    namespace yp = lbl::attach_task;
+    int retval = 0;
+    container_group *oldcg, *newcg;
+    struct container* oldcont;
+    int h = cont->hierarchy;
+
+    /* Nothing to do if the task is already in that container */
+    // Read without task_lock: an exit can free the group in between.
+    container_group* cg = tsk->containers.read(yp::read_containers);
+    if (cg->container[h].read(yp::read_cg_container) == cont) return 0;
+
+    for (container_subsys* ss : rootnode[h].subsys_list) {
+        if (ss->hooks & container_subsys::HOOK_CAN_ATTACH) {
+            retval = ss->can_attach(cont, tsk);
+            if (retval) {
+                // As posted: attach_task_by_pid() puts tsk again after this
+                // return, so a failed can_attach drops two references.
+                put_task_struct(tsk, yp::put_task_struct_can_attach);
+                return retval;
+            }
+        }
+    }
+
+    /* Locate or allocate a new container_group for this task, based on its final set of containers */
+    oldcg = tsk->containers.read(yp::read_oldcg);  // without task_lock
+    newcg = find_container_group(oldcg, cont);
+    if (!newcg) {
+        put_task_struct(tsk, yp::put_task_struct_enomem);  // the same double put
+        return -ENOMEM;
+    }
+
+    mutex_lock(callback_mutex, yp::lock_callback_mutex);
+    task_lock(tsk, yp::task_lock);
+    // Fix attach-recheck-exiting (mainline cgroup_attach_task): PF_EXITING is
+    // set before container_exit() runs, so a task not yet exiting here cannot
+    // have passed its exit swap; an exiting one is left alone and the new
+    // group's reference dropped. (callback_mutex, which mainline does not hold
+    // here, must be released too.)
+    if (has_fix(Fix::attach_recheck_exiting) && (tsk->flags.read(yp::recheck_pf_exiting) & PF_EXITING)) {
+        task_unlock(tsk, yp::task_unlock_esrch);
+        mutex_unlock(callback_mutex, yp::unlock_callback_mutex_esrch);
+        put_container_group(newcg, yp::put_newcg_esrch);
+        return -ESRCH;
+    }
+    // Fix release-under-task-lock (Paul Jackson, message #11478): take the
+    // group to release where the pointer changes, under task_lock, instead of
+    // the unlocked read above; it is used for oldcont and the final put.
+    if (has_fix(Fix::release_under_task_lock)) oldcg = tsk->containers.read(yp::reread_oldcg);
+    rcu_assign_pointer(tsk->containers, newcg, yp::assign_containers);
+    task_unlock(tsk, yp::task_unlock);
+
+    oldcont = oldcg->container[h].read(yp::read_oldcont);  // oldcg may have been freed by container_exit()
+    for (container_subsys* ss : rootnode[h].subsys_list)
+        if (ss->hooks & container_subsys::HOOK_ATTACH) ss->attach(cont, oldcont, tsk);
+    mutex_unlock(callback_mutex, yp::unlock_callback_mutex);
+
+    for (container_subsys* ss : rootnode[h].subsys_list)
+        if (ss->hooks & container_subsys::HOOK_POST_ATTACH) ss->post_attach(cont, oldcont, tsk);
+
+    synchronize_rcu(yp::synchronize_rcu);
+    put_container_group(oldcg, yp::put_oldcg);
+    return 0;
+}
+
+// --- fork and exit ---------------------------------------------------------
+
+void KernelV7::container_fork(task_struct* child) {
+    namespace yp = lbl::container_fork;
+    task_struct* cur = current();
+
+    rcu_read_lock(yp::rcu_read_lock);
+    /* need_forkexit_callback will be true if we might need to do a callback.
+     * If so then switch from RCU to mutex locking */
+    int need_callback = rcu_dereference(need_forkexit_callback, yp::read_need_forkexit_callback);
+    if (need_callback) {
+        rcu_read_unlock(yp::rcu_read_unlock_need_callback);
+        mutex_lock(callback_mutex, yp::lock_callback_mutex);
+    }
+    task_lock(cur, yp::task_lock);
+    /* Add the child task to the same container group as the parent */
+    get_container_group(cur->containers.read(yp::read_containers_get), yp::get_container_group);
+    child->containers.write(cur->containers.read(yp::read_containers), yp::write_child_containers);
+    if (need_callback) {
+        for (int i = 0; i < subsys_count; i++)
+            if (subsys[i]->hooks & container_subsys::HOOK_FORK) subsys[i]->fork(child);
+    }
+    task_unlock(cur, yp::task_unlock);
+    if (need_callback)
+        mutex_unlock(callback_mutex, yp::unlock_callback_mutex);
+    else
+        rcu_read_unlock(yp::rcu_read_unlock);
+}
+
+void KernelV7::container_exit(task_struct* tsk) {
+    namespace yp = lbl::container_exit;
+    container_group* cg;
+
+    rcu_read_lock(yp::rcu_read_lock);
+    if (rcu_dereference(need_forkexit_callback, yp::read_need_forkexit_callback)) {
+        rcu_read_unlock(yp::rcu_read_unlock_need_callback);
+        mutex_lock(callback_mutex, yp::lock_callback_mutex);
+        for (int i = 0; i < subsys_count; i++)
+            if (subsys[i]->hooks & container_subsys::HOOK_EXIT) subsys[i]->exit(tsk);
+        mutex_unlock(callback_mutex, yp::unlock_callback_mutex);
+    } else {
+        rcu_read_unlock(yp::rcu_read_unlock);
+    }
+
+    /* Reassign the task to the init_container_group. */
+    // As posted, without task_lock: attach_task()'s locked pointer switch can
+    // land between this read and this write. Fix exit-task-lock (Vaddagiri,
+    // message #11464; mainline cgroup_exit) reads and swaps under task_lock(tsk)
+    // and drops the reference after unlocking.
+    bool locked = has_fix(Fix::exit_task_lock);
+    if (locked) task_lock(tsk, yp::task_lock);
+    cg = tsk->containers.read(yp::read_containers);
+    if (cg != &init_container_group) {
+        tsk->containers.write(&init_container_group, yp::write_init_container_group);
+        if (locked) task_unlock(tsk, yp::task_unlock);
+        put_container_group(cg, yp::put_container_group);
+    } else {
+        ++exited_in_init_;  // model: this task's reference on init_container_group is never dropped
+        if (locked) task_unlock(tsk, yp::task_unlock);
+    }
+}
+
+// --- mkdir and rmdir -------------------------------------------------------
+
+int KernelV7::container_add_file(struct container* cont, const cftype* cft) {
+    // container_create_file(): the name is already taken
+    if (std::find(cont->files.begin(), cont->files.end(), cft) != cont->files.end()) return -EEXIST;
+    cont->files.push_back(cft);
+    return 0;
+}
+
+// The files are dentries (no steps): "tasks", then each subsystem's.
+int KernelV7::container_populate_dir(struct container* cont) {
+    int err;
+    /* First clear out any existing files */
+    cont->files.clear();  // container_clear_directory(cont->dentry)
+    if ((err = container_add_file(cont, &cft_tasks)) < 0) return err;
+    for (container_subsys* ss : rootnode[cont->hierarchy].subsys_list)
+        if ((ss->hooks & container_subsys::HOOK_POPULATE) && (err = ss->populate(cont)) < 0) return err;
+    return 0;
+}
+
+// Called with the parent directory's i_mutex held by the VFS (not modelled).
+int KernelV7::container_create(struct container* parent, const std::string& name) {
+    namespace yp = lbl::container_create;
+    containerfs_root* root = parent->root;
+    int err = 0;
+    super_block* sb = root->sb;
+
+    struct container* cont = kzalloc<struct container>(yp::kzalloc_container, GFP_KERNEL, name);
+    if (!cont) return -ENOMEM;
+
+    /* Grab a reference on the superblock so the hierarchy doesn't get deleted
+     * on unmount if there are child containers. */
+    atomic_inc(sb->s_active, yp::inc_s_active);
+
+    mutex_lock(manage_mutex, yp::lock_manage_mutex);
+
+    // cont is not reachable yet: flags = 0, count = 0 and the lists are
+    // initialised without steps.
+    cont->parent = parent;
+    cont->root = parent->root;
+    cont->hierarchy = parent->hierarchy;
+    cont->top_container = parent->top_container;
+
+    for (container_subsys* ss : rootnode[cont->hierarchy].subsys_list) {
+        err = ss->create(cont);
+        if (err) break;  // goto err_destroy
+        init_container_css(ss, cont);
+    }
+    if (err) {
+        // err_destroy:
+        for (container_subsys* ss : rootnode[cont->hierarchy].subsys_list)
+            if (cont->subsys[ss->subsys_id].read(yp::read_css_destroy)) ss->destroy(cont);
+        mutex_unlock(manage_mutex, yp::unlock_manage_mutex_err);
+        /* Release the reference count that we took on the superblock */
+        atomic_dec(sb->s_active, yp::deactivate_super_err);
+        kfree(cont, yp::kfree_container_err);
+        return err;
+    }
+
+    mutex_lock(callback_mutex, yp::lock_callback_mutex);
+    parent->children.push_back(cont);  // list_add(&cont->sibling, &cont->parent->children)
+    root->number_of_containers++;
+    mutex_unlock(callback_mutex, yp::unlock_callback_mutex);
+
+    // container_create_dir() cannot fail in the model (no dentry allocation).
+    container_populate_dir(cont);
+    /* If err < 0, we have a half-filled directory - oh well ;) */
+
+    mutex_unlock(manage_mutex, yp::unlock_manage_mutex);
+    return 0;
+}
+
+int KernelV7::container_rmdir(struct container* cont) {
+    namespace yp = lbl::container_rmdir;
+    int css_busy = 0;
+
+    /* the vfs holds both inode->i_mutex already */
+    mutex_lock(manage_mutex, yp::lock_manage_mutex);
+    if (atomic_read(cont->count, yp::read_count) > 0 || !cont->children.empty()) {
+        mutex_unlock(manage_mutex, yp::unlock_manage_mutex_ebusy);
+        return -EBUSY;
+    }
+
+    int hierarchy = cont->hierarchy;
+    struct container* parent = cont->parent;
+    containerfs_root* root = cont->root;
+    super_block* sb = root->sb;
+
+    // local_irq_save(flags): not modelled (no interrupts).
+    /* Check each container, locking the refcnt lock and testing the refcnt.
+     * This will lock out any calls to css_get() */
+    for (container_subsys* ss : rootnode[hierarchy].subsys_list) {
+        container_subsys_state* css = cont->subsys[ss->subsys_id].read(yp::read_css);
+        spin_lock(css->refcnt_lock, yp::lock_refcnt);
+        css_busy += atomic_read(css->refcnt, yp::read_refcnt);
+    }
+    /* Go through and release all the locks; if we weren't busy, then set the
+     * refcount to -1 to prevent css_get() from adding a refcount */
+    for (container_subsys* ss : rootnode[hierarchy].subsys_list) {
+        container_subsys_state* css = cont->subsys[ss->subsys_id].read(yp::read_css);
+        if (!css_busy) atomic_dec(css->refcnt, yp::dec_refcnt);
+        spin_unlock(css->refcnt_lock, yp::unlock_refcnt);
+    }
+    if (css_busy) {
+        mutex_unlock(manage_mutex, yp::unlock_manage_mutex_css_busy);
+        return -EBUSY;
+    }
+
+    for (container_subsys* ss : rootnode[hierarchy].subsys_list)
+        if (cont->subsys[ss->subsys_id].read(yp::read_css_destroy)) ss->destroy(cont);
+
+    mutex_lock(callback_mutex, yp::lock_callback_mutex);
+    cont->flags.write(cont->flags.peek() | CONT_REMOVED, yp::set_removed);  // set_bit
+    /* delete my sibling from parent->children */
+    parent->children.erase(std::find(parent->children.begin(), parent->children.end(), cont));
+    // container_d_remove_dir(d); dput(d): the directory goes; container_diput()
+    // frees the container now unless an open control file still pins it.
+    cont->d_deleted = true;
+    if (cont->d_count == 0) container_diput(cont);
+    root->number_of_containers--;
+    mutex_unlock(callback_mutex, yp::unlock_callback_mutex);
+
+    mutex_unlock(manage_mutex, yp::unlock_manage_mutex);
+    /* Drop the active superblock reference that we took when we created the container */
+    atomic_dec(sb->s_active, yp::deactivate_super);
+    return 0;
+}
+
+void KernelV7::container_diput(struct container* cont) { kfree(cont, lbl::container_diput::kfree_container); }
+
+// --- mount -----------------------------------------------------------------
+
+/* Convert a hierarchy specifier into a bitmask. LL=manage_mutex */
+int KernelV7::parse_containerfs_options(const std::string* data, unsigned long* bits) {
+    std::string o = data ? *data : "all";
+    *bits = 0;
+    std::size_t pos = 0;
+    while (true) {  // strsep(&o, ",")
+        std::size_t comma = o.find(',', pos);
+        std::string token = o.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+        if (token.empty()) return -EINVAL;
+        if (token == "all") {
+            *bits = (1ul << subsys_count) - 1;
+        } else {
+            int i;
+            for (i = 0; i < subsys_count; i++) {
+                if (token == subsys[i]->ss_name) {
+                    *bits |= 1ul << i;
+                    break;
+                }
+            }
+            if (i == subsys_count) return -ENOENT;
+        }
+        if (comma == std::string::npos) break;
+        pos = comma + 1;
+    }
+    /* We can't have an empty hierarchy */
+    if (!*bits) return -EINVAL;
+    return 0;
+}
+
+// Called with manage_mutex held. Only binding is modelled: there is no umount
+// or remount op, so the removal branch (back to dummytop) never runs.
+int KernelV7::rebind_subsystems(containerfs_root* root, unsigned long final_bits) {
+    namespace yp = lbl::rebind_subsystems;
+    struct container* cont = &root->top_container;
+    int hierarchy = cont->hierarchy;
+    unsigned long added_bits = final_bits & ~root->subsys_bits;
+
+    /* Check that any added subsystems are currently free */
+    for (int i = 0; i < subsys_count; i++) {
+        unsigned long bit = 1ul << i;
+        container_subsys* ss = subsys[i];
+        if (!(bit & added_bits)) continue;
+        if (ss->hierarchy.read(yp::read_ss_hierarchy) != 0) return -EBUSY;  // Subsystem isn't free
+    }
+    /* Currently we don't handle adding/removing subsystems when any subcontainers exist. */
+    if (!cont->children.empty()) return -EBUSY;
+
+    mutex_lock(callback_mutex, yp::lock_callback_mutex);
+    for (int i = 0; i < subsys_count; i++) {
+        container_subsys* ss = subsys[i];
+        unsigned long bit = 1ul << i;
+        if (bit & added_bits) {
+            /* We're binding this subsystem to this hierarchy */
+            container_subsys_state* css = dummytop()->subsys[i].read(yp::read_dummytop_subsys);
+            cont->subsys[i].write(css, yp::write_cont_subsys);
+            css->container.write(cont, yp::write_css_container);
+            root->subsys_list.push_back(ss);  // list_add(&ss->sibling, &root->subsys_list)
+            rcu_assign_pointer(ss->hierarchy, hierarchy, yp::assign_ss_hierarchy);
+            if (ss->hooks & container_subsys::HOOK_BIND) ss->bind(cont);
+        }
+    }
+    root->subsys_bits = final_bits;
+    mutex_unlock(callback_mutex, yp::unlock_callback_mutex);
+    synchronize_rcu(yp::synchronize_rcu);
+    return 0;
+}
+
+int KernelV7::container_get_sb(const std::string* data, int* hierarchy_out) {
+    namespace yp = lbl::container_get_sb;
+    int i;
+    unsigned long subsys_bits = 0;
+    int ret = 0;
+    containerfs_root* root = nullptr;
+
+    mutex_lock(manage_mutex, yp::lock_manage_mutex);
+
+    /* First find the desired set of resource controllers */
+    ret = parse_containerfs_options(data, &subsys_bits);
+    if (!ret) {
+        /* See if we already have a hierarchy containing this set */
+        for (i = 1; i < MAX_HIER; i++) {
+            root = &rootnode[i];
+            if (root->subsys_bits == subsys_bits) break;  // We match - use this hierarchy
+            if (root->subsys_bits & subsys_bits) {        // We clash - fail
+                ret = -EBUSY;
+                break;
+            }
+        }
+        if (!ret && i == MAX_HIER) {
+            /* No existing hierarchy matched this set - but we know that all the subsystems are free */
+            for (i = 1; i < MAX_HIER; i++) {
+                root = &rootnode[i];
+                if (!root->sb && !root->subsys_bits) break;
+            }
+        }
+        if (!ret && i == MAX_HIER) ret = -ENOSPC;
+    }
+    if (!ret) {
+        *hierarchy_out = i;
+        if (!root->sb) {
+            /* We need a new superblock for this container combination */
+            struct container* cont = &root->top_container;
+            // get_sb_nodev(): sget() allocates the super_block, container_fill_super()
+            // makes the root dentry for top_container (no steps) and links sb <-> root.
+            super_block* sb = kzalloc<super_block>(yp::get_sb_nodev, GFP_KERNEL, i);
+            root->sb = sb;
+            ret = rebind_subsystems(root, subsys_bits);
+            // i_mutex of the new root directory: no-one else can see it yet.
+            container_populate_dir(cont);
+            if (ret) {  // BUG_ON(ret)
+                Machine& m = Machine::current();
+                m.report({"kernel-bug",
+                          fmt::format("kernel BUG at kernel/container.c: container_get_sb: BUG_ON(ret): "
+                                      "rebind_subsystems() returned {}",
+                                      result_name(ret)),
+                          m.step(), m.cpu(), {}, {}});
+            }
+        } else {
+            /* Reuse the existing superblock */
+            atomic_inc(root->sb->s_active, yp::inc_s_active);
+        }
+    }
+    mutex_unlock(manage_mutex, yp::unlock_manage_mutex);
+    return ret;
+}
+
+int KernelV7::mount(const MountArgs& a) {
+    // The subsystems option, e.g. "cpuset"; no option is NULL data ("all").
+    std::string opts;
+    for (std::size_t k = 0; k < a.subsystems.size(); ++k) opts += (k ? "," : "") + a.subsystems[k];
+    int h = 0;
+    int ret = container_get_sb(a.subsystems.empty() ? nullptr : &opts, &h);
+    if (!ret) mounts_.emplace_back(a.path, h);
+    return ret;
+}
+
+// --- paths and operations ----------------------------------------------------
+
+struct container* KernelV7::lookup(const std::string& path) const {
+    // The latest mount at a path covers earlier ones.
+    for (auto m = mounts_.rbegin(); m != mounts_.rend(); ++m) {
+        auto parts = path_below(m->first, path);
+        if (!parts) continue;
+        const struct container* c = &rootnode[m->second].top_container;
+        for (const std::string& p : *parts) {
+            auto it = std::find_if(c->children.begin(), c->children.end(),
+                                   [&](const struct container* k) { return k->dname == p; });
+            if (it == c->children.end()) return nullptr;
+            c = *it;
+        }
+        return const_cast<struct container*>(c);
+    }
+    return nullptr;
+}
+
+std::string KernelV7::relpath(const struct container* c) const {
+    // "CS1/CS2" below the hierarchy's top container; "" for the top itself.
+    std::string s;
+    for (; c && c != c->top_container; c = c->parent) s = s.empty() ? c->dname : c->dname + "/" + s;
+    return s;
+}
+
+std::string KernelV7::path_of(const struct container* c) const {
+    std::string mount = default_mount_point();
+    for (const auto& [p, h] : mounts_)
+        if (h == c->hierarchy) {
+            mount = p;
+            break;
+        }
+    if (c->hierarchy == 0) return "dummytop";  // never mounted
+    std::string r = relpath(c);
+    return r.empty() ? mount : mount + "/" + r;
+}
+
+// "cg(CS2)": a group is named after its containers that are not a top
+// container; a name already used by an earlier (freed) group gets "#2", "#3".
+std::string KernelV7::group_name(const std::array<struct container*, MAX_HIER>& conts) const {
+    std::string inside;
+    for (int i = 1; i < MAX_HIER; i++) {
+        const struct container* c = conts[i];
+        if (!c || c == c->top_container) continue;
+        inside += (inside.empty() ? "" : ",") + relpath(c);
+    }
+    std::string base = "cg(" + (inside.empty() ? std::string("top") : inside) + ")";
+    std::string name = base;
+    for (int n = 2;; ++n) {
+        bool taken = std::any_of(all_groups_.begin(), all_groups_.end(),
+                                 [&](const container_group* g) { return name == g->name(); });
+        if (!taken) return name;
+        name = fmt::format("{}#{}", base, n);
+    }
+}
+
+int KernelV7::mkdir(const std::string& path) {
+    auto slash = path.find_last_of('/');
+    struct container* parent = lookup(path.substr(0, slash));
+    if (!parent) return -ENOENT;
+    if (lookup(path)) return -EEXIST;
+    return container_create(parent, path.substr(slash + 1));
+}
+
+int KernelV7::rmdir(const std::string& path) {
+    struct container* c = lookup(path);
+    if (!c) return -ENOENT;
+    if (c == c->top_container) return -EBUSY;  // the root of a mounted file system
+    return container_rmdir(c);
+}
+
+int KernelV7::attach(const std::string& dir, int pid) {
+    struct container* c = lookup(dir);
+    if (!c) return -ENOENT;
+    return container_file_write(c, &cft_tasks, std::to_string(pid));
+}
+
+int KernelV7::write(const std::string& file, const std::string& value) {
+    auto slash = file.find_last_of('/');
+    struct container* c = lookup(file.substr(0, slash));
+    if (!c) return -ENOENT;
+    std::string f = file.substr(slash + 1);
+    for (const cftype* cft : c->files)
+        if (cft->name == f) return container_file_write(c, cft, value);
+    return -ENOENT;
+}
+
+// --- after the run -----------------------------------------------------------
+
+std::vector<NodeState> KernelV7::nodes() const {
+    std::vector<NodeState> out;
+    std::vector<int> done;
+    for (const auto& [mp, h] : mounts_) {
+        if (std::find(done.begin(), done.end(), h) != done.end()) continue;
+        done.push_back(h);
+        std::vector<const struct container*> stack{&rootnode[h].top_container};
+        while (!stack.empty()) {
+            const struct container* c = stack.back();
+            stack.pop_back();
+            NodeState n{path_of(c), c->count.counter, {}};
+            for (const task_struct* t : tasks_) {
+                const container_group* cg = t->containers.peek();
+                if (live(t) && cg && cg->container[h].peek() == c) n.tasks.push_back(t->pid);
+            }
+            out.push_back(n);
+            for (auto it = c->children.rbegin(); it != c->children.rend(); ++it) stack.push_back(*it);
+        }
+    }
+    return out;
+}
+
+std::vector<GroupState> KernelV7::groups() const {
+    std::vector<const container_group*> all{&init_container_group};
+    all.insert(all.end(), all_groups_.begin(), all_groups_.end());
+    std::vector<GroupState> out;
+    for (const container_group* g : all) {
+        GroupState s{g->name(), g->ref.refcount.counter, {}, g->freed};
+        for (const task_struct* t : tasks_)
+            if (live(t) && t->containers.peek() == g) s.tasks.push_back(t->pid);
+        out.push_back(s);
+    }
+    return out;
+}
+
+int KernelV7::live_groups_using(const struct container* c) const {
+    int n = 0;
+    auto uses = [&](const container_group* g) {
+        return !g->freed && g->container[c->hierarchy].peek() == c;
+    };
+    n += uses(&init_container_group);
+    for (const container_group* g : all_groups_) n += uses(g);
+    return n;
+}
+
+void KernelV7::check_invariants(std::vector<Finding>& out) const {
+    // count: every container of every hierarchy (the dummy and unmounted ones
+    // included) against the live groups that point at it.
+    for (int h = 0; h < MAX_HIER; ++h) {
+        std::vector<const struct container*> stack{&rootnode[h].top_container};
+        while (!stack.empty()) {
+            const struct container* c = stack.back();
+            stack.pop_back();
+            for (auto it = c->children.rbegin(); it != c->children.rend(); ++it) stack.push_back(*it);
+            if (c->freed) continue;
+            int expected = live_groups_using(c);
+            if (c->count.counter != expected)
+                out.push_back({"count-mismatch",
+                               fmt::format("BUG: count mismatch: {} count is {} but {} live container group{} use{} it",
+                                           path_of(c), c->count.counter, expected, expected == 1 ? "" : "s",
+                                           expected == 1 ? "s" : ""),
+                               0, -1, {}, {}});
+        }
+    }
+    // kref: every live group against the live tasks that point at it.
+    std::vector<const container_group*> all{&init_container_group};
+    all.insert(all.end(), all_groups_.begin(), all_groups_.end());
+    for (const container_group* g : all) {
+        if (g->freed) continue;
+        int users = 0;
+        for (const task_struct* t : tasks_)
+            if (live(t) && t->containers.peek() == g) ++users;
+        bool is_init = g == &init_container_group;
+        // The static group's own reference, and those of tasks that exited in it.
+        int expected = users + (is_init ? 1 + exited_in_init_ : 0);
+        std::string extra;
+        if (is_init)
+            extra = exited_in_init_ ? fmt::format(" (+1 for its static reference, +{} kept by task{} that exited in it)",
+                                                  exited_in_init_, exited_in_init_ == 1 ? "" : "s")
+                                    : " (+1 for its static reference)";
+        if (g->ref.refcount.counter != expected)
+            out.push_back({"kref-mismatch",
+                           fmt::format("BUG: kref mismatch: {}->ref is {} but {} live task{} use{} it{}", g->name(),
+                                       g->ref.refcount.counter, users, users == 1 ? "" : "s", users == 1 ? "s" : "",
+                                       extra),
+                           0, -1, {}, {}});
+        for (int i = 0; i < MAX_HIER; ++i) {
+            const struct container* c = g->container[i].peek();
+            if (c && c->freed)
+                out.push_back({"dangling-pointer",
+                               fmt::format("BUG: dangling pointer: live {}->container[{}] points at freed {}",
+                                           g->name(), i, c->name()),
+                               0, -1, {}, {}});
+        }
+    }
+    for (const task_struct* t : tasks_) {
+        const container_group* cg = t->containers.peek();
+        if (live(t) && cg && cg->freed)
+            out.push_back({"dangling-pointer",
+                           fmt::format("BUG: dangling pointer: live task {} (pid {}) ->containers points at freed {}",
+                                       t->name(), t->pid, cg->name()),
+                           0, -1, {}, {}});
+    }
+}
+
+// What live state reaches: the tasks still findable, their groups and what
+// the groups point at, and every hierarchy's tree with its subsystem states.
+// The list through init_container_group is not a reference: a group only on
+// the list (no task uses it) is leaked.
+void KernelV7::reachable(std::set<const Object*>& out) const {
+    auto add_css = [&](const container_subsys_state* css) {
+        if (css && css->object) out.insert(css->object);
+    };
+    auto add_group = [&](const container_group* cg) {
+        out.insert(cg);
+        for (int i = 0; i < MAX_HIER; ++i)
+            if (cg->container[i].peek()) out.insert(cg->container[i].peek());
+        for (int j = 0; j < CONFIG_MAX_CONTAINER_SUBSYS; ++j) add_css(cg->subsys[j].peek());
+    };
+    add_group(&init_container_group);
+    for (const task_struct* t : tasks_)
+        if (t->hashed) {
+            out.insert(t);
+            if (t->containers.peek()) add_group(t->containers.peek());
+        }
+    for (int h = 0; h < MAX_HIER; ++h) {
+        if (rootnode[h].sb) out.insert(rootnode[h].sb);
+        std::vector<const struct container*> stack{&rootnode[h].top_container};
+        while (!stack.empty()) {
+            const struct container* c = stack.back();
+            stack.pop_back();
+            out.insert(c);
+            for (int j = 0; j < CONFIG_MAX_CONTAINER_SUBSYS; ++j) add_css(c->subsys[j].peek());
+            for (const struct container* k : c->children) stack.push_back(k);
+        }
+    }
+    for (const auto& ss : builtin_subsys_) ss->reachable(out);
+}
+
+}  // namespace core::v7

@@ -1,0 +1,249 @@
+// containers-v7: kernel/container.c after patch 3/7 (V7, Feb 2007) — the
+// multi-subsystem API. A task points at a refcounted container_group (one
+// container per hierarchy, one css per subsystem); container->count counts the
+// groups that use the container, not tasks. Hierarchy 0 is the dummy hierarchy
+// holding every unmounted subsystem. attach_task() reads tsk->containers
+// without task_lock and container_exit() swaps it without task_lock.
+#pragma once
+#include <array>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/kernel.h"
+#include "sim/kernel/atomic.h"
+#include "sim/kernel/kref.h"
+#include "sim/kernel/mutex.h"
+#include "sim/kernel/spinlock.h"
+
+namespace core::v7 {
+
+// init/Kconfig. Hierarchy 0 is the dummy; with only cpuset registered a second
+// mounted hierarchy could never get a subsystem, so one real hierarchy suffices.
+constexpr int CONFIG_MAX_CONTAINER_HIERARCHIES = 2;
+constexpr int CONFIG_MAX_CONTAINER_SUBSYS = 8;  // the Kconfig default
+
+// bits in struct container flags field
+constexpr unsigned long CONT_REMOVED = 1ul << 0;
+
+struct container;
+struct container_subsys;
+class KernelV7;
+
+namespace detail {
+// Builds a std::array of cells named "field[0]", "field[1]", ... owned by `o`.
+template <class T, std::size_t... I>
+std::array<sim::Shared<T>, sizeof...(I)> make_cells(sim::Object* o, const char* const* names,
+                                                    std::index_sequence<I...>) {
+    return {{sim::Shared<T>(o, names[I], T{})...}};
+}
+extern const char* const container_field_names[];  // "container[0]", ...
+extern const char* const subsys_field_names[];     // "subsys[0]", ...
+}  // namespace detail
+
+// Per-subsystem/per-container state (struct container_subsys_state). It is
+// embedded in the subsystem's own structure (struct cpuset), so its cells
+// belong to that object (a freed cpuset makes them freed memory); it is an
+// Object of its own only so that pointers to it print by name.
+struct container_subsys_state : sim::Object {
+    explicit container_subsys_state(sim::Object* embedding);
+    sim::Shared<struct container*> container;  // LL=callback_mutex (rebind_subsystems)
+    sim::spinlock_t refcnt_lock;               // css_get() vs container_rmdir()
+    sim::atomic_t refcnt;                      // css_get/css_put; rmdir sets -1, so not a plain count
+    sim::Object* object;                       // model: the structure embedding this css (container_of)
+};
+
+// struct cftype: a control file. `write` is the cft->write method.
+struct cftype {
+    std::string name;
+    int private_ = 0;
+    std::function<int(struct container* cont, const cftype* cft, const std::string& buf)> write;
+};
+
+struct containerfs_root;
+
+// LL= notes say which lock protects a field when it is written.
+struct container : sim::Object {
+    explicit container(const std::string& dname = "");
+    sim::Shared<unsigned long> flags;  // LL=callback_mutex (set_bit)
+    sim::atomic_t count;               // count of container groups using this container
+    struct container* parent = nullptr;       // LL=manage_mutex+callback_mutex
+    std::vector<struct container*> children;  // LL=manage_mutex+callback_mutex (list ops are not steps)
+    std::string dname;                 // directory name
+    // Private pointers for each registered subsystem
+    std::array<sim::Shared<container_subsys_state*>, CONFIG_MAX_CONTAINER_SUBSYS> subsys;
+    int hierarchy = 0;                       // immutable after creation
+    containerfs_root* root = nullptr;        // immutable after creation
+    struct container* top_container = nullptr;  // immutable after creation
+
+    // Model of the dentry: the control files in the directory, and the
+    // references that keep it (and so the container, freed by container_diput)
+    // alive after rmdir: an open control file pins its directory's dentry.
+    std::vector<const cftype*> files;
+    int d_count = 0;          // open files in the directory (not steps: dentry refcounts)
+    bool d_deleted = false;   // rmdir'ed; container_diput frees it at the last dput
+};
+
+// struct container_group: the set of containers (one per hierarchy) and
+// subsystem states a task uses. Immutable after creation except the kref.
+struct container_group : sim::Object {
+    explicit container_group(const std::string& name);
+    sim::kref ref;
+    std::array<sim::Shared<struct container*>, CONFIG_MAX_CONTAINER_HIERARCHIES> container;
+    std::array<sim::Shared<container_subsys_state*>, CONFIG_MAX_CONTAINER_SUBSYS> subsys;
+    bool on_list = false;  // model: linked into the list through init_container_group.list
+};
+
+// The file system's super_block, reduced to s_active (mount and each mkdir hold one).
+struct super_block : sim::Object {
+    explicit super_block(int hierarchy);
+    sim::atomic_t s_active;
+};
+
+// struct containerfs_root: the root of a hierarchy. Static (rootnode[]).
+struct containerfs_root {
+    super_block* sb = nullptr;                    // LL=manage_mutex
+    unsigned long subsys_bits = 0;                // LL=manage_mutex+callback_mutex
+    std::vector<container_subsys*> subsys_list;   // LL=manage_mutex+callback_mutex (for_each_subsys)
+    struct container top_container;
+    int number_of_containers = 0;                 // LL=callback_mutex
+};
+
+// struct container_subsys. The C tests each optional callback pointer (`if
+// (ss->can_attach)`); here a subsystem overrides the hook and sets its bit in `hooks`.
+struct container_subsys : sim::Object {
+    enum hook : unsigned {
+        HOOK_CAN_ATTACH = 1u << 0,
+        HOOK_ATTACH = 1u << 1,
+        HOOK_POST_ATTACH = 1u << 2,
+        HOOK_FORK = 1u << 3,
+        HOOK_EXIT = 1u << 4,
+        HOOK_POPULATE = 1u << 5,
+        HOOK_BIND = 1u << 6,
+    };
+    container_subsys(KernelV7& k, const char* ss_name, unsigned ss_hooks);
+
+    virtual int create(struct container* cont) = 0;
+    virtual void destroy(struct container* cont) = 0;
+    virtual int can_attach(struct container*, task_struct*) { return 0; }
+    virtual void attach(struct container*, struct container* /*old_cont*/, task_struct*) {}
+    virtual void post_attach(struct container*, struct container* /*old_cont*/, task_struct*) {}
+    virtual void fork(task_struct*) {}
+    virtual void exit(task_struct*) {}
+    virtual int populate(struct container*) { return 0; }
+    virtual void bind(struct container*) {}
+    // The subsystem's yield points, for `contsim labels`.
+    virtual std::vector<const sim::Label*> labels() const = 0;
+    // Heap objects the subsystem keeps alive outside containers (for reachable()).
+    virtual void reachable(std::set<const sim::Object*>&) const {}
+
+    KernelV7& kernel;
+    const char* ss_name;
+    unsigned hooks;
+    int subsys_id = -1;
+    int active = 0;
+    sim::Shared<int> hierarchy;  // Protected by RCU
+};
+
+class KernelV7 : public Kernel {
+public:
+    explicit KernelV7(std::set<Fix> fixes);
+    ~KernelV7() override;
+    const char* name() const override { return "containers-v7"; }
+    std::vector<const sim::Label*> labels() const override;
+    std::string default_mount_point() const override { return "/dev/container"; }
+
+    void boot() override;
+    int mount(const MountArgs& a) override;
+    int mkdir(const std::string& path) override;
+    int rmdir(const std::string& path) override;
+    int attach(const std::string& dir, int pid) override;
+    int write(const std::string& file, const std::string& value) override;
+
+    std::vector<NodeState> nodes() const override;
+    std::vector<GroupState> groups() const override;
+    void check_invariants(std::vector<sim::Finding>& out) const override;
+    void reachable(std::set<const sim::Object*>& out) const override;
+
+    // --- what container.h/container.c export to subsystems ----------------
+    void container_lock(const sim::Label& l) { sim::mutex_lock(callback_mutex, l); }
+    void container_unlock(const sim::Label& l) { sim::mutex_unlock(callback_mutex, l); }
+    void container_manage_lock(const sim::Label& l) { sim::mutex_lock(manage_mutex, l); }
+    void container_manage_unlock(const sim::Label& l) { sim::mutex_unlock(manage_mutex, l); }
+    bool container_is_removed(struct container* cont, const sim::Label& l) {
+        return cont->flags.read(l) & CONT_REMOVED;
+    }
+    int container_add_file(struct container* cont, const cftype* cft);
+    int container_task_count(struct container* cont);
+    struct container* task_container(task_struct* task, container_subsys* ss);
+    // do_each_thread() needs these (update_nodemask walks the task list).
+    sim::rwlock_t& tasklist() { return tasklist_lock; }
+    std::string path_of(const struct container* c) const;
+
+protected:
+    void fork_hook(task_struct* child) override { container_fork(child); }
+    void exit_hook(task_struct* tsk) override { container_exit(tsk); }
+    bool resolves(const std::string& path) const override { return lookup(path) != nullptr; }
+
+private:
+    enum container_filetype_t { FILE_ROOT, FILE_DIR, FILE_TASKLIST };
+
+    struct container* dummytop() { return &rootnode[0].top_container; }
+    static void get_container_group(container_group* cg, const sim::Label& l) { sim::kref_get(cg->ref, l); }
+    void put_container_group(container_group* cg, const sim::Label& l);
+    void release_container_group(container_group* cg);
+    container_group* find_existing_container_group(container_group* oldcg, struct container* cont);
+    container_group* find_container_group(container_group* oldcg, struct container* cont);
+    int container_file_write(struct container* cont, const cftype* cft, const std::string& buf);
+    int container_common_file_write(struct container* cont, const cftype* cft, const std::string& buf);
+    int attach_task_by_pid(struct container* cont, const std::string& pidbuf);
+    int attach_task(struct container* cont, task_struct* tsk);
+    void container_fork(task_struct* child);
+    void container_exit(task_struct* tsk);
+    void container_init_early();
+    int container_register_subsys(container_subsys* new_subsys);
+    void init_container_css(container_subsys* ss, struct container* cont);
+    int container_populate_dir(struct container* cont);
+    int container_create(struct container* parent, const std::string& name);
+    int container_rmdir(struct container* cont);
+    void container_diput(struct container* cont);
+    int parse_containerfs_options(const std::string* data, unsigned long* bits);
+    int rebind_subsystems(containerfs_root* root, unsigned long final_bits);
+    int container_get_sb(const std::string* data, int* hierarchy_out);
+
+    struct container* lookup(const std::string& path) const;
+    std::string relpath(const struct container* c) const;
+    std::string group_name(const std::array<struct container*, CONFIG_MAX_CONTAINER_HIERARCHIES>& conts) const;
+    int live_groups_using(const struct container* c) const;
+
+    // Statics of kernel/container.c, in declaration order.
+    std::array<container_subsys*, CONFIG_MAX_CONTAINER_SUBSYS> subsys{};
+    int subsys_count = 0;
+    std::array<containerfs_root, CONFIG_MAX_CONTAINER_HIERARCHIES> rootnode;
+    sim::Shared<int> need_forkexit_callback;  // read under RCU in fork/exit
+    container_group init_container_group;
+    sim::spinlock_t container_group_lock;
+    int container_group_count = 0;            // LL=container_group_lock
+    sim::mutex manage_mutex;
+    sim::mutex callback_mutex;
+    cftype cft_tasks;
+    bool system_running = false;              // system_state == SYSTEM_RUNNING
+
+    // The list through init_container_group.list, in list order (the head
+    // first, then newest first, as list_add() inserts after the head).
+    std::vector<container_group*> cg_list;
+    // Model bookkeeping: every group ever made (live or freed), for groups().
+    std::vector<container_group*> all_groups_;
+    // Model bookkeeping: container_exit() only puts groups other than
+    // init_container_group, so a task that exits while in it keeps its
+    // reference for good. Those references are part of the expected kref.
+    int exited_in_init_ = 0;
+    // The subsystems compiled into this kernel, registered at boot.
+    std::vector<std::unique_ptr<container_subsys>> builtin_subsys_;
+    // Mount points, in mount order: (path, hierarchy).
+    std::vector<std::pair<std::string, int>> mounts_;
+};
+
+}  // namespace core::v7

@@ -1,0 +1,144 @@
+// Yield points of kernel/container.c after V7 patch 3/7 (the multi-subsystem
+// API: container groups, hierarchies, subsystem registration). The cpuset
+// subsystem's own yield points are in src/subsys/cpuset.h.
+#pragma once
+#include "core/labels.h"
+
+#define CONTSIM_V7_LABELS(X)                                                                                   \
+    X(container_common_file_write, kmalloc_buffer, "buffer = kmalloc(nbytes + 1, GFP_KERNEL);")                \
+    X(container_common_file_write, lock_manage_mutex, "mutex_lock(&manage_mutex);")                            \
+    X(container_common_file_write, test_removed, "if (container_is_removed(cont))")                            \
+    X(container_common_file_write, unlock_manage_mutex, "mutex_unlock(&manage_mutex);")                        \
+    X(container_common_file_write, kfree_buffer, "kfree(buffer);")                                             \
+    X(attach_task_by_pid, read_lock_tasklist, "read_lock(&tasklist_lock);")                                    \
+    X(attach_task_by_pid, find_task_by_pid, "tsk = find_task_by_pid(pid);")                                    \
+    X(attach_task_by_pid, test_pf_exiting, "if (!tsk || tsk->flags & PF_EXITING)")                             \
+    X(attach_task_by_pid, read_unlock_tasklist_esrch, "read_unlock(&tasklist_lock); return -ESRCH;")           \
+    X(attach_task_by_pid, get_task_struct, "get_task_struct(tsk);")                                            \
+    X(attach_task_by_pid, read_unlock_tasklist, "read_unlock(&tasklist_lock);")                                \
+    X(attach_task_by_pid, put_task_struct_eacces, "put_task_struct(tsk); return -EACCES;")                     \
+    X(attach_task_by_pid, get_task_struct_current, "tsk = current; get_task_struct(tsk);")                     \
+    X(attach_task_by_pid, put_task_struct, "ret = attach_task(cont, tsk); put_task_struct(tsk);")              \
+    X(attach_task, read_containers, "if (tsk->containers->container[h] == cont) /* tsk->containers */")        \
+    X(attach_task, read_cg_container, "if (tsk->containers->container[h] == cont) /* ->container[h] */")       \
+    X(attach_task, put_task_struct_can_attach, "put_task_struct(tsk); return retval; /* can_attach failed */") \
+    X(attach_task, read_oldcg, "oldcg = tsk->containers;")                                                     \
+    X(attach_task, put_task_struct_enomem, "put_task_struct(tsk); return -ENOMEM;")                            \
+    X(attach_task, lock_callback_mutex, "mutex_lock(&callback_mutex);")                                        \
+    X(attach_task, task_lock, "task_lock(tsk);")                                                               \
+    X(attach_task, recheck_pf_exiting, "if (tsk->flags & PF_EXITING) /* fix attach-recheck-exiting */")        \
+    X(attach_task, task_unlock_esrch, "task_unlock(tsk); /* fix attach-recheck-exiting */")                    \
+    X(attach_task, unlock_callback_mutex_esrch, "mutex_unlock(&callback_mutex); /* fix attach-recheck-exiting */") \
+    X(attach_task, put_newcg_esrch, "put_container_group(newcg); return -ESRCH; /* fix attach-recheck-exiting */") \
+    X(attach_task, reread_oldcg, "oldcg = tsk->containers; /* fix release-under-task-lock */")                 \
+    X(attach_task, assign_containers, "rcu_assign_pointer(tsk->containers, newcg);")                           \
+    X(attach_task, task_unlock, "task_unlock(tsk);")                                                           \
+    X(attach_task, read_oldcont, "oldcont = oldcg->container[h];")                                             \
+    X(attach_task, unlock_callback_mutex, "mutex_unlock(&callback_mutex);")                                    \
+    X(attach_task, synchronize_rcu, "synchronize_rcu();")                                                      \
+    X(attach_task, put_oldcg, "put_container_group(oldcg);")                                                   \
+    X(find_container_group, bug_on_read_container, "BUG_ON(oldcg->container[h] == cont);")                    \
+    X(find_container_group, spin_lock, "spin_lock(&container_group_lock);")                                    \
+    X(find_container_group, get_container_group, "if (res) get_container_group(res);")                         \
+    X(find_container_group, spin_unlock, "spin_unlock(&container_group_lock);")                                \
+    X(find_container_group, kmalloc, "res = kmalloc(sizeof(*res), GFP_KERNEL);")                               \
+    X(find_container_group, copy_oldcg, "*res = *oldcg;")                                                      \
+    X(find_container_group, read_cont_subsys, "res->subsys[ss->subsys_id] = cont->subsys[ss->subsys_id];")     \
+    X(find_container_group, inc_count, "atomic_inc(&res->container[i]->count);")                               \
+    X(find_container_group, spin_lock_list_add, "spin_lock(&container_group_lock); /* list_add */")            \
+    X(find_container_group, spin_unlock_list_add, "spin_unlock(&container_group_lock); /* list_add */")        \
+    X(find_existing_container_group, read_cg_container, "if (cg->container[i] != cont) /* or != oldcg's */")   \
+    X(find_existing_container_group, read_oldcg_container, "if (cg->container[i] != oldcg->container[i])")     \
+    X(release_container_group, spin_lock, "spin_lock(&container_group_lock);")                                 \
+    X(release_container_group, read_container, "struct container *cont = cg->container[i];")                   \
+    X(release_container_group, dec_count, "atomic_dec(&cont->count);")                                         \
+    X(release_container_group, spin_unlock, "spin_unlock(&container_group_lock);")                             \
+    X(release_container_group, kfree, "kfree(cg);")                                                            \
+    X(container_fork, rcu_read_lock, "rcu_read_lock();")                                                       \
+    X(container_fork, read_need_forkexit_callback, "need_callback = rcu_dereference(need_forkexit_callback);") \
+    X(container_fork, rcu_read_unlock_need_callback, "rcu_read_unlock(); /* if (need_callback) */")            \
+    X(container_fork, lock_callback_mutex, "mutex_lock(&callback_mutex);")                                     \
+    X(container_fork, task_lock, "task_lock(current);")                                                        \
+    X(container_fork, read_containers_get, "get_container_group(current->containers); /* read */")             \
+    X(container_fork, get_container_group, "get_container_group(current->containers); /* kref_get */")         \
+    X(container_fork, read_containers, "child->containers = current->containers; /* read */")                  \
+    X(container_fork, write_child_containers, "child->containers = current->containers; /* write */")          \
+    X(container_fork, task_unlock, "task_unlock(current);")                                                    \
+    X(container_fork, unlock_callback_mutex, "mutex_unlock(&callback_mutex);")                                 \
+    X(container_fork, rcu_read_unlock, "rcu_read_unlock();")                                                   \
+    X(container_exit, rcu_read_lock, "rcu_read_lock();")                                                       \
+    X(container_exit, read_need_forkexit_callback, "if (rcu_dereference(need_forkexit_callback))")             \
+    X(container_exit, rcu_read_unlock_need_callback, "rcu_read_unlock(); /* need_forkexit_callback */")        \
+    X(container_exit, lock_callback_mutex, "mutex_lock(&callback_mutex);")                                     \
+    X(container_exit, unlock_callback_mutex, "mutex_unlock(&callback_mutex);")                                 \
+    X(container_exit, rcu_read_unlock, "rcu_read_unlock();")                                                   \
+    X(container_exit, task_lock, "task_lock(tsk); /* fix exit-task-lock */")                                   \
+    X(container_exit, read_containers, "cg = tsk->containers;")                                                \
+    X(container_exit, write_init_container_group, "tsk->containers = &init_container_group;")                  \
+    X(container_exit, task_unlock, "task_unlock(tsk); /* fix exit-task-lock */")                               \
+    X(container_exit, put_container_group, "put_container_group(cg);")                                        \
+    X(container_task_count, spin_lock, "spin_lock(&container_group_lock);")                                    \
+    X(container_task_count, read_cg_container, "if (cg->container[hierarchy] == cont)")                        \
+    X(container_task_count, read_refcount, "count += atomic_read(&cg->ref.refcount);")                         \
+    X(container_task_count, spin_unlock, "spin_unlock(&container_group_lock);")                                \
+    X(task_container, read_containers, "rcu_dereference(task->containers->...) /* task->containers */")        \
+    X(task_container, read_hierarchy, "task->containers->container[ss->hierarchy] /* ss->hierarchy */")        \
+    X(task_container, read_container, "rcu_dereference(task->containers->container[ss->hierarchy]);")          \
+    X(init_container_css, read_css, "struct container_subsys_state *css = cont->subsys[ss->subsys_id];")       \
+    X(init_container_css, write_container, "css->container = cont;")                                           \
+    X(init_container_css, set_refcnt, "atomic_set(&css->refcnt, 0);")                                          \
+    X(container_create, kzalloc_container, "cont = kzalloc(sizeof(*cont), GFP_KERNEL);")                       \
+    X(container_create, inc_s_active, "atomic_inc(&sb->s_active);")                                            \
+    X(container_create, lock_manage_mutex, "mutex_lock(&manage_mutex);")                                       \
+    X(container_create, lock_callback_mutex, "mutex_lock(&callback_mutex);")                                   \
+    X(container_create, unlock_callback_mutex, "mutex_unlock(&callback_mutex);")                               \
+    X(container_create, unlock_manage_mutex, "mutex_unlock(&manage_mutex);")                                   \
+    X(container_create, read_css_destroy, "if (cont->subsys[ss->subsys_id]) ss->destroy(ss, cont); /* err_destroy */") \
+    X(container_create, unlock_manage_mutex_err, "mutex_unlock(&manage_mutex); /* err_destroy */")             \
+    X(container_create, deactivate_super_err, "deactivate_super(sb); /* err_destroy */")                       \
+    X(container_create, kfree_container_err, "kfree(cont); /* err_destroy */")                                 \
+    X(container_rmdir, lock_manage_mutex, "mutex_lock(&manage_mutex);")                                        \
+    X(container_rmdir, read_count, "if (atomic_read(&cont->count) > 0)")                                       \
+    X(container_rmdir, unlock_manage_mutex_ebusy, "mutex_unlock(&manage_mutex); return -EBUSY;")               \
+    X(container_rmdir, read_css, "css = cont->subsys[ss->subsys_id];")                                         \
+    X(container_rmdir, lock_refcnt, "spin_lock(&css->refcnt_lock);")                                           \
+    X(container_rmdir, read_refcnt, "css_busy += atomic_read(&css->refcnt);")                                  \
+    X(container_rmdir, dec_refcnt, "if (!css_busy) atomic_dec(&css->refcnt);")                                 \
+    X(container_rmdir, unlock_refcnt, "spin_unlock(&css->refcnt_lock);")                                       \
+    X(container_rmdir, unlock_manage_mutex_css_busy, "if (css_busy) { mutex_unlock(&manage_mutex); return -EBUSY; }") \
+    X(container_rmdir, read_css_destroy, "if (cont->subsys[ss->subsys_id]) ss->destroy(ss, cont);")            \
+    X(container_rmdir, lock_callback_mutex, "mutex_lock(&callback_mutex);")                                    \
+    X(container_rmdir, set_removed, "set_bit(CONT_REMOVED, &cont->flags);")                                    \
+    X(container_diput, kfree_container, "kfree(cont); /* dput(d) drops the last dentry */")                    \
+    X(container_rmdir, unlock_callback_mutex, "mutex_unlock(&callback_mutex);")                                \
+    X(container_rmdir, unlock_manage_mutex, "mutex_unlock(&manage_mutex);")                                    \
+    X(container_rmdir, deactivate_super, "deactivate_super(sb);")                                              \
+    X(container_get_sb, lock_manage_mutex, "mutex_lock(&manage_mutex);")                                       \
+    X(container_get_sb, get_sb_nodev, "ret = get_sb_nodev(fs_type, flags, root, container_fill_super, mnt);")   \
+    X(container_get_sb, inc_s_active, "atomic_inc(&root->sb->s_active); /* reuse the superblock */")           \
+    X(container_get_sb, unlock_manage_mutex, "mutex_unlock(&manage_mutex);")                                   \
+    X(rebind_subsystems, read_ss_hierarchy, "if (ss->hierarchy != 0) return -EBUSY;")                          \
+    X(rebind_subsystems, lock_callback_mutex, "mutex_lock(&callback_mutex);")                                  \
+    X(rebind_subsystems, read_dummytop_subsys, "cont->subsys[i] = dummytop->subsys[i]; /* read */")            \
+    X(rebind_subsystems, write_cont_subsys, "cont->subsys[i] = dummytop->subsys[i]; /* write */")              \
+    X(rebind_subsystems, write_css_container, "cont->subsys[i]->container = cont;")                            \
+    X(rebind_subsystems, assign_ss_hierarchy, "rcu_assign_pointer(ss->hierarchy, hierarchy);")                 \
+    X(rebind_subsystems, unlock_callback_mutex, "mutex_unlock(&callback_mutex);")                              \
+    X(rebind_subsystems, synchronize_rcu, "synchronize_rcu();")                                                \
+    X(container_register_subsys, lock_manage_mutex, "mutex_lock(&manage_mutex);")                              \
+    X(container_register_subsys, spin_lock, "spin_lock(&container_group_lock);")                               \
+    X(container_register_subsys, read_dummytop_subsys, "cg->subsys[ss_id] = dummytop->subsys[ss_id]; /* read */") \
+    X(container_register_subsys, write_cg_subsys, "cg->subsys[ss_id] = dummytop->subsys[ss_id]; /* write */")  \
+    X(container_register_subsys, spin_unlock, "spin_unlock(&container_group_lock);")                           \
+    X(container_register_subsys, lock_callback_mutex, "mutex_lock(&callback_mutex);")                          \
+    X(container_register_subsys, read_need_forkexit_callback, "if (!need_forkexit_callback && (new_subsys->fork || new_subsys->exit))") \
+    X(container_register_subsys, write_need_forkexit_callback, "need_forkexit_callback = 1;")                  \
+    X(container_register_subsys, synchronize_rcu, "if (system_state == SYSTEM_RUNNING) synchronize_rcu();")    \
+    X(container_register_subsys, read_lock_tasklist, "read_lock(&tasklist_lock); /* replay fork */")           \
+    X(container_register_subsys, read_unlock_tasklist, "read_unlock(&tasklist_lock); /* replay fork */")       \
+    X(container_register_subsys, unlock_callback_mutex, "mutex_unlock(&callback_mutex);")                      \
+    X(container_register_subsys, unlock_manage_mutex, "mutex_unlock(&manage_mutex);")
+
+namespace core::v7::lbl {
+CONTSIM_V7_LABELS(CONTSIM_DEFINE_LABEL)
+}
