@@ -17,7 +17,7 @@ const std::vector<std::string>& violation_kinds() {
         "refcount-underflow", "use-after-free",   "double-free",      "deadlock",
         "sleep-in-atomic",    "lock-order-inversion", "step-limit",   "leak",
         "count-mismatch",     "kref-mismatch",    "dangling-pointer", "bad-unlock",
-        "rcu-misuse",         "internal-error"};
+        "rcu-misuse",         "kernel-bug",       "internal-error"};
     return k;
 }
 

@@ -52,7 +52,8 @@ container::container(const std::string& name)
       flags(this, "flags", 0),
       count(this, "count", true, 0),
       dname(name),
-      subsys(detail::make_cells<container_subsys_state*>(this, detail::subsys_field_names, kSubsysCells)) {
+      subsys(detail::make_cells<container_subsys_state*>(this, detail::subsys_field_names, kSubsysCells)),
+      i_mutex(this, "i_mutex", "&inode->i_mutex") {
     set_name(name);
 }
 
@@ -350,10 +351,14 @@ struct container* KernelV7::task_container(task_struct* task, container_subsys* 
 // rmdir'ed meanwhile is only freed (container_diput) at the last close.
 int KernelV7::container_file_write(struct container* cont, const cftype* cft, const std::string& buf) {
     if (!cft->write) return -EINVAL;
-    ++cont->d_count;
+    dget(cont);
     int ret = cft->write(cont, cft, buf);
-    if (--cont->d_count == 0 && cont->d_deleted) container_diput(cont);
+    dput(cont);
     return ret;
+}
+
+void KernelV7::dput(struct container* cont) {
+    if (--cont->d_count == 0 && cont->d_deleted) container_diput(cont);
 }
 
 // Writes return nbytes in the kernel; the model reports 0 for success.
@@ -445,10 +450,11 @@ int KernelV7::attach_task(struct container* cont, task_struct* tsk) {
     mutex_lock(callback_mutex, yp::lock_callback_mutex);
     task_lock(tsk, yp::task_lock);
     // Fix attach-recheck-exiting (mainline cgroup_attach_task): PF_EXITING is
-    // set before container_exit() runs, so a task not yet exiting here cannot
-    // have passed its exit swap; an exiting one is left alone and the new
-    // group's reference dropped. (callback_mutex, which mainline does not hold
-    // here, must be released too.)
+    // set before container_exit() runs, so a task exiting already is left
+    // alone and the new group's reference dropped. Only with exit-task-lock is
+    // a clear flag enough: otherwise exit's unlocked read can still land
+    // between this test and the assign. (callback_mutex, which mainline does
+    // not hold here, must be released too.)
     if (has_fix(Fix::attach_recheck_exiting) && (tsk->flags.read(yp::recheck_pf_exiting) & PF_EXITING)) {
         task_unlock(tsk, yp::task_unlock_esrch);
         mutex_unlock(callback_mutex, yp::unlock_callback_mutex_esrch);
@@ -655,7 +661,7 @@ int KernelV7::container_rmdir(struct container* cont) {
     // container_d_remove_dir(d); dput(d): the directory goes; container_diput()
     // frees the container now unless an open control file still pins it.
     cont->d_deleted = true;
-    if (cont->d_count == 0) container_diput(cont);
+    if (cont->d_count == 0) container_diput(cont);  // never here: do_rmdir() still holds its dentry
     root->number_of_containers--;
     mutex_unlock(callback_mutex, yp::unlock_callback_mutex);
 
@@ -862,19 +868,43 @@ std::string KernelV7::group_name(const std::array<struct container*, MAX_HIER>& 
     }
 }
 
+// sys_mkdirat(): the path walk pins the parent's dentry; lookup_create()
+// takes the parent's i_mutex and fails on a directory removed meanwhile.
 int KernelV7::mkdir(const std::string& path) {
     auto slash = path.find_last_of('/');
     struct container* parent = lookup(path.substr(0, slash));
     if (!parent) return -ENOENT;
-    if (lookup(path)) return -EEXIST;
-    return container_create(parent, path.substr(slash + 1));
+    std::string name = path.substr(slash + 1);
+    int ret;
+    dget(parent);
+    mutex_lock(parent->i_mutex, lbl::sys_mkdirat::lock_parent_i_mutex);
+    if (parent->d_deleted)
+        ret = -ENOENT;  // IS_DEADDIR
+    else if (std::any_of(parent->children.begin(), parent->children.end(),
+                         [&](const struct container* k) { return k->dname == name; }))
+        ret = -EEXIST;
+    else
+        ret = container_create(parent, name);  // vfs_mkdir() -> container_mkdir()
+    mutex_unlock(parent->i_mutex, lbl::sys_mkdirat::unlock_parent_i_mutex);
+    dput(parent);
+    return ret;
 }
 
+// do_rmdir(): the lookup pins the victim's dentry; vfs_rmdir() holds its
+// i_mutex across container_rmdir(). The parent's i_mutex (I_MUTEX_PARENT) is
+// not modelled: manage_mutex already orders the children list. The final
+// dput() is the one that frees the container.
 int KernelV7::rmdir(const std::string& path) {
     struct container* c = lookup(path);
     if (!c) return -ENOENT;
     if (c == c->top_container) return -EBUSY;  // the root of a mounted file system
-    return container_rmdir(c);
+    int ret;
+    dget(c);
+    mutex_lock(c->i_mutex, lbl::vfs_rmdir::lock_i_mutex);
+    ret = c->d_deleted ? -ENOENT : container_rmdir(c);
+    mutex_unlock(c->i_mutex, lbl::vfs_rmdir::unlock_i_mutex);
+    dput(c);
+    return ret;
 }
 
 int KernelV7::attach(const std::string& dir, int pid) {

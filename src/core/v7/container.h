@@ -78,12 +78,15 @@ struct container : sim::Object {
     containerfs_root* root = nullptr;        // immutable after creation
     struct container* top_container = nullptr;  // immutable after creation
 
-    // Model of the dentry: the control files in the directory, and the
-    // references that keep it (and so the container, freed by container_diput)
-    // alive after rmdir: an open control file pins its directory's dentry.
+    // Model of the directory's dentry and inode: the control files in it, the
+    // inode's i_mutex (the VFS holds it across mkdir in the directory and
+    // across its rmdir), and the dentry references that keep the container
+    // (freed by container_diput at the last dput) alive: a path lookup in
+    // progress or an open control file.
+    sim::mutex i_mutex;
     std::vector<const cftype*> files;
-    int d_count = 0;          // open files in the directory (not steps: dentry refcounts)
-    bool d_deleted = false;   // rmdir'ed; container_diput frees it at the last dput
+    int d_count = 0;          // dentry references (not steps: dget/dput are not modelled as accesses)
+    bool d_deleted = false;   // rmdir'ed (IS_DEADDIR); freed at the last dput
 };
 
 // struct container_group: the set of containers (one per hierarchy) and
@@ -209,6 +212,8 @@ private:
     int container_create(struct container* parent, const std::string& name);
     int container_rmdir(struct container* cont);
     void container_diput(struct container* cont);
+    static void dget(struct container* cont) { ++cont->d_count; }
+    void dput(struct container* cont);
     int parse_containerfs_options(const std::string* data, unsigned long* bits);
     int rebind_subsystems(containerfs_root* root, unsigned long final_bits);
     int container_get_sb(const std::string* data, int* hierarchy_out);

@@ -87,6 +87,10 @@
     X(init_container_css, read_css, "struct container_subsys_state *css = cont->subsys[ss->subsys_id];")       \
     X(init_container_css, write_container, "css->container = cont;")                                           \
     X(init_container_css, set_refcnt, "atomic_set(&css->refcnt, 0);")                                          \
+    X(sys_mkdirat, lock_parent_i_mutex, "mutex_lock_nested(&nd->dentry->d_inode->i_mutex, I_MUTEX_PARENT); /* lookup_create() */") \
+    X(sys_mkdirat, unlock_parent_i_mutex, "mutex_unlock(&nd.dentry->d_inode->i_mutex);")                         \
+    X(vfs_rmdir, lock_i_mutex, "mutex_lock(&dentry->d_inode->i_mutex);")                                         \
+    X(vfs_rmdir, unlock_i_mutex, "mutex_unlock(&dentry->d_inode->i_mutex);")                                     \
     X(container_create, kzalloc_container, "cont = kzalloc(sizeof(*cont), GFP_KERNEL);")                       \
     X(container_create, inc_s_active, "atomic_inc(&sb->s_active);")                                            \
     X(container_create, lock_manage_mutex, "mutex_lock(&manage_mutex);")                                       \
@@ -109,7 +113,7 @@
     X(container_rmdir, read_css_destroy, "if (cont->subsys[ss->subsys_id]) ss->destroy(ss, cont);")            \
     X(container_rmdir, lock_callback_mutex, "mutex_lock(&callback_mutex);")                                    \
     X(container_rmdir, set_removed, "set_bit(CONT_REMOVED, &cont->flags);")                                    \
-    X(container_diput, kfree_container, "kfree(cont); /* dput(d) drops the last dentry */")                    \
+    X(container_diput, kfree_container, "kfree(cont); /* the last dput() of the directory */")                    \
     X(container_rmdir, unlock_callback_mutex, "mutex_unlock(&callback_mutex);")                                \
     X(container_rmdir, unlock_manage_mutex, "mutex_unlock(&manage_mutex);")                                    \
     X(container_rmdir, deactivate_super, "deactivate_super(sb);")                                              \

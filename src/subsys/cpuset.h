@@ -1,0 +1,143 @@
+// The cpuset container subsystem as V7 patch 3/7 leaves kernel/cpuset.c: a
+// struct cpuset embeds its container_subsys_state, and the hooks are
+// cpuset_create/destroy/can_attach/attach/post_attach/populate. Only the
+// "cpus" and "mems" files are modelled (no exclusive/migrate/spread flags,
+// no mm_struct), so the flag-dependent branches are not reachable.
+#pragma once
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/labels.h"
+#include "core/v7/container.h"
+
+#define CONTSIM_V7_CPUSET_LABELS(X)                                                                          \
+    X(cpuset_create, write_cont_subsys_top, "set_container_cs(cont, &top_cpuset); /* early init */")         \
+    X(cpuset_create, write_css_container_top, "top_cpuset.css.container = cont;")                            \
+    X(cpuset_create, write_mems_generation_top, "top_cpuset.mems_generation = cpuset_mems_generation++;")    \
+    X(cpuset_create, read_parent_css, "parent = container_cs(cont->parent);")                                \
+    X(cpuset_create, kmalloc_cpuset, "cs = kmalloc(sizeof(*cs), GFP_KERNEL);")                               \
+    X(cpuset_destroy, read_css, "struct cpuset *cs = container_cs(cont);")                                   \
+    X(cpuset_destroy, kfree_cpuset, "kfree(cs);")                                                            \
+    X(cpuset_can_attach, read_css, "struct cpuset *cs = container_cs(cont);")                                \
+    X(cpuset_can_attach, read_cpus_allowed, "if (cpus_empty(cs->cpus_allowed) || ...) return -ENOSPC;")       \
+    X(cpuset_can_attach, read_mems_allowed, "if (... || nodes_empty(cs->mems_allowed)) return -ENOSPC;")      \
+    X(cpuset_attach, read_css, "guarantee_online_cpus(container_cs(cont), &cpus);")                          \
+    X(guarantee_online_cpus, read_cpus_allowed, "while (cs && !cpus_intersects(cs->cpus_allowed, cpu_online_map))") \
+    X(set_cpus_allowed, write_cpus_allowed, "p->cpus_allowed = new_mask;")                                   \
+    X(cpuset_post_attach, read_css, "struct cpuset *cs = container_cs(cont);")                               \
+    X(cpuset_post_attach, read_old_css, "struct cpuset *oldcs = container_cs(oldcont);")                     \
+    X(cpuset_post_attach, read_old_mems_allowed, "from = oldcs->mems_allowed;")                              \
+    X(cpuset_post_attach, read_mems_allowed, "to = cs->mems_allowed;")                                       \
+    X(get_task_mm, task_lock, "task_lock(task);")                                                            \
+    X(get_task_mm, task_unlock, "task_unlock(task);")                                                        \
+    X(cpuset_common_file_write, read_css, "struct cpuset *cs = container_cs(cont);")                         \
+    X(cpuset_common_file_write, kmalloc_buffer, "buffer = kmalloc(nbytes + 1, GFP_KERNEL)")                  \
+    X(cpuset_common_file_write, lock_manage_mutex, "container_manage_lock();")                               \
+    X(cpuset_common_file_write, test_removed, "if (container_is_removed(cont))")                             \
+    X(cpuset_common_file_write, unlock_manage_mutex, "container_manage_unlock();")                           \
+    X(cpuset_common_file_write, kfree_buffer, "kfree(buffer);")                                              \
+    X(validate_change, read_css_container, "list_for_each_entry(cont, &cur->css.container->children, sibling)") \
+    X(validate_change, read_child_css, "if (!is_cpuset_subset(container_cs(cont), trial))")                  \
+    X(validate_change, read_child_masks, "is_cpuset_subset(c, trial) /* c->cpus_allowed, c->mems_allowed */") \
+    X(validate_change, read_parent_masks, "if (!is_cpuset_subset(trial, par)) return -EACCES;")              \
+    X(update_cpumask, copy_trialcs, "trialcs = *cs;")                                                        \
+    X(update_cpumask, read_cpus_allowed, "cpus_unchanged = cpus_equal(cs->cpus_allowed, trialcs.cpus_allowed);") \
+    X(update_cpumask, lock_callback_mutex, "container_lock();")                                              \
+    X(update_cpumask, write_cpus_allowed, "cs->cpus_allowed = trialcs.cpus_allowed;")                        \
+    X(update_cpumask, unlock_callback_mutex, "container_unlock();")                                          \
+    X(update_nodemask, copy_trialcs, "trialcs = *cs;")                                                       \
+    X(update_nodemask, read_css_container, "cont = cs->css.container;")                                      \
+    X(update_nodemask, read_oldmem, "oldmem = cs->mems_allowed;")                                            \
+    X(update_nodemask, lock_callback_mutex, "container_lock();")                                             \
+    X(update_nodemask, write_mems_allowed, "cs->mems_allowed = trialcs.mems_allowed;")                       \
+    X(update_nodemask, write_mems_generation, "cs->mems_generation = cpuset_mems_generation++;")             \
+    X(update_nodemask, unlock_callback_mutex, "container_unlock();")                                         \
+    X(update_nodemask, set_being_rebound, "cpuset_being_rebound = cs; /* causes mpol_copy() rebind */")      \
+    X(update_nodemask, read_cpus_weight, "fudge += cpus_weight(cs->cpus_allowed);")                          \
+    X(update_nodemask, read_css_container_count, "ntasks = container_task_count(cs->css.container);")        \
+    X(update_nodemask, kmalloc_mmarray, "mmarray = kmalloc(ntasks * sizeof(*mmarray), GFP_KERNEL);")         \
+    X(update_nodemask, write_lock_tasklist, "write_lock_irq(&tasklist_lock); /* block fork */")              \
+    X(update_nodemask, write_unlock_tasklist_retry, "write_unlock_irq(&tasklist_lock); /* try again */")     \
+    X(update_nodemask, kfree_mmarray_retry, "kfree(mmarray); /* try again */")                               \
+    X(update_nodemask, read_task_css, "if (task_cs(p) != cs) continue; /* container_cs() */")                \
+    X(update_nodemask, write_unlock_tasklist, "write_unlock_irq(&tasklist_lock);")                           \
+    X(update_nodemask, kfree_mmarray, "kfree(mmarray);")                                                     \
+    X(update_nodemask, clear_being_rebound, "cpuset_being_rebound = NULL;")
+
+namespace subsys::lbl {
+CONTSIM_V7_CPUSET_LABELS(CONTSIM_DEFINE_LABEL)
+}
+
+namespace subsys {
+
+using core::task_struct;
+using core::v7::container;
+using core::v7::container_subsys_state;
+using core::v7::cftype;
+
+// cpumask_t and nodemask_t as one word each. The modelled machine has two
+// online CPUs and one memory node (a non-NUMA SMP box).
+using cpumask_t = unsigned long;
+using nodemask_t = unsigned long;
+constexpr int NR_CPUS = 8;       // CONFIG_NR_CPUS (i386 default)
+constexpr int MAX_NUMNODES = 1;  // 1 << CONFIG_NODES_SHIFT, NODES_SHIFT 0 without NUMA
+constexpr cpumask_t cpu_online_map = 0x3;
+constexpr nodemask_t node_online_map = 0x1;
+
+// LL= notes say which lock protects a field when it is written.
+struct cpuset : sim::Object {
+    explicit cpuset(const std::string& name);
+    container_subsys_state css;             // first member, as in the C
+    sim::Shared<unsigned long> flags;       // LL=manage_mutex+callback_mutex; no flag file is modelled
+    sim::Shared<cpumask_t> cpus_allowed;    // LL=manage_mutex+callback_mutex
+    sim::Shared<nodemask_t> mems_allowed;   // LL=manage_mutex+callback_mutex
+    cpuset* parent = nullptr;               // immutable after creation
+    sim::Shared<int> mems_generation;       // LL=callback_mutex
+};
+
+// The static `cpuset_subsys` and the statics of kernel/cpuset.c, one
+// instance per modelled kernel.
+class cpuset_subsys_t : public core::v7::container_subsys {
+public:
+    explicit cpuset_subsys_t(core::v7::KernelV7& k);
+
+    int create(container* cont) override;
+    void destroy(container* cont) override;
+    int can_attach(container* cont, task_struct* tsk) override;
+    void attach(container* cont, container* old_cont, task_struct* tsk) override;
+    void post_attach(container* cont, container* oldcont, task_struct* tsk) override;
+    int populate(container* cont) override;
+    std::vector<const sim::Label*> labels() const override;
+
+    cpuset top_cpuset;
+
+private:
+    enum cpuset_filetype_t { FILE_CPULIST, FILE_MEMLIST };
+
+    void set_container_cs(container* cont, cpuset* cs, const sim::Label* l);
+    cpuset* container_cs(container* cont, const sim::Label& l);
+    cpuset* task_cs(task_struct* task, const sim::Label& l);
+    void guarantee_online_cpus(cpuset* cs, cpumask_t* pmask);
+    void set_cpus_allowed(task_struct* p, cpumask_t new_mask);
+    bool get_task_mm(task_struct* task);
+    int validate_change(cpuset* cur, cpumask_t trial_cpus, nodemask_t trial_mems);
+    int cpuset_common_file_write(container* cont, const cftype* cft, const std::string& buf);
+    int update_cpumask(cpuset* cs, const std::string& buf);
+    int update_nodemask(cpuset* cs, const std::string& buf);
+
+    int cpuset_mems_generation = 0;       // LL=callback_mutex
+    int number_of_cpusets = 1;            // LL=manage_mutex
+    sim::Shared<cpuset*> cpuset_being_rebound;
+    cftype cft_cpus;
+    cftype cft_mems;
+    // task_struct has no cpus_allowed field in the model: set_cpus_allowed()
+    // writes a cell that belongs to the task (so a freed task is noticed).
+    std::map<const task_struct*, std::unique_ptr<sim::Shared<cpumask_t>>> task_cpus_allowed_;
+};
+
+// bitmap_parselist() for one word: "0", "0-1", "0,1". 0 or -EINVAL/-ERANGE.
+int bitmap_parselist(const std::string& buf, unsigned long* maskp, int nmaskbits);
+
+}  // namespace subsys
