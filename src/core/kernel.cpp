@@ -12,6 +12,7 @@ constexpr std::pair<Fix, const char*> kFixes[] = {
     {Fix::exit_task_lock, "exit-task-lock"},
     {Fix::attach_recheck_exiting, "attach-recheck-exiting"},
     {Fix::release_under_task_lock, "release-under-task-lock"},
+    {Fix::attach_pin_oldcg, "attach-pin-oldcg"},
 };
 }
 

@@ -19,7 +19,8 @@
 
 namespace core {
 
-enum class Fix { exit_task_lock, attach_recheck_exiting, release_under_task_lock };
+// Named fixes, each switchable (docs/fixes.md says where each applies).
+enum class Fix { exit_task_lock, attach_recheck_exiting, release_under_task_lock, attach_pin_oldcg };
 std::optional<Fix> parse_fix(const std::string& name);
 const char* fix_name(Fix f);
 std::vector<std::string> fix_names();

@@ -422,15 +422,31 @@ int KernelV7::attach_task(struct container* cont, task_struct* tsk) {
     struct container* oldcont;
     int h = cont->hierarchy;
 
-    /* Nothing to do if the task is already in that container */
-    // Read without task_lock: an exit can free the group in between.
-    container_group* cg = tsk->containers.read(yp::read_containers);
-    if (cg->container[h].read(yp::read_cg_container) == cont) return 0;
+    // Fix attach-pin-oldcg (mainline cgroup_attach_task, 2009): read the old
+    // group under task_lock and hold a reference on it while it is used, so a
+    // concurrent exit's put cannot free it under find_container_group().
+    bool pin = has_fix(Fix::attach_pin_oldcg);
+    if (pin) {
+        task_lock(tsk, yp::pin_task_lock);
+        oldcg = tsk->containers.read(yp::pin_read_oldcg);
+        get_container_group(oldcg, yp::pin_get_oldcg);
+        task_unlock(tsk, yp::pin_task_unlock);
+        if (oldcg->container[h].read(yp::pin_read_cg_container) == cont) {
+            put_container_group(oldcg, yp::unpin_oldcg_early);
+            return 0;
+        }
+    } else {
+        /* Nothing to do if the task is already in that container */
+        // Read without task_lock: an exit can free the group in between.
+        container_group* cg = tsk->containers.read(yp::read_containers);
+        if (cg->container[h].read(yp::read_cg_container) == cont) return 0;
+    }
 
     for (container_subsys* ss : rootnode[h].subsys_list) {
         if (ss->hooks & container_subsys::HOOK_CAN_ATTACH) {
             retval = ss->can_attach(cont, tsk);
             if (retval) {
+                if (pin) put_container_group(oldcg, yp::unpin_oldcg_early);
                 // As posted: attach_task_by_pid() puts tsk again after this
                 // return, so a failed can_attach drops two references.
                 put_task_struct(tsk, yp::put_task_struct_can_attach);
@@ -440,9 +456,10 @@ int KernelV7::attach_task(struct container* cont, task_struct* tsk) {
     }
 
     /* Locate or allocate a new container_group for this task, based on its final set of containers */
-    oldcg = tsk->containers.read(yp::read_oldcg);  // without task_lock
+    if (!pin) oldcg = tsk->containers.read(yp::read_oldcg);  // without task_lock
     newcg = find_container_group(oldcg, cont);
     if (!newcg) {
+        if (pin) put_container_group(oldcg, yp::unpin_oldcg_early);
         put_task_struct(tsk, yp::put_task_struct_enomem);  // the same double put
         return -ENOMEM;
     }
@@ -459,6 +476,7 @@ int KernelV7::attach_task(struct container* cont, task_struct* tsk) {
         task_unlock(tsk, yp::task_unlock_esrch);
         mutex_unlock(callback_mutex, yp::unlock_callback_mutex_esrch);
         put_container_group(newcg, yp::put_newcg_esrch);
+        if (pin) put_container_group(oldcg, yp::unpin_oldcg_esrch);
         return -ESRCH;
     }
     // Fix release-under-task-lock (Paul Jackson, message #11478): take the
@@ -478,6 +496,7 @@ int KernelV7::attach_task(struct container* cont, task_struct* tsk) {
 
     synchronize_rcu(yp::synchronize_rcu);
     put_container_group(oldcg, yp::put_oldcg);
+    if (pin) put_container_group(oldcg, yp::unpin_oldcg);
     return 0;
 }
 

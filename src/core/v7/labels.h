@@ -19,6 +19,14 @@
     X(attach_task_by_pid, put_task_struct_eacces, "put_task_struct(tsk); return -EACCES;")                     \
     X(attach_task_by_pid, get_task_struct_current, "tsk = current; get_task_struct(tsk);")                     \
     X(attach_task_by_pid, put_task_struct, "ret = attach_task(cont, tsk); put_task_struct(tsk);")              \
+    X(attach_task, pin_task_lock, "task_lock(tsk); /* fix attach-pin-oldcg */")                                \
+    X(attach_task, pin_read_oldcg, "oldcg = tsk->containers; /* fix attach-pin-oldcg */")                      \
+    X(attach_task, pin_get_oldcg, "get_container_group(oldcg); /* fix attach-pin-oldcg */")                    \
+    X(attach_task, pin_task_unlock, "task_unlock(tsk); /* fix attach-pin-oldcg */")                            \
+    X(attach_task, pin_read_cg_container, "if (oldcg->container[h] == cont) /* fix attach-pin-oldcg */")       \
+    X(attach_task, unpin_oldcg_early, "put_container_group(oldcg); /* fix attach-pin-oldcg: early return */")  \
+    X(attach_task, unpin_oldcg_esrch, "put_container_group(oldcg); /* fix attach-pin-oldcg: -ESRCH */")        \
+    X(attach_task, unpin_oldcg, "put_container_group(oldcg); /* fix attach-pin-oldcg: our reference */")       \
     X(attach_task, read_containers, "if (tsk->containers->container[h] == cont) /* tsk->containers */")        \
     X(attach_task, read_cg_container, "if (tsk->containers->container[h] == cont) /* ->container[h] */")       \
     X(attach_task, put_task_struct_can_attach, "put_task_struct(tsk); return retval; /* can_attach failed */") \
