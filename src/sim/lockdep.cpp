@@ -28,11 +28,11 @@ bool Lockdep::path(int from, int to, std::vector<int>& out, std::vector<char>& s
 }
 
 bool Lockdep::add_edge(int from, int to, std::uint32_t step, int cpu, const Label* label,
-                       std::vector<int>& cycle) {
+                       std::vector<int>& cycle, unsigned run) {
     if (from == to) return false;  // nesting within one class: not tracked
     LockEdge& e = edges_[from][to];
     if (e.present) return false;
-    e = {true, step, cpu, label};
+    e = {true, step, cpu, label, run};
     std::vector<char> seen(names_.size(), 0);
     cycle.clear();
     return path(to, from, cycle, seen);

@@ -16,6 +16,7 @@ struct LockEdge {
     std::uint32_t step = 0;   // where the edge was first seen
     int cpu = -1;
     const Label* label = nullptr;
+    unsigned run = 0;         // Machine::run_serial() of that step
 };
 
 class Lockdep {
@@ -25,7 +26,7 @@ public:
     // Records from -> to. Returns true when the edge is new and closes a cycle;
     // `cycle` then holds the classes to -> ... -> from.
     bool add_edge(int from, int to, std::uint32_t step, int cpu, const Label* label,
-                  std::vector<int>& cycle);
+                  std::vector<int>& cycle, unsigned run = 0);
     const LockEdge& edge(int from, int to) const { return edges_[from][to]; }
 
 private:

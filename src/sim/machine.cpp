@@ -7,6 +7,10 @@
 #include "sim/fiber_algo.h"
 #include "sim/stack_pool.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
+
 namespace sim {
 
 namespace {
@@ -107,6 +111,7 @@ void Machine::run(std::vector<Thread> threads, Policy& policy, std::string phase
 }
 
 void Machine::cpu_main(int i) {
+    fiber_top_[i] = __builtin_frame_address(0);
     cur_ = i;
     try {
         cpus_[i].body();
@@ -190,21 +195,35 @@ void Machine::yield(const Label& l, const Cell* c, Access a, Wait w) {
     me.pending_cell = c;
     me.pending_access = a;
     me.wait = w;
-    if (abort_) throw Abort{};
+    if (abort_) unwind(nullptr);
     if (!me.started) {
         me.started = true;
         if (cur_ + 1 < ncpus()) {
             switch_to(cur_ + 1);
-            if (abort_) throw Abort{};
+            if (abort_) unwind(&l);
             me.wait = {};
             return;
         }
     }
     int next = next_cpu();
-    if (abort_) throw Abort{};
+    if (abort_) unwind(&l);
     if (next != cur_) switch_to(next);
-    if (abort_) throw Abort{};
+    if (abort_) unwind(&l);
     me.wait = {};
+}
+
+__attribute__((noinline)) void Machine::unwind(const Label* parked_at) {
+    // The parked call's last word comes before the throw (see below).
+    if (parked_at && cpus_[cur_].wait.abandoned) cpus_[cur_].wait.abandoned(*this, *parked_at);
+#if defined(__SANITIZE_ADDRESS__)
+    // ASan ignores __asan_handle_no_return on a fiber stack it does not know, so
+    // the frames this throw unwinds would keep their redzones poisoned, and the
+    // next landing pad's _Unwind_Resume (or any code run there) trips over them.
+    char* lo = static_cast<char*>(__builtin_frame_address(0));
+    char* hi = static_cast<char*>(fiber_top_[cur_]);
+    if (hi > lo) ASAN_UNPOISON_MEMORY_REGION(lo, static_cast<std::size_t>(hi - lo));
+#endif
+    throw Abort{};
 }
 
 void Machine::record(const Cell* c, Access a, Value before, Value after) {

@@ -29,6 +29,9 @@ struct Wait {
     bool (*ready)(const void* obj, const class Machine& m, int cpu) = nullptr;
     const void* obj = nullptr;
     const Cell* lock = nullptr;  // the lock waited for, for the deadlock report
+    // If set: called on the parked CPU (before it unwinds) when the run aborts
+    // while it waits here, so a call that never returns is still checked.
+    void (*abandoned)(class Machine& m, const Label& l) = nullptr;
 };
 
 struct HeldLock {
@@ -129,9 +132,11 @@ private:
     int next_cpu();
     CpuMask runnable() const;
     void deadlock();
+    [[noreturn]] void unwind(const Label* parked_at);
     void pick(int c);
 
     std::vector<CpuState> cpus_;
+    std::array<void*, kMaxCpus> fiber_top_{};  // cpu_main's frame, for unwind()
     Policy* policy_ = nullptr;
     int cur_ = -1;
     int started_ = 0;

@@ -48,20 +48,25 @@ void lock_acquired(Machine& m, const Cell& lock, int& cls_cache, const char* cls
     CpuState& s = m.cpu_state();
     std::vector<int> cycle;
     for (int k = 0; k < s.nheld; ++k) {
-        if (!m.lockdep().add_edge(s.held[k].cls, cls_cache, m.step(), m.cpu(), &l, cycle)) continue;
+        if (!m.lockdep().add_edge(s.held[k].cls, cls_cache, m.step(), m.cpu(), &l, cycle, m.run_serial())) continue;
         // cycle: new -> ... -> held. The earlier order is cycle[0] -> cycle[1].
         const LockEdge& old = m.lockdep().edge(cycle[0], cycle[1]);
         const std::string& a = m.lockdep().class_name(s.held[k].cls);
         const std::string& b = m.lockdep().class_name(cls_cache);
+        // A step of an earlier phase has no number in this run's timeline.
+        bool same_run = old.run == m.run_serial();
+        std::string when = same_run ? fmt::format("at step {}", old.step)
+                                    : fmt::format("during {}", m.who(old.run, old.cpu));
         Finding f{"lock-order-inversion",
                   fmt::format("BUG: possible circular locking dependency: {} ({}) takes {} at step {} while holding "
-                              "{}; the order {} -> {} was taken at step {} ({})",
+                              "{}; the order {} -> {} was taken {} ({})",
                               s.name, l.name, b, m.step(), a, m.lockdep().class_name(cycle[0]),
-                              m.lockdep().class_name(cycle[1]), old.step, old.label ? old.label->name : "?"),
+                              m.lockdep().class_name(cycle[1]), when, old.label ? old.label->name : "?"),
                   m.step(),
                   m.cpu(),
-                  {old.step},
+                  {},
                   {}};
+        if (same_run) f.related_steps.push_back(old.step);
         f.details = {"",
                      " Possible unsafe locking scenario:",
                      "",
@@ -126,7 +131,9 @@ void double_free(Machine& m, Object& o, const Label& l) {
     m.report({"double-free",
               fmt::format("BUG: double free: {} ({}) frees {} at step {}; already freed at {}", m.cpu_state().name,
                           l.name, o.name(), m.step(), first),
-              m.step(), m.cpu(), {o.freed_step}, {}});
+              m.step(), m.cpu(),
+              o.freed_run == m.run_serial() ? std::vector<std::uint32_t>{o.freed_step} : std::vector<std::uint32_t>{},
+              {}});
 }
 
 void rcu_unbalanced_unlock(Machine& m, const Label& l) {

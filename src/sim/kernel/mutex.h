@@ -15,9 +15,12 @@ struct mutex : Cell {
 
 inline bool mutex_is_free(const void* p, const Machine&, int) { return static_cast<const mutex*>(p)->owner < 0; }
 
+// A mutex_lock still parked when the run aborts (a deadlock) was still called.
+inline void mutex_lock_abandoned(Machine& m, const Label& l) { might_sleep_check(m, l, "mutex_lock"); }
+
 inline void mutex_lock(mutex& mx, const Label& l) {
     Machine& m = Machine::current();
-    m.yield(l, &mx, Access::acquire, {&mutex_is_free, &mx, &mx});
+    m.yield(l, &mx, Access::acquire, {&mutex_is_free, &mx, &mx, &mutex_lock_abandoned});
     touch(m, mx, l);
     might_sleep_check(m, l, "mutex_lock");
     mx.owner = m.cpu();

@@ -39,6 +39,9 @@ inline bool rcu_grace_period_done(const void*, const Machine& m, int cpu) {
     return true;
 }
 
+// A synchronize_rcu still parked when the run aborts (a deadlock) was still called.
+inline void synchronize_rcu_abandoned(Machine& m, const Label& l) { might_sleep_check(m, l, "synchronize_rcu"); }
+
 inline void synchronize_rcu(const Label& l) {
     Machine& m = Machine::current();
     CpuState& me = m.cpu_state();
@@ -46,7 +49,7 @@ inline void synchronize_rcu(const Label& l) {
         const CpuState& r = m.cpu_state(j);
         me.gp_wait[j] = r.rcu_nesting > 0 ? static_cast<std::int64_t>(r.rcu_section) : -1;
     }
-    m.yield(l, &rcu_cell(), Access::rcu_sync, {&rcu_grace_period_done, nullptr, nullptr});
+    m.yield(l, &rcu_cell(), Access::rcu_sync, {&rcu_grace_period_done, nullptr, nullptr, &synchronize_rcu_abandoned});
     might_sleep_check(m, l, "synchronize_rcu");
     if (m.tracing()) m.record(&rcu_cell(), Access::rcu_sync, Value{}, Value{});
 }
