@@ -71,6 +71,9 @@ void Machine::run(std::vector<Thread> threads, Policy& policy, std::string phase
     phases_.push_back(std::move(phase));
     cpus_.clear();
     cpus_.resize(threads.size());
+    ncpus_ = static_cast<int>(cpus_.size());
+    unfinished_ = ncpus_ >= 32 ? ~CpuMask{0} : (CpuMask{1} << ncpus_) - 1;
+    waiting_ = 0;
     for (std::size_t i = 0; i < threads.size(); ++i) {
         cpus_[i].name = std::move(threads[i].cpu);
         cpus_[i].user = threads[i].user;
@@ -123,6 +126,8 @@ void Machine::cpu_main(int i) {
     }
     CpuState& me = cpus_[i];
     me.finished = true;
+    unfinished_ &= ~(CpuMask{1} << i);
+    waiting_ &= ~(CpuMask{1} << i);
     me.pending = nullptr;
     FiberAlgo& algo = FiberAlgo::instance();
     if (!me.started) {  // finished before its first yield point: continue start-up
@@ -138,18 +143,17 @@ void Machine::cpu_main(int i) {
     algo.chosen = next;
 }
 
-CpuMask Machine::runnable() const {
-    CpuMask m = 0;
-    for (int i = 0; i < ncpus(); ++i) {
-        const CpuState& c = cpus_[i];
-        if (c.finished) continue;
-        if (c.wait.ready && !c.wait.ready(c.wait.obj, *this, i)) continue;
-        m |= 1u << i;
+__attribute__((always_inline)) inline CpuMask Machine::runnable() const {
+    CpuMask m = unfinished_;
+    for (CpuMask w = waiting_ & unfinished_; w; w &= w - 1) {
+        int i = __builtin_ctz(w);
+        const Wait* wt = cpus_[i].wait;
+        if (!wt->ready(wt->obj, *this, i)) m &= ~(CpuMask{1} << i);
     }
     return m;
 }
 
-void Machine::pick(int c) {
+__attribute__((always_inline)) inline void Machine::pick(int c) {
     ++step_;
     if (!runs_.empty() && runs_.back().cpu == c)
         ++runs_.back().count;
@@ -162,8 +166,7 @@ int Machine::next_cpu() {
     if (!abort_) {
         CpuMask m = runnable();
         if (m == 0) {
-            bool unfinished = std::any_of(cpus_.begin(), cpus_.end(), [](const CpuState& c) { return !c.finished; });
-            if (unfinished) deadlock();
+            if (unfinished_) deadlock();
         } else if (step_ >= max_steps_) {
             report({"step-limit",
                     fmt::format("BUG: step limit: the run did not finish within {} steps (livelock?)", max_steps_),
@@ -189,19 +192,24 @@ void Machine::switch_to(int next) {
     boost::this_fiber::yield();
 }
 
-void Machine::yield(const Label& l, const Cell* c, Access a, Wait w) {
+void Machine::yield(const Label& l, const Cell* c, Access a, const Wait* w) {
     CpuState& me = cpus_[cur_];
     me.pending = &l;
     me.pending_cell = c;
     me.pending_access = a;
     me.wait = w;
+    if (w && w->ready)
+        waiting_ |= CpuMask{1} << cur_;
+    else
+        waiting_ &= ~(CpuMask{1} << cur_);
     if (abort_) unwind(nullptr);
     if (!me.started) {
         me.started = true;
         if (cur_ + 1 < ncpus()) {
             switch_to(cur_ + 1);
             if (abort_) unwind(&l);
-            me.wait = {};
+            me.wait = nullptr;
+            waiting_ &= ~(CpuMask{1} << cur_);
             return;
         }
     }
@@ -209,12 +217,13 @@ void Machine::yield(const Label& l, const Cell* c, Access a, Wait w) {
     if (abort_) unwind(&l);
     if (next != cur_) switch_to(next);
     if (abort_) unwind(&l);
-    me.wait = {};
+    me.wait = nullptr;
+    waiting_ &= ~(CpuMask{1} << cur_);
 }
 
 __attribute__((noinline)) void Machine::unwind(const Label* parked_at) {
     // The parked call's last word comes before the throw (see below).
-    if (parked_at && cpus_[cur_].wait.abandoned) cpus_[cur_].wait.abandoned(*this, *parked_at);
+    if (parked_at && cpus_[cur_].wait && cpus_[cur_].wait->abandoned) cpus_[cur_].wait->abandoned(*this, *parked_at);
 #if defined(__SANITIZE_ADDRESS__)
     // ASan ignores __asan_handle_no_return on a fiber stack it does not know, so
     // the frames this throw unwinds would keep their redzones poisoned, and the
@@ -276,12 +285,13 @@ void Machine::deadlock() {
     for (int i = 0; i < ncpus(); ++i) {
         const CpuState& c = cpus_[i];
         if (c.finished) continue;
-        int h = holder(c.wait.lock);
-        std::string what = c.wait.lock ? c.wait.lock->display() : std::string("an RCU grace period");
+        const Cell* waited = c.wait ? c.wait->lock : nullptr;
+        int h = holder(waited);
+        std::string what = waited ? waited->display() : std::string("an RCU grace period");
         if (h >= 0) {
             std::uint32_t since = 0;
             for (int k = 0; k < cpus_[h].nheld; ++k)
-                if (cpus_[h].held[k].lock == c.wait.lock) since = cpus_[h].held[k].step;
+                if (cpus_[h].held[k].lock == waited) since = cpus_[h].held[k].step;
             f.details.push_back(fmt::format("{} ({}) waits for {}, held by {} since step {}", c.name,
                                             label_function(c.pending), what, cpus_[h].name, since));
             f.related_steps.push_back(since);
@@ -312,7 +322,8 @@ void Machine::deadlock() {
         }
         for (std::size_t col = 0; col < waiter.size(); ++col) {
             const CpuState& c = cpus_[waiter[col]];
-            row(col, c.wait.lock ? "lock(" + c.wait.lock->display() + ");" : std::string("synchronize_rcu();"));
+            const Cell* waited = c.wait ? c.wait->lock : nullptr;
+            row(col, waited ? "lock(" + waited->display() + ");" : std::string("synchronize_rcu();"));
         }
         f.details.push_back("");
         f.details.push_back(" *** DEADLOCK ***");

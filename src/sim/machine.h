@@ -50,7 +50,7 @@ struct CpuState {
     const Label* pending = nullptr;
     const Cell* pending_cell = nullptr;
     Access pending_access = Access::read;
-    Wait wait;
+    const Wait* wait = nullptr;    // lives in the parked call's frame
     int atomic_depth = 0;          // spinlocks held: sleeping here is a bug
     int rcu_nesting = 0;
     std::uint32_t rcu_section = 0; // bumped at each outermost rcu_read_lock
@@ -101,7 +101,7 @@ public:
     // --- what the primitives call ------------------------------------------
     // Parks the current CPU at a yield point; returns when it is picked to
     // execute that step. `w.ready` (if set) says when the step may run.
-    void yield(const Label& l, const Cell* c, Access a, Wait w = {});
+    void yield(const Label& l, const Cell* c, Access a, const Wait* w = nullptr);
     void record(const Cell* c, Access a, Value before, Value after);
     void report(Finding f);
     void use_after_free(const Cell& c, const Label& l);
@@ -109,7 +109,7 @@ public:
     int cpu() const { return cur_; }
     CpuState& cpu_state() { return cpus_[cur_]; }
     const CpuState& cpu_state(int i) const { return cpus_[i]; }
-    int ncpus() const { return static_cast<int>(cpus_.size()); }
+    int ncpus() const { return ncpus_; }
     std::uint32_t step() const { return step_; }
     const Label* last_label() const { return last_label_; }
     bool in_run() const { return running_; }
@@ -136,6 +136,9 @@ private:
     void pick(int c);
 
     std::vector<CpuState> cpus_;
+    int ncpus_ = 0;
+    CpuMask unfinished_ = 0;  // CPUs whose body has not returned
+    CpuMask waiting_ = 0;     // CPUs parked on a step with a wait condition
     std::array<void*, kMaxCpus> fiber_top_{};  // cpu_main's frame, for unwind()
     Policy* policy_ = nullptr;
     int cur_ = -1;

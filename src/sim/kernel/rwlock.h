@@ -21,7 +21,8 @@ inline bool rw_can_write(const void* p, const Machine&, int) {
 
 inline void read_lock(rwlock_t& rw, const Label& l) {
     Machine& m = Machine::current();
-    m.yield(l, &rw, Access::acquire, {&rw_can_read, &rw, &rw});
+    const Wait w{&rw_can_read, &rw, &rw};
+    m.yield(l, &rw, Access::acquire, &w);
     ++rw.readers;
     ++m.cpu_state().atomic_depth;
     lock_acquired(m, rw, rw.cls, rw.cls_name, l);
@@ -37,7 +38,8 @@ inline void read_unlock(rwlock_t& rw, const Label& l) {
 }
 inline void write_lock(rwlock_t& rw, const Label& l) {
     Machine& m = Machine::current();
-    m.yield(l, &rw, Access::acquire, {&rw_can_write, &rw, &rw});
+    const Wait w{&rw_can_write, &rw, &rw};
+    m.yield(l, &rw, Access::acquire, &w);
     rw.writer = m.cpu();
     ++m.cpu_state().atomic_depth;
     lock_acquired(m, rw, rw.cls, rw.cls_name, l);

@@ -17,7 +17,8 @@ inline bool spin_is_free(const void* p, const Machine&, int) { return static_cas
 
 inline void spin_lock(spinlock_t& s, const Label& l) {
     Machine& m = Machine::current();
-    m.yield(l, &s, Access::acquire, {&spin_is_free, &s, &s});
+    const Wait w{&spin_is_free, &s, &s};
+    m.yield(l, &s, Access::acquire, &w);
     touch(m, s, l);
     s.owner = m.cpu();
     ++m.cpu_state().atomic_depth;
