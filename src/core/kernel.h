@@ -85,7 +85,7 @@ protected:
 
     task_struct* find_task_by_pid(int pid, const sim::Label& l);
     task_struct* create_init_task();
-    bool live(const task_struct* t) const { return !t->freed && !t->exit_hook_done; }
+    bool live(const task_struct* t) const { return task_is_live(t); }
 
     std::set<Fix> fixes_;
     sim::rwlock_t tasklist_lock;

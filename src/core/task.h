@@ -35,4 +35,7 @@ struct task_struct : sim::Object {
     bool hashed = false;  // findable by pid (between copy_process and release_task)
 };
 
+// Membership as the invariants count it: a task whose exit hook has not run.
+inline bool task_is_live(const task_struct* t) { return !t->freed && !t->exit_hook_done; }
+
 }  // namespace core

@@ -181,53 +181,27 @@ void KernelCpuset2620::boot() {
 // The cpuset fs is kern_mount()ed by cpuset_init() (get_sb_single); a user
 // mount only makes it visible at another path. The model refuses subsystem
 // options like the other kernels do (2.6.20's cpuset_get_sb ignores its data).
-int KernelCpuset2620::mount(const MountArgs& a) {
-    if (!a.subsystems.empty()) return -EINVAL;
-    if (std::find(mounts_.begin(), mounts_.end(), a.path) == mounts_.end()) mounts_.push_back(a.path);
-    return 0;
-}
-
-cpuset* KernelCpuset2620::lookup(const std::string& path) const {
-    for (const std::string& m : mounts_) {
-        auto parts = path_below(m, path);
-        if (!parts) continue;
-        const cpuset* c = &top_cpuset;
-        for (const std::string& p : *parts) {
-            auto it = std::find_if(c->children.begin(), c->children.end(),
-                                   [&](const cpuset* k) { return k->dname == p; });
-            if (it == c->children.end()) return nullptr;
-            c = *it;
-        }
-        return const_cast<cpuset*>(c);
-    }
-    return nullptr;
-}
-
-std::string KernelCpuset2620::path_of(const cpuset* c) const {
-    std::string s;
-    for (; c && c != &top_cpuset; c = c->parent) s = "/" + c->dname + s;
-    return (mounts_.empty() ? default_mount_point() : mounts_.front()) + s;
-}
+int KernelCpuset2620::mount(const MountArgs& a) { return tree_.mount(a); }
 
 // cpuset_mkdir(): the vfs holds the parent's i_mutex (not modelled).
 int KernelCpuset2620::mkdir(const std::string& path) {
     auto slash = path.find_last_of('/');
-    cpuset* parent = lookup(path.substr(0, slash));
+    cpuset* parent = tree_.lookup(path.substr(0, slash));
     if (!parent) return -ENOENT;
     std::string name = path.substr(slash + 1);
-    if (lookup(path)) return -EEXIST;
+    if (tree_.lookup(path)) return -EEXIST;
     return cpuset_create(parent, name);
 }
 
 int KernelCpuset2620::rmdir(const std::string& path) {
-    cpuset* cs = lookup(path);
+    cpuset* cs = tree_.lookup(path);
     if (!cs) return -ENOENT;
     if (cs == &top_cpuset) return -EBUSY;
     return cpuset_rmdir(cs);
 }
 
 int KernelCpuset2620::attach(const std::string& dir, int pid) {
-    cpuset* cs = lookup(dir);
+    cpuset* cs = tree_.lookup(dir);
     if (!cs) return -ENOENT;
     return write_file(cs, FILE_TASKLIST, std::to_string(pid));
 }
@@ -247,7 +221,7 @@ void KernelCpuset2620::dput(cpuset* cs) {
 
 int KernelCpuset2620::write(const std::string& file, const std::string& value) {
     auto slash = file.find_last_of('/');
-    cpuset* cs = lookup(file.substr(0, slash));
+    cpuset* cs = tree_.lookup(file.substr(0, slash));
     if (!cs) return -ENOENT;
     std::string f = file.substr(slash + 1);
     if (f == "tasks") return write_file(cs, FILE_TASKLIST, value);
@@ -513,7 +487,7 @@ void KernelCpuset2620::check_for_release(cpuset* cs, Object** ppathbuf) {
     namespace yp = lbl::check_for_release;
     if (test_bit(CS_NOTIFY_ON_RELEASE, cs->flags.read(yp::test_notify_on_release)) &&
         atomic_read(cs->count, yp::read_count) == 0 && cs->children.empty()) {
-        Object* buf = kmalloc<pathbuf>(yp::kmalloc_pathbuf, GFP_KERNEL, path_of(cs));
+        Object* buf = kmalloc<pathbuf>(yp::kmalloc_pathbuf, GFP_KERNEL, tree_.path_of(cs));
         // cpuset_path(cs, buf, PAGE_SIZE) < 0 (-ENAMETOOLONG) cannot happen with the model's names.
         *ppathbuf = buf;
     }
@@ -634,54 +608,10 @@ int KernelCpuset2620::cpuset_rmdir(cpuset* cs) {
     return 0;
 }
 
-std::vector<NodeState> KernelCpuset2620::nodes() const {
-    std::vector<NodeState> out;
-    std::vector<const cpuset*> stack{&top_cpuset};
-    while (!stack.empty()) {
-        const cpuset* c = stack.back();
-        stack.pop_back();
-        NodeState n{path_of(c), c->count.counter, {}};
-        for (const task_struct* t : tasks_)
-            if (live(t) && t->cpuset.peek() == c) n.tasks.push_back(t->pid);
-        out.push_back(n);
-        for (auto it = c->children.rbegin(); it != c->children.rend(); ++it) stack.push_back(*it);
-    }
-    return out;
-}
+std::vector<NodeState> KernelCpuset2620::nodes() const { return tree_.nodes(tasks_); }
 
-void KernelCpuset2620::check_invariants(std::vector<Finding>& out) const {
-    for (const NodeState& n : nodes()) {
-        // init_task sits in top_cpuset without a count (cpuset_init).
-        int expected = static_cast<int>(n.tasks.size()) - (n.path == path_of(&top_cpuset) ? 1 : 0);
-        if (n.count != expected)
-            out.push_back({"count-mismatch",
-                           fmt::format("BUG: count mismatch: {} count is {} but {} live task{} attached", n.path,
-                                       n.count, expected, expected == 1 ? " is" : "s are"),
-                           0, -1, {}, {}});
-    }
-    for (const task_struct* t : tasks_) {
-        const cpuset* c = t->cpuset.peek();
-        if (live(t) && c && c->freed)
-            out.push_back({"dangling-pointer",
-                           fmt::format("BUG: dangling pointer: live task {} (pid {}) ->cpuset points at freed {}",
-                                       t->name(), t->pid, c->name()),
-                           0, -1, {}, {}});
-    }
-}
+void KernelCpuset2620::check_invariants(std::vector<Finding>& out) const { tree_.check_invariants(tasks_, out); }
 
-void KernelCpuset2620::reachable(std::set<const Object*>& out) const {
-    for (const task_struct* t : tasks_)
-        if (t->hashed) {
-            out.insert(t);
-            if (t->cpuset.peek()) out.insert(t->cpuset.peek());
-        }
-    std::vector<const cpuset*> stack{&top_cpuset};
-    while (!stack.empty()) {
-        const cpuset* c = stack.back();
-        stack.pop_back();
-        out.insert(c);
-        for (const cpuset* k : c->children) stack.push_back(k);
-    }
-}
+void KernelCpuset2620::reachable(std::set<const Object*>& out) const { tree_.reachable(tasks_, out); }
 
 }  // namespace core::cpuset_2620

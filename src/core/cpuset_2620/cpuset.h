@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/kernel.h"
+#include "core/single_tree.h"
 #include "sim/kernel/atomic.h"
 #include "sim/kernel/mutex.h"
 
@@ -69,7 +70,7 @@ public:
 protected:
     void fork_hook(task_struct* child) override { cpuset_fork(child); }
     void exit_hook(task_struct* tsk) override { cpuset_exit(tsk); }
-    bool resolves(const std::string& path) const override { return lookup(path) != nullptr; }
+    bool resolves(const std::string& path) const override { return tree_.lookup(path) != nullptr; }
 
 private:
     // The cpuset_filetype_t values the model offers (the other files are not modelled).
@@ -86,16 +87,14 @@ private:
     int cpuset_create(cpuset* parent, const std::string& name);
     int cpuset_rmdir(cpuset* cs);
 
-    cpuset* lookup(const std::string& path) const;
     int write_file(cpuset* cs, cpuset_filetype_t type, const std::string& value);
     void dput(cpuset* cs);
-    std::string path_of(const cpuset* c) const;
 
     cpuset top_cpuset;
     sim::mutex manage_mutex;
     sim::mutex callback_mutex;
     int number_of_cpusets = 1;
-    std::vector<std::string> mounts_;
+    SingleTree<cpuset> tree_{top_cpuset, "/dev/cpuset", &task_struct::cpuset, "cpuset"};
 };
 
 }  // namespace core::cpuset_2620

@@ -53,52 +53,26 @@ void Kernel171::boot() {
 
 // The container fs is kern_mount()ed at boot (get_sb_single); a user mount
 // only makes it visible at another path.
-int Kernel171::mount(const MountArgs& a) {
-    if (!a.subsystems.empty()) return -EINVAL;
-    if (std::find(mounts_.begin(), mounts_.end(), a.path) == mounts_.end()) mounts_.push_back(a.path);
-    return 0;
-}
-
-container* Kernel171::lookup(const std::string& path) const {
-    for (const std::string& m : mounts_) {
-        auto parts = path_below(m, path);
-        if (!parts) continue;
-        const container* c = &top_container;
-        for (const std::string& p : *parts) {
-            auto it = std::find_if(c->children.begin(), c->children.end(),
-                                   [&](const container* k) { return k->dname == p; });
-            if (it == c->children.end()) return nullptr;
-            c = *it;
-        }
-        return const_cast<container*>(c);
-    }
-    return nullptr;
-}
-
-std::string Kernel171::path_of(const container* c) const {
-    std::string s;
-    for (; c && c != &top_container; c = c->parent) s = "/" + c->dname + s;
-    return (mounts_.empty() ? default_mount_point() : mounts_.front()) + s;
-}
+int Kernel171::mount(const MountArgs& a) { return tree_.mount(a); }
 
 int Kernel171::mkdir(const std::string& path) {
     auto slash = path.find_last_of('/');
-    container* parent = lookup(path.substr(0, slash));
+    container* parent = tree_.lookup(path.substr(0, slash));
     if (!parent) return -ENOENT;
     std::string name = path.substr(slash + 1);
-    if (lookup(path)) return -EEXIST;
+    if (tree_.lookup(path)) return -EEXIST;
     return container_create(parent, name);
 }
 
 int Kernel171::rmdir(const std::string& path) {
-    container* c = lookup(path);
+    container* c = tree_.lookup(path);
     if (!c) return -ENOENT;
     if (c == &top_container) return -EBUSY;
     return container_rmdir(c);
 }
 
 int Kernel171::attach(const std::string& dir, int pid) {
-    container* c = lookup(dir);
+    container* c = tree_.lookup(dir);
     if (!c) return -ENOENT;
     return write_file(c, FILE_TASKLIST, std::to_string(pid));
 }
@@ -118,7 +92,7 @@ void Kernel171::dput(container* c) {
 
 int Kernel171::write(const std::string& file, const std::string& value) {
     auto slash = file.find_last_of('/');
-    container* c = lookup(file.substr(0, slash));
+    container* c = tree_.lookup(file.substr(0, slash));
     if (!c) return -ENOENT;
     std::string f = file.substr(slash + 1);
     if (f == "tasks") return write_file(c, FILE_TASKLIST, value);
@@ -225,7 +199,7 @@ void Kernel171::check_for_release(container* cont, Object** ppathbuf) {
     namespace yp = lbl::check_for_release;
     if ((cont->flags.read(yp::test_notify_on_release) & CONT_NOTIFY_ON_RELEASE) &&
         atomic_read(cont->count, yp::read_count) == 0 && cont->children.empty()) {
-        *ppathbuf = kmalloc<pathbuf>(yp::kmalloc_pathbuf, GFP_KERNEL, path_of(cont));
+        *ppathbuf = kmalloc<pathbuf>(yp::kmalloc_pathbuf, GFP_KERNEL, tree_.path_of(cont));
     }
 }
 
@@ -300,54 +274,10 @@ int Kernel171::container_rmdir(container* cont) {
     return 0;
 }
 
-std::vector<NodeState> Kernel171::nodes() const {
-    std::vector<NodeState> out;
-    std::vector<const container*> stack{&top_container};
-    while (!stack.empty()) {
-        const container* c = stack.back();
-        stack.pop_back();
-        NodeState n{path_of(c), c->count.counter, {}};
-        for (const task_struct* t : tasks_)
-            if (live(t) && t->container.peek() == c) n.tasks.push_back(t->pid);
-        out.push_back(n);
-        for (auto it = c->children.rbegin(); it != c->children.rend(); ++it) stack.push_back(*it);
-    }
-    return out;
-}
+std::vector<NodeState> Kernel171::nodes() const { return tree_.nodes(tasks_); }
 
-void Kernel171::check_invariants(std::vector<Finding>& out) const {
-    for (const NodeState& n : nodes()) {
-        // init_task sits in top_container without a count (container_init_early).
-        int expected = static_cast<int>(n.tasks.size()) - (n.path == path_of(&top_container) ? 1 : 0);
-        if (n.count != expected)
-            out.push_back({"count-mismatch",
-                           fmt::format("BUG: count mismatch: {} count is {} but {} live task{} attached", n.path,
-                                       n.count, expected, expected == 1 ? " is" : "s are"),
-                           0, -1, {}, {}});
-    }
-    for (const task_struct* t : tasks_) {
-        const container* c = t->container.peek();
-        if (live(t) && c && c->freed)
-            out.push_back({"dangling-pointer",
-                           fmt::format("BUG: dangling pointer: live task {} (pid {}) ->container points at freed {}",
-                                       t->name(), t->pid, c->name()),
-                           0, -1, {}, {}});
-    }
-}
+void Kernel171::check_invariants(std::vector<Finding>& out) const { tree_.check_invariants(tasks_, out); }
 
-void Kernel171::reachable(std::set<const Object*>& out) const {
-    for (const task_struct* t : tasks_)
-        if (t->hashed) {
-            out.insert(t);
-            if (t->container.peek()) out.insert(t->container.peek());
-        }
-    std::vector<const container*> stack{&top_container};
-    while (!stack.empty()) {
-        const container* c = stack.back();
-        stack.pop_back();
-        out.insert(c);
-        for (const container* k : c->children) stack.push_back(k);
-    }
-}
+void Kernel171::reachable(std::set<const Object*>& out) const { tree_.reachable(tasks_, out); }
 
 }  // namespace core::v7_1

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/kernel.h"
+#include "core/single_tree.h"
 #include "sim/kernel/atomic.h"
 #include "sim/kernel/mutex.h"
 
@@ -49,7 +50,7 @@ public:
 protected:
     void fork_hook(task_struct* child) override { container_fork(child); }
     void exit_hook(task_struct* tsk) override { container_exit(tsk); }
-    bool resolves(const std::string& path) const override { return lookup(path) != nullptr; }
+    bool resolves(const std::string& path) const override { return tree_.lookup(path) != nullptr; }
 
 private:
     enum filetype { FILE_NOTIFY_ON_RELEASE, FILE_TASKLIST };
@@ -63,16 +64,14 @@ private:
     int container_create(container* parent, const std::string& name);
     int container_rmdir(container* cont);
 
-    container* lookup(const std::string& path) const;
     int write_file(container* c, filetype type, const std::string& value);
     void dput(container* c);
-    std::string path_of(const container* c) const;
 
     container top_container;
     sim::mutex manage_mutex;
     sim::mutex callback_mutex;
     int number_of_containers = 1;
-    std::vector<std::string> mounts_;
+    SingleTree<container> tree_{top_container, "/dev/container", &task_struct::container, "container"};
 };
 
 }  // namespace core::v7_1
