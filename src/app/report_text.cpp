@@ -67,7 +67,10 @@ std::string report_text(const RunResult& r) {
     const Scenario& sc = *r.scenario;
     const sim::Machine& m = *r.machine;
     std::string out;
-    auto line = [&](const std::string& s) { out += s + "\n"; };
+    auto line = [&](std::string s) {
+        while (!s.empty() && s.back() == ' ') s.pop_back();  // padded columns leave no trailing blanks
+        out += s + "\n";
+    };
 
     line(fmt::format("contsim run: {}{}", sc.name, sc.title.empty() ? "" : " — " + sc.title));
     if (!sc.source.empty()) line("source:   " + sc.source);
@@ -108,7 +111,6 @@ std::string report_text(const RunResult& r) {
                 std::string cell = static_cast<int>(c) == e.cpu ? lines[k] : "";
                 row += c + 1 < n ? pad(cell, kColumn) + " | " : cell;
             }
-            while (!row.empty() && row.back() == ' ') row.pop_back();
             line(row);
         }
         auto it = by_step.find(e.step);
