@@ -18,6 +18,10 @@ enum class Access : std::uint8_t {
     rcu_sync,
     rcu_assign,
     rcu_deref,
+    // read_lock/read_unlock of an rwlock: shared holders commute with each
+    // other, not with write_lock/write_unlock. Printed as acquire/release.
+    acquire_shared,
+    release_shared,
 };
 
 const char* access_name(Access a);

@@ -83,6 +83,8 @@ void Machine::run(std::vector<Thread> threads, Policy& policy, std::string phase
     step_ = 0;
     runs_.clear();
     trace_.clear();
+    steps_.clear();
+    blocked_at_end_.clear();
     last_label_ = nullptr;
     abort_ = aborted_ = false;
     schedule_error_.clear();
@@ -160,6 +162,19 @@ __attribute__((always_inline)) inline void Machine::pick(int c) {
     else
         runs_.push_back({c, 1});
     last_label_ = cpus_[c].pending;
+    if (exploring_) steps_.push_back(pending_info(c));
+}
+
+StepInfo Machine::pending_info(int c) const {
+    const CpuState& s = cpus_[c];
+    StepInfo i;
+    if (s.pending_cell) {
+        i.cell = s.pending_cell->id;
+        i.object = s.pending_cell->owner ? s.pending_cell->owner->serial : 0;
+    }
+    i.cpu = static_cast<std::uint8_t>(c);
+    i.access = s.pending_access;
+    return i;
 }
 
 int Machine::next_cpu() {
@@ -202,6 +217,8 @@ void Machine::yield(const Label& l, const Cell* c, Access a, const Wait* w) {
         waiting_ |= CpuMask{1} << cur_;
     else
         waiting_ &= ~(CpuMask{1} << cur_);
+    if (exploring_ && a == Access::rcu_sync && !steps_.empty() && steps_.back().cpu == cur_)
+        steps_.back().rcu_snapshot = true;  // synchronize_rcu read the readers before parking here
     if (abort_) unwind(nullptr);
     if (!me.started) {
         me.started = true;
@@ -271,6 +288,9 @@ void Machine::use_after_free(const Cell& c, const Label& l) {
 
 void Machine::deadlock() {
     abort_ = true;
+    if (exploring_)
+        for (int i = 0; i < ncpus(); ++i)
+            if (!cpus_[i].finished) blocked_at_end_.push_back(pending_info(i));
     // Wait-for edges: each blocked CPU waits for a lock some CPU holds (or a grace period).
     auto holder = [&](const Cell* lock) -> int {
         if (!lock) return -1;

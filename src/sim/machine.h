@@ -34,6 +34,16 @@ struct Wait {
     void (*abandoned)(class Machine& m, const Label& l) = nullptr;
 };
 
+// One executed step as exploration sees it (recorded only while exploring; no
+// strings, no allocation beyond the vector's amortised growth).
+struct StepInfo {
+    std::uint32_t cell = 0;      // Cell::id of the cell touched
+    std::uint32_t object = 0;    // Object::serial of the cell's owner (kfree conflicts with every cell of it)
+    std::uint8_t cpu = 0;
+    Access access = Access::read;
+    bool rcu_snapshot = false;   // the CPU's local code after this step snapshotted RCU readers (synchronize_rcu)
+};
+
 struct HeldLock {
     const Cell* lock;
     int cls;
@@ -91,6 +101,15 @@ public:
     bool tracing() const { return tracing_; }
     const Trace& trace() const { return trace_; }
     const std::vector<Run>& runs() const { return runs_; }
+    // Exploration: record a StepInfo per executed step (and, at a deadlock, the
+    // blocked CPUs' pending steps). Tracing stays off while exploring.
+    void set_exploring(bool on) { exploring_ = on; }
+    bool exploring() const { return exploring_; }
+    const std::vector<StepInfo>& steps() const { return steps_; }
+    const std::vector<StepInfo>& blocked_at_end() const { return blocked_at_end_; }
+    StepInfo pending_info(int cpu) const;  // the step CPU `cpu` is parked at
+    // Called by a policy to end the run quietly (exploration: nothing new below).
+    void stop() { abort_ = true; }
     std::string token() const { return encode_token(runs_); }
 
     // Called by a policy that cannot follow its script: stops the run.
@@ -147,6 +166,9 @@ private:
     bool abort_ = false;
     bool aborted_ = false;
     bool tracing_ = false;
+    bool exploring_ = false;
+    std::vector<StepInfo> steps_;
+    std::vector<StepInfo> blocked_at_end_;
     std::uint32_t step_ = 0;
     std::uint32_t max_steps_ = 100000;
     const Label* last_label_ = nullptr;

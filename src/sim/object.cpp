@@ -27,7 +27,11 @@ std::string Cell::display() const {
 }
 
 Object& global_object() {
-    static Object g("kernel");
+    static Object& g = []() -> Object& {
+        static Object o("kernel");
+        o.serial = 0;  // never a machine's serial (those start at 1)
+        return o;
+    }();
     return g;
 }
 
@@ -45,8 +49,10 @@ const char* access_name(Access a) {
     case Access::read: return "read";
     case Access::write: return "write";
     case Access::rmw: return "read-modify-write";
-    case Access::acquire: return "acquire";
-    case Access::release: return "release";
+    case Access::acquire:
+    case Access::acquire_shared: return "acquire";
+    case Access::release:
+    case Access::release_shared: return "release";
     case Access::alloc: return "alloc";
     case Access::free: return "free";
     case Access::rcu_lock: return "rcu-lock";

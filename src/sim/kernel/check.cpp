@@ -11,13 +11,21 @@ namespace sim {
 
 const Label put_task_struct_free{"__put_task_struct:free_task", "free_task(tsk);"};
 
+namespace {
+// Static cells outlive the machine that numbered them: give them ids no
+// machine hands out, so exploration never confuses them with a model's cell.
+struct StaticCell : Cell {
+    StaticCell(const char* field_name, std::uint32_t fixed_id) : Cell(&global_object(), field_name) { id = fixed_id; }
+};
+}  // namespace
+
 Cell& rcu_cell() {
-    static Cell c(&global_object(), "rcu");
+    static StaticCell c("rcu", 0xffffffffu);
     return c;
 }
 
 Cell& slab_cell() {
-    static Cell c(&global_object(), "slab");
+    static StaticCell c("slab", 0xfffffffeu);
     return c;
 }
 

@@ -22,19 +22,19 @@ inline bool rw_can_write(const void* p, const Machine&, int) {
 inline void read_lock(rwlock_t& rw, const Label& l) {
     Machine& m = Machine::current();
     const Wait w{&rw_can_read, &rw, &rw};
-    m.yield(l, &rw, Access::acquire, &w);
+    m.yield(l, &rw, Access::acquire_shared, &w);
     ++rw.readers;
     ++m.cpu_state().atomic_depth;
     lock_acquired(m, rw, rw.cls, rw.cls_name, l);
-    if (m.tracing()) m.record(&rw, Access::acquire, Value{}, Value{});
+    if (m.tracing()) m.record(&rw, Access::acquire_shared, Value{}, Value{});
 }
 inline void read_unlock(rwlock_t& rw, const Label& l) {
     Machine& m = Machine::current();
-    m.yield(l, &rw, Access::release);
+    m.yield(l, &rw, Access::release_shared);
     lock_released(m, rw, l);
     --rw.readers;
     --m.cpu_state().atomic_depth;
-    if (m.tracing()) m.record(&rw, Access::release, Value{}, Value{});
+    if (m.tracing()) m.record(&rw, Access::release_shared, Value{}, Value{});
 }
 inline void write_lock(rwlock_t& rw, const Label& l) {
     Machine& m = Machine::current();
