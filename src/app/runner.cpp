@@ -53,22 +53,7 @@ void compare(RunResult& r, const Scenario& sc) {
             }
     }
     for (const FinalCheck& f : e.final) {
-        std::optional<nlohmann::json> got;
-        for (const core::NodeState& n : r.nodes)
-            if (n.path == f.target) {
-                if (f.key == "count") got = n.count;
-                if (f.key == "tasks") got = n.tasks;
-            }
-        for (const core::GroupState& g : r.groups)
-            if (g.name == f.target) {
-                if (f.key == "refcount") got = g.refcount;
-                if (f.key == "tasks") got = g.tasks;
-                if (f.key == "freed") got = g.freed;
-            }
-        if (f.key == "freed" && !got) {
-            bool exists = std::any_of(r.nodes.begin(), r.nodes.end(), [&](auto& n) { return n.path == f.target; });
-            if (!exists) got = true;
-        }
+        std::optional<nlohmann::json> got = final_value(r, f.target, f.key);
         if (!got)
             r.mismatches.push_back(fmt::format("final.{}.{}: no such value at the end of the run", f.target, f.key));
         else if (*got != f.value)
@@ -79,6 +64,26 @@ void compare(RunResult& r, const Scenario& sc) {
 }
 
 }  // namespace
+
+std::optional<nlohmann::json> final_value(const RunResult& r, const std::string& target, const std::string& key) {
+    std::optional<nlohmann::json> got;
+    for (const core::NodeState& n : r.nodes)
+        if (n.path == target) {
+            if (key == "count") got = n.count;
+            if (key == "tasks") got = n.tasks;
+        }
+    for (const core::GroupState& g : r.groups)
+        if (g.name == target) {
+            if (key == "refcount") got = g.refcount;
+            if (key == "tasks") got = g.tasks;
+            if (key == "freed") got = g.freed;
+        }
+    if (key == "freed" && !got) {
+        bool exists = std::any_of(r.nodes.begin(), r.nodes.end(), [&](auto& n) { return n.path == target; });
+        if (!exists) got = true;
+    }
+    return got;
+}
 
 std::vector<std::string> RunResult::violation_set() const {
     std::vector<std::string> v;
@@ -139,7 +144,9 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
     std::unique_ptr<sim::RandomPolicy> random;
     std::unique_ptr<sim::ScriptPolicy> script;
     sim::Policy* policy;
-    if (opt.token) {
+    if (opt.policy) {
+        policy = opt.policy;
+    } else if (opt.token) {
         std::string err;
         auto picks = sim::decode_token(*opt.token, err);
         if (!picks) throw InputError("--schedule: " + err);
@@ -149,7 +156,8 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
     } else {
         policy = (script = std::make_unique<sim::ScriptPolicy>(sc.schedule, serial)).get();
     }
-    m.set_tracing(true);
+    m.set_tracing(!opt.policy);
+    m.set_exploring(opt.policy != nullptr);
     m.run(std::move(threads), *policy, "threads");
     if (!m.schedule_error().empty()) {
         const std::string& e = m.schedule_error();

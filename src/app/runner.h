@@ -17,6 +17,10 @@ struct RunOptions {
     std::optional<std::string> token;   // --schedule: replay exactly
     std::optional<std::uint64_t> seed;  // --seed: random policy
     std::uint32_t max_steps = 20000;
+    // Exploration: run the threads under this policy instead of the file's
+    // schedule, untraced, with the machine recording each step's
+    // (CPU, cell, access) for partial-order reduction (sim::Machine::set_exploring).
+    sim::Policy* policy = nullptr;
 };
 
 struct ThreadResult {
@@ -46,5 +50,10 @@ struct RunResult {
 
 // Throws InputError (unfollowable schedule, failing set-up, bad token).
 RunResult run_scenario(const Scenario& sc, const RunOptions& opt = {});
+
+// The value of expect.final's target.key at the end of a run, as compared
+// with `expect` (a path that no longer exists counts as freed); nullopt when
+// the run has no such value.
+std::optional<nlohmann::json> final_value(const RunResult& r, const std::string& target, const std::string& key);
 
 }  // namespace app
