@@ -1,0 +1,491 @@
+// contsim explore: the explorer on hand-made programs over the kernel
+// primitives (DPOR finds exactly the outcomes of plain DFS, with one execution
+// per Mazurkiewicz trace), and on the attach/exit scenarios (the seed race is
+// found from the threads alone; the fixes remove it; witnesses replay).
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "app/explore.h"
+#include "app/runner.h"
+#include "app/scenario.h"
+#include "sim/explore.h"
+#include "sim/kernel/atomic.h"
+#include "sim/kernel/mutex.h"
+#include "sim/kernel/rcu.h"
+#include "sim/kernel/rwlock.h"
+#include "sim/kernel/shared.h"
+#include "sim/kernel/slab.h"
+#include "sim/kernel/spinlock.h"
+#include "sim/machine.h"
+#include "sim/policy.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+// ---------------------------------------------------------------------------
+// A tiny world of shared state for hand-made programs.
+
+struct Item : sim::Object {
+    Item() : sim::Object("item"), v(this, "v", 7) { set_name("I"); }
+    sim::Shared<int> v;
+};
+
+struct World : sim::Object {
+    World()
+        : sim::Object("world"), x{{{this, "x0"}, {this, "x1"}, {this, "x2"}}}, count(this, "count", true, 1),
+          mx(this, "mx", "mx"), mx2(this, "mx2", "mx2"), sl(this, "sl", "sl"), rw(this, "rw", "rw"), p(this, "p") {
+        set_name("W");
+        for (int i = 0; i < 3; ++i) cells.push_back(&x[static_cast<std::size_t>(i)]);
+        p.init(&item);
+    }
+    std::array<sim::Shared<int>, 3> x;
+    std::vector<sim::Shared<int>*> cells;
+    sim::atomic_t count;
+    sim::mutex mx, mx2;
+    sim::spinlock_t sl;
+    sim::rwlock_t rw;
+    Item item;
+    sim::Shared<Item*> p;
+};
+
+const sim::Label L{"t:step", "step;"};
+
+// One op of a thread: a few primitive calls.
+enum class Op {
+    read, write, inc, dec, locked_inc, spin_write, rw_read, rw_write, rcu_read, rcu_free, free_now,
+    lock_ab, lock_ba,  // mx then mx2, mx2 then mx: an ABBA deadlock between two threads
+};
+
+struct Program {
+    std::vector<std::vector<std::pair<Op, int>>> threads;  // (op, cell index)
+};
+
+struct Exec {
+    std::unique_ptr<sim::Machine> m;
+    std::unique_ptr<World> w;
+    std::vector<std::vector<int>> seen;  // values each thread observed
+};
+
+void run_op(World& w, std::vector<int>& seen, Op op, int a, int tid) {
+    auto& x = *w.cells[static_cast<std::size_t>(a)];
+    switch (op) {
+    case Op::read: seen.push_back(x.read(L)); break;
+    case Op::write: x.write(10 * (tid + 1) + a, L); break;
+    case Op::inc: sim::atomic_inc(w.count, L); break;
+    case Op::dec: sim::atomic_dec(w.count, L); break;
+    case Op::locked_inc:
+        sim::mutex_lock(w.mx, L);
+        x.write(x.read(L) + 1, L);
+        sim::mutex_unlock(w.mx, L);
+        break;
+    case Op::spin_write:
+        sim::spin_lock(w.sl, L);
+        x.write(100 + tid, L);
+        sim::spin_unlock(w.sl, L);
+        break;
+    case Op::rw_read:
+        sim::read_lock(w.rw, L);
+        seen.push_back(x.read(L));
+        sim::read_unlock(w.rw, L);
+        break;
+    case Op::rw_write:
+        sim::write_lock(w.rw, L);
+        x.write(200 + tid, L);
+        sim::write_unlock(w.rw, L);
+        break;
+    case Op::rcu_read: {
+        sim::rcu_read_lock(L);
+        Item* it = sim::rcu_dereference(w.p, L);
+        seen.push_back(it ? it->v.read(L) : -1);
+        sim::rcu_read_unlock(L);
+        break;
+    }
+    case Op::rcu_free: {  // the correct update: unpublish, wait for readers, free
+        Item* it = w.p.read(L);
+        sim::rcu_assign_pointer(w.p, static_cast<Item*>(nullptr), L);
+        sim::synchronize_rcu(L);
+        sim::kfree(it, L);
+        break;
+    }
+    case Op::lock_ab:
+    case Op::lock_ba: {
+        sim::mutex& first = op == Op::lock_ab ? w.mx : w.mx2;
+        sim::mutex& second = op == Op::lock_ab ? w.mx2 : w.mx;
+        sim::mutex_lock(first, L);
+        sim::mutex_lock(second, L);
+        x.write(300 + tid, L);
+        sim::mutex_unlock(second, L);
+        sim::mutex_unlock(first, L);
+        break;
+    }
+    case Op::free_now: {  // the buggy one: free without waiting
+        Item* it = w.p.read(L);
+        sim::rcu_assign_pointer(w.p, static_cast<Item*>(nullptr), L);
+        sim::kfree(it, L);
+        break;
+    }
+    }
+}
+
+std::string outcome_key(const Exec& e) {
+    std::vector<std::string> k;
+    for (const auto& f : e.m->findings()) k.push_back(f.kind);
+    std::sort(k.begin(), k.end());
+    k.erase(std::unique(k.begin(), k.end()), k.end());
+    std::string s;
+    for (auto& x : k) s += x + ",";
+    s += "|";
+    for (const auto& v : e.seen) {
+        for (int x : v) s += std::to_string(x) + " ";
+        s += "/";
+    }
+    for (auto* c : e.w->cells) s += std::to_string(c->peek()) + " ";
+    s += std::to_string(e.w->count.counter);
+    return s;
+}
+
+// The execution's Mazurkiewicz trace, canonically: the linearisation of its
+// happens-before order (dependent steps of different CPUs, program order)
+// that always takes the lowest CPU whose next step has no pending predecessor.
+std::string trace_key(const sim::Machine& m) {
+    const auto& st = m.steps();
+    const std::size_t n = st.size();
+    std::vector<std::vector<std::size_t>> preds(n);
+    for (std::size_t j = 0; j < n; ++j)
+        for (std::size_t i = 0; i < j; ++i)
+            if (sim::dependent(st[i], st[j])) preds[j].push_back(i);
+    std::vector<bool> done(n, false);
+    std::string key;
+    for (std::size_t emitted = 0; emitted < n; ++emitted) {
+        std::size_t best = n;
+        for (std::size_t j = 0; j < n; ++j) {
+            if (done[j]) continue;
+            bool ready = std::all_of(preds[j].begin(), preds[j].end(), [&](std::size_t i) { return done[i]; });
+            if (ready && (best == n || st[j].cpu < st[best].cpu)) best = j;
+        }
+        done[best] = true;
+        key += static_cast<char>('a' + st[best].cpu);
+    }
+    for (const auto& b : m.blocked_at_end()) key += "|" + std::to_string(b.cpu);
+    return key;
+}
+
+struct SimResult {
+    sim::ExploreStats stats;
+    std::set<std::string> outcomes;
+    std::set<std::string> traces;
+};
+
+SimResult explore_program(const Program& prog, sim::Strategy s, std::uint64_t max_runs = 0) {
+    SimResult r;
+    Exec cur;
+    auto run_once = [&](sim::Policy& policy) -> const sim::Machine& {
+        cur.w.reset();
+        cur.m.reset();
+        cur.m = std::make_unique<sim::Machine>();
+        cur.m->set_max_steps(200);
+        cur.w = std::make_unique<World>();
+        cur.seen.assign(prog.threads.size(), {});
+        std::vector<sim::Machine::Thread> threads;
+        for (std::size_t t = 0; t < prog.threads.size(); ++t)
+            threads.push_back({"CPU" + std::to_string(t), nullptr, [&, t] {
+                                   for (auto [op, a] : prog.threads[t])
+                                       run_op(*cur.w, cur.seen[t], op, a, static_cast<int>(t));
+                               }});
+        cur.m->set_exploring(true);
+        cur.m->run(std::move(threads), policy);
+        return *cur.m;
+    };
+    sim::ExploreOptions o;
+    o.strategy = s;
+    o.max_runs = max_runs;
+    sim::Explorer ex(o);
+    r.stats = ex.explore(run_once, [&](const sim::Machine& m) {
+        r.outcomes.insert(outcome_key(cur));
+        r.traces.insert(trace_key(m));
+    });
+    cur.w.reset();
+    cur.m.reset();
+    return r;
+}
+
+Program writers(int nthreads, int k, bool same_cell) {
+    Program p;
+    for (int t = 0; t < nthreads; ++t) {
+        p.threads.emplace_back();
+        for (int i = 0; i < k; ++i) p.threads.back().push_back({Op::write, same_cell ? 0 : t});
+    }
+    return p;
+}
+
+std::uint64_t splitmix(std::uint64_t& s) {
+    std::uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+}  // namespace
+
+TEST_CASE("explore: independent writers form one trace", "[explore]") {
+    for (int n : {2, 3}) {
+        SimResult d = explore_program(writers(n, 3, false), sim::Strategy::dpor);
+        SimResult f = explore_program(writers(n, 3, false), sim::Strategy::dfs);
+        CHECK(d.stats.complete);
+        CHECK(d.stats.executions == 1);
+        CHECK(d.stats.sleep_blocked == 0);
+        CHECK(f.stats.executions == (n == 2 ? 20u : 1680u));  // 6!/(3!3!), 9!/(3!3!3!)
+        CHECK(f.traces.size() == 1);
+        CHECK(d.outcomes == f.outcomes);
+    }
+}
+
+TEST_CASE("explore: two writers of one cell form two traces", "[explore]") {
+    SimResult d = explore_program(writers(2, 1, true), sim::Strategy::dpor);
+    SimResult f = explore_program(writers(2, 1, true), sim::Strategy::dfs);
+    CHECK(d.stats.executions == 2);
+    CHECK(f.stats.executions == 2);
+    CHECK(d.outcomes.size() == 2);
+    CHECK(d.outcomes == f.outcomes);
+}
+
+TEST_CASE("explore: store-buffering litmus (x=1; r1=y || y=1; r2=x) under SC", "[explore]") {
+    Program p;
+    p.threads = {{{Op::write, 0}, {Op::read, 1}}, {{Op::write, 1}, {Op::read, 0}}};
+    SimResult d = explore_program(p, sim::Strategy::dpor);
+    SimResult f = explore_program(p, sim::Strategy::dfs);
+    CHECK(f.stats.executions == 6);  // C(4,2) interleavings
+    // The traces: the conflicts W x/R x and W y/R y can be ordered three ways
+    // (both reads late, or one of them early; both early is a cycle).
+    CHECK(f.traces.size() == 3);
+    CHECK(d.stats.executions == f.traces.size());
+    CHECK(d.traces == f.traces);
+    CHECK(d.outcomes == f.outcomes);
+    CHECK(d.outcomes.size() == 3);  // r1,r2 = (0,1), (1,0), (1,1): never (0,0)
+}
+
+TEST_CASE("explore: locks, RCU and kfree: DPOR finds DFS's outcomes, one execution per trace", "[explore]") {
+    // Hand-picked programs around every blocking primitive, then random ones.
+    std::vector<Program> progs;
+    progs.push_back({{{{Op::locked_inc, 0}}, {{Op::locked_inc, 0}}}});
+    progs.push_back({{{{Op::locked_inc, 0}, {Op::read, 1}}, {{Op::write, 1}, {Op::locked_inc, 0}}}});
+    progs.push_back({{{{Op::rcu_read, 0}}, {{Op::rcu_free, 0}}}});
+    progs.push_back({{{{Op::rcu_read, 0}, {Op::rcu_read, 0}}, {{Op::write, 1}, {Op::rcu_free, 0}}}});
+    progs.push_back({{{{Op::rcu_read, 0}}, {{Op::free_now, 0}}}});
+    progs.push_back({{{{Op::rw_read, 0}}, {{Op::rw_write, 0}}, {{Op::rw_read, 0}}}});
+    progs.push_back({{{{Op::dec, 0}}, {{Op::dec, 0}}, {{Op::inc, 0}}}});
+    progs.push_back({{{{Op::spin_write, 0}, {Op::read, 0}}, {{Op::spin_write, 0}}}});
+    progs.push_back({{{{Op::free_now, 0}}, {{Op::free_now, 0}}}});
+    progs.push_back({{{{Op::lock_ab, 0}}, {{Op::lock_ba, 1}}}});
+    progs.push_back({{{{Op::write, 1}, {Op::lock_ab, 0}}, {{Op::lock_ba, 1}, {Op::read, 0}}}});
+    std::uint64_t seed = 42;
+    const Op ops[] = {Op::read,   Op::write,    Op::inc,     Op::dec,      Op::locked_inc, Op::spin_write,
+                      Op::rw_read, Op::rw_write, Op::rcu_read, Op::rcu_free, Op::free_now, Op::lock_ab,
+                      Op::lock_ba};
+    for (int n = 0; n < 150; ++n) {
+        Program p;
+        int nthreads = 2 + static_cast<int>(splitmix(seed) % 2);
+        for (int t = 0; t < nthreads; ++t) {
+            p.threads.emplace_back();
+            int nops = 1 + static_cast<int>(splitmix(seed) % (nthreads == 2 ? 3 : 2));
+            for (int i = 0; i < nops; ++i)
+                p.threads.back().push_back(
+                    {ops[splitmix(seed) % std::size(ops)], static_cast<int>(splitmix(seed) % 2)});
+        }
+        progs.push_back(p);
+    }
+    std::uint64_t dpor_runs = 0, dfs_runs = 0, compared = 0;
+    for (std::size_t i = 0; i < progs.size(); ++i) {
+        INFO("program " << i);
+        SimResult f = explore_program(progs[i], sim::Strategy::dfs, 6000);
+        if (!f.stats.complete) continue;
+        SimResult d = explore_program(progs[i], sim::Strategy::dpor);
+        REQUIRE(d.stats.complete);
+        CHECK(d.outcomes == f.outcomes);
+        CHECK(d.traces == f.traces);
+        CHECK(d.stats.executions == f.traces.size());
+        dpor_runs += d.stats.runs;
+        dfs_runs += f.stats.runs;
+        ++compared;
+    }
+    CHECK(compared >= 100);
+    CHECK(dpor_runs < dfs_runs);
+}
+
+TEST_CASE("explore: bounds stop the search and say so", "[explore]") {
+    SimResult f = explore_program(writers(3, 3, false), sim::Strategy::dfs, 10);
+    CHECK_FALSE(f.stats.complete);
+    CHECK(f.stats.bound == "max-runs");
+    CHECK(f.stats.runs == 10);
+}
+
+// ---------------------------------------------------------------------------
+// The attach/exit scenarios.
+
+namespace {
+
+const std::string kDir = std::string(CONTSIM_SOURCE_DIR) + "/scenarios/attach-exit/";
+
+std::vector<std::string> attach_exit_files() {
+    std::vector<std::string> v;
+    for (const auto& e : fs::directory_iterator(kDir))
+        if (e.path().extension() == ".json") v.push_back(e.path().string());
+    std::sort(v.begin(), v.end());
+    return v;
+}
+
+app::ExploreResult explore_file(const app::Scenario& sc, sim::Strategy s, std::uint64_t max_runs = 0) {
+    app::ExploreOptions o;
+    o.search.strategy = s;
+    o.search.max_runs = max_runs;
+    return app::explore_scenario(sc, o);
+}
+
+std::set<app::Outcome> outcome_set(const app::ExploreResult& r) {
+    std::set<app::Outcome> s;
+    for (const auto& row : r.outcomes) s.insert(row.outcome);
+    return s;
+}
+
+const app::OutcomeRow* find_row(const app::ExploreResult& r, const std::function<bool(const app::Outcome&)>& f) {
+    for (const auto& row : r.outcomes)
+        if (f(row.outcome)) return &row;
+    return nullptr;
+}
+
+json value_of(const app::Outcome& o, const std::string& k) {
+    for (const auto& [key, v] : o.final)
+        if (key == k) return v;
+    return nullptr;
+}
+
+bool has(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
+
+}  // namespace
+
+TEST_CASE("explore: the seed race from the threads alone, and the fixes remove it", "[explore]") {
+    app::Scenario sc = app::load_scenario(kDir + "v7-1-cs1-negative.json");
+    app::ExploreResult r = explore_file(sc, sim::Strategy::dpor);
+    CHECK(r.stats.complete);
+    CHECK(r.exit_code() == 1);
+    // CS1's count goes to -1 (refcount underflow): the file's own expectation.
+    const app::OutcomeRow* cs1 = find_row(r, [](const app::Outcome& o) {
+        return has(o.violations, "refcount-underflow") && value_of(o, "/dev/container/CS1.count") == -1;
+    });
+    REQUIRE(cs1);
+    CHECK(cs1->matches_expect);
+    // CS2 keeps a count for a task that is gone (CS2 extra count), also with CS1 right.
+    const app::OutcomeRow* cs2 = find_row(r, [](const app::Outcome& o) {
+        return has(o.violations, "count-mismatch") && value_of(o, "/dev/container/CS1.count") == 0 &&
+               value_of(o, "/dev/container/CS2.count") == 1 && value_of(o, "/dev/container/CS2.tasks") == json::array();
+    });
+    REQUIRE(cs2);
+    CHECK(r.verdict() == "Sometimes");
+    CHECK(r.positive == cs1->executions);
+
+    app::Scenario fixed =
+        app::load_scenario(kDir + "v7-1-cs1-negative.json", {std::nullopt, {"exit-task-lock", "attach-recheck-exiting"}});
+    app::ExploreResult f = explore_file(fixed, sim::Strategy::dpor);
+    CHECK(f.stats.complete);
+    CHECK_FALSE(f.violation_reachable());
+    CHECK(f.exit_code() == 0);
+    CHECK(f.verdict() == "Never");
+}
+
+TEST_CASE("explore: on every attach/exit scenario, DFS and random schedules find nothing DPOR missed", "[explore]") {
+    // Full DFS takes from 15 s to hours on these (millions of interleavings);
+    // see docs/explore.md. Here: a capped DFS and 100 seeded random runs each.
+    for (const std::string& file : attach_exit_files()) {
+        INFO(file);
+        app::Scenario sc = app::load_scenario(file);
+        app::ExploreResult d = explore_file(sc, sim::Strategy::dpor);
+        REQUIRE(d.stats.complete);
+        std::set<app::Outcome> all = outcome_set(d);
+        app::ExploreResult f = explore_file(sc, sim::Strategy::dfs, 1500);
+        CHECK(f.stats.bound == "max-runs");
+        for (const auto& row : f.outcomes) CHECK(all.count(row.outcome) == 1);
+        for (std::uint64_t seed = 1; seed <= 100; ++seed) {
+            app::RunOptions ro;
+            ro.seed = seed;
+            app::RunResult rr = app::run_scenario(sc, ro);
+            INFO("seed " << seed);
+            CHECK(all.count(app::outcome_of(rr, sc)) == 1);
+        }
+        // The file's own schedule is one of the interleavings.
+        app::RunResult own = app::run_scenario(sc);
+        CHECK(all.count(app::outcome_of(own, sc)) == 1);
+        CHECK(d.stats.executions < 1000);
+    }
+}
+
+TEST_CASE("explore: DPOR equals full DFS on the quickest attach/exit scenario", "[.][explore-slow]") {
+    // Hidden (about 15 s and 800,000 executions): run with
+    //   contsim_tests "[explore-slow]"
+    app::Scenario sc = app::load_scenario(kDir + "v7-1-sep2006-fix-recheck.json");
+    app::ExploreResult d = explore_file(sc, sim::Strategy::dpor);
+    app::ExploreResult f = explore_file(sc, sim::Strategy::dfs);
+    REQUIRE(f.stats.complete);
+    CHECK(outcome_set(d) == outcome_set(f));
+}
+
+TEST_CASE("explore: --save writes scenarios that replay to the same finding", "[explore]") {
+    app::Scenario sc = app::load_scenario(kDir + "v7-1-cs1-negative.json");
+    app::ExploreResult r = explore_file(sc, sim::Strategy::dpor);
+    fs::path dir = fs::path(CONTSIM_BINARY).parent_path() / "test-explore-save";
+    fs::remove_all(dir);
+    std::vector<std::string> files = app::save_witnesses(r, dir.string());
+    std::size_t violating = 0;
+    for (const auto& row : r.outcomes) violating += row.outcome.violations.empty() ? 0 : 1;
+    REQUIRE(files.size() == violating);
+    REQUIRE(violating >= 2);
+    for (const std::string& f : files) {
+        INFO(f);
+        app::Scenario w = app::load_scenario(f);
+        app::RunResult rr = app::run_scenario(w);
+        CHECK(rr.matches);
+        CHECK_FALSE(rr.violation_set().empty());
+        // The replay is the witness itself, and its outcome is the row's.
+        bool found = false;
+        for (const auto& row : r.outcomes)
+            if (row.witness == rr.token) {
+                found = true;
+                CHECK(row.outcome == app::outcome_of(rr, sc));
+            }
+        CHECK(found);
+    }
+    fs::remove_all(dir);
+}
+
+TEST_CASE("explore: witnesses replay by token to their outcome; output is deterministic", "[explore]") {
+    for (const char* name : {"v7-1-cs2-extra-count.json", "v7-group-use-after-free.json"}) {
+        app::Scenario sc = app::load_scenario(kDir + name);
+        app::ExploreResult a = explore_file(sc, sim::Strategy::dpor);
+        app::ExploreResult b = explore_file(sc, sim::Strategy::dpor);
+        CHECK(app::explore_report_json(a).dump() == app::explore_report_json(b).dump());
+        CHECK(app::explore_report_text(a) == app::explore_report_text(b));
+        for (const auto& row : a.outcomes) {
+            app::RunOptions ro;
+            ro.token = row.witness;
+            app::RunResult rr = app::run_scenario(sc, ro);
+            CHECK(app::outcome_of(rr, sc) == row.outcome);
+            CHECK(rr.steps == row.steps);
+        }
+        std::uint64_t total = 0;
+        for (const auto& row : a.outcomes) total += row.executions;
+        CHECK(total == a.stats.executions);
+        CHECK(a.positive + a.negative == a.stats.executions);
+    }
+}
