@@ -96,6 +96,7 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
         cur = run_scenario(sc, ro);
         return *cur.machine;
     };
+    std::map<Outcome, std::vector<sim::StepInfo>> witness_steps;
     auto on_execution = [&](const sim::Machine& m) {
         Outcome oc = outcome_of(cur, sc);
         auto [it, fresh] = rows.try_emplace(oc);
@@ -105,6 +106,7 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
             row.witness = cur.token;
             row.switches = sw;
             row.steps = m.step();
+            witness_steps[oc] = m.steps();
         }
         if (fresh) {
             row.outcome = std::move(oc);
@@ -116,6 +118,30 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
     sim::Explorer ex(o.search);
     res.stats = ex.explore(run_once, on_execution);
     cur = RunResult{};
+    // A witness with fewer context switches from the same trace, kept only if
+    // its replay ends in the same outcome.
+    for (auto& [oc, row] : rows) {
+        std::vector<int> picks = sim::fewest_switches(witness_steps[oc]);
+        std::vector<sim::Run> runs;
+        for (int c : picks) {
+            if (!runs.empty() && runs.back().cpu == c)
+                ++runs.back().count;
+            else
+                runs.push_back({c, 1});
+        }
+        if (picks.size() != row.steps || runs.empty() || runs.size() - 1 >= row.switches) continue;
+        RunOptions ro;
+        ro.max_steps = o.max_steps;
+        ro.token = sim::encode_token(runs);
+        try {
+            RunResult rr = run_scenario(sc, ro);
+            if (outcome_of(rr, sc) == oc && rr.steps == row.steps) {
+                row.witness = rr.token;
+                row.switches = runs.size() - 1;
+            }
+        } catch (const InputError&) {
+        }
+    }
     for (auto& [k, row] : rows) res.outcomes.push_back(std::move(row));
     return res;
 }

@@ -37,6 +37,54 @@ bool dependent(const StepInfo& a, const StepInfo& b) {
     return true;
 }
 
+std::vector<int> fewest_switches(const std::vector<StepInfo>& st) {
+    const std::size_t n = st.size();
+    // Each step's predecessors: dependent earlier steps of other CPUs.
+    std::vector<std::vector<std::size_t>> preds(n);
+    std::array<std::vector<std::size_t>, kMaxCpus> of_cpu;
+    for (std::size_t j = 0; j < n; ++j) {
+        of_cpu[st[j].cpu].push_back(j);
+        for (std::size_t i = 0; i < j; ++i)
+            if (st[i].cpu != st[j].cpu && dependent(st[i], st[j])) preds[j].push_back(i);
+    }
+    std::vector<int> best;
+    std::size_t best_switches = ~std::size_t{0};
+    for (int start = 0; start < kMaxCpus; ++start) {
+        if (of_cpu[start].empty()) continue;
+        std::array<std::size_t, kMaxCpus> next{};
+        std::vector<bool> done(n, false);
+        std::vector<int> picks;
+        auto ready = [&](int c) {
+            if (next[c] >= of_cpu[c].size()) return false;
+            for (std::size_t i : preds[of_cpu[c][next[c]]])
+                if (!done[i]) return false;
+            return true;
+        };
+        int cur = start;
+        std::size_t switches = 0;
+        bool stuck = false;
+        while (picks.size() < n) {
+            if (!ready(cur)) {
+                int c = 0;
+                while (c < kMaxCpus && !ready(c)) ++c;
+                if (c == kMaxCpus) {
+                    stuck = true;
+                    break;
+                }
+                if (!picks.empty()) ++switches;
+                cur = c;
+            }
+            done[of_cpu[cur][next[cur]++]] = true;
+            picks.push_back(cur);
+        }
+        if (!stuck && switches < best_switches) {
+            best_switches = switches;
+            best = std::move(picks);
+        }
+    }
+    return best;
+}
+
 // The explorer's policy: replays the current path, then extends it.
 class ExplorePolicy : public Policy {
 public:

@@ -49,6 +49,12 @@ struct ExploreStats {
 // readers for it); acquire and release of one lock conflict.
 bool dependent(const StepInfo& a, const StepInfo& b);
 
+// A linearisation of the same trace as `steps` (same happens-before order of
+// dependent steps) with few context switches: greedy, keep the CPU that ran
+// last while its next step is ready, tried from each starting CPU. Returns the
+// CPU of each step; empty when no CPU can start (never for a real execution).
+std::vector<int> fewest_switches(const std::vector<StepInfo>& steps);
+
 class Explorer {
 public:
     explicit Explorer(ExploreOptions o) : opt_(o) {}
