@@ -446,6 +446,33 @@ TEST_CASE("explore: DPOR equals full DFS on the quickest attach/exit scenario", 
     CHECK(outcome_set(d) == outcome_set(f));
 }
 
+TEST_CASE("explore: 5000 random schedules per attach/exit scenario and fix find nothing DPOR missed",
+          "[.][explore-slow]") {
+    for (const std::string& file : attach_exit_files()) {
+        for (const char* fix : {"", "exit-task-lock", "attach-recheck-exiting", "release-under-task-lock",
+                                "attach-pin-oldcg"}) {
+            INFO(file << " " << fix);
+            app::Scenario sc;
+            try {
+                sc = app::load_scenario(file, {std::nullopt, *fix ? std::vector<std::string>{fix}
+                                                                  : std::vector<std::string>{}});
+            } catch (const app::InputError&) {
+                continue;  // the fix does not apply to this kernel
+            }
+            app::ExploreResult d = explore_file(sc, sim::Strategy::dpor);
+            REQUIRE(d.stats.complete);
+            std::set<app::Outcome> all = outcome_set(d);
+            for (std::uint64_t seed = 1; seed <= 5000; ++seed) {
+                app::RunOptions ro;
+                ro.seed = seed;
+                app::RunResult rr = app::run_scenario(sc, ro);
+                INFO("seed " << seed);
+                REQUIRE(all.count(app::outcome_of(rr, sc)) == 1);
+            }
+        }
+    }
+}
+
 TEST_CASE("explore: --save writes scenarios that replay to the same finding", "[explore]") {
     app::Scenario sc = app::load_scenario(kDir + "v7-1-cs1-negative.json");
     app::ExploreResult r = explore_file(sc, sim::Strategy::dpor);
