@@ -44,7 +44,13 @@ int cmd_explore(const ExploreArgs& a) {
     o.search.max_runs = a.max_runs;
     o.search.time_limit = a.time_limit;
     o.max_steps = a.max_steps;
-    app::ExploreResult r = app::explore_scenario(sc, o);
+    app::ExploreResult r;
+    try {
+        r = app::explore_scenario(sc, o);
+    } catch (const std::runtime_error& e) {
+        if (dynamic_cast<const app::InputError*>(&e)) throw;
+        throw app::InputError(std::string(e.what()));  // a replay diverged: report, exit 2
+    }
     std::vector<std::string> saved;
     if (a.save) saved = app::save_witnesses(r, *a.save);
     if (a.format == "json") {
