@@ -315,7 +315,7 @@ TEST_CASE("explore: locks, RCU and kfree: DPOR finds DFS's outcomes, one executi
     std::uint64_t dpor_runs = 0, dfs_runs = 0, compared = 0;
     for (std::size_t i = 0; i < progs.size(); ++i) {
         INFO("program " << i);
-        SimResult f = explore_program(progs[i], sim::Strategy::dfs, 6000);
+        SimResult f = explore_program(progs[i], sim::Strategy::dfs, 2500);
         if (!f.stats.complete) continue;
         SimResult d = explore_program(progs[i], sim::Strategy::dpor);
         REQUIRE(d.stats.complete);
