@@ -207,6 +207,13 @@ void Machine::switch_to(int next) {
     boost::this_fiber::yield();
 }
 
+void Machine::note_rcu_snapshot() {
+    // The snapshot is read in the code before the rcu_sync yield point, i.e.
+    // during this CPU's previous step: exploration must treat that step as
+    // conflicting with other CPUs' rcu_read_lock/unlock.
+    if (exploring_ && !steps_.empty() && steps_.back().cpu == cur_) steps_.back().rcu_snapshot = true;
+}
+
 void Machine::yield(const Label& l, const Cell* c, Access a, const Wait* w) {
     CpuState& me = cpus_[cur_];
     me.pending = &l;
@@ -217,8 +224,6 @@ void Machine::yield(const Label& l, const Cell* c, Access a, const Wait* w) {
         waiting_ |= CpuMask{1} << cur_;
     else
         waiting_ &= ~(CpuMask{1} << cur_);
-    if (exploring_ && a == Access::rcu_sync && !steps_.empty() && steps_.back().cpu == cur_)
-        steps_.back().rcu_snapshot = true;  // synchronize_rcu read the readers before parking here
     if (abort_) unwind(nullptr);
     if (!me.started) {
         me.started = true;

@@ -122,6 +122,8 @@ public:
     // execute that step. `w.ready` (if set) says when the step may run.
     void yield(const Label& l, const Cell* c, Access a, const Wait* w = nullptr);
     void record(const Cell* c, Access a, Value before, Value after);
+    // synchronize_rcu() has just read which CPUs are inside read sections.
+    void note_rcu_snapshot();
     void report(Finding f);
     void use_after_free(const Cell& c, const Label& l);
 

@@ -49,6 +49,7 @@ inline void synchronize_rcu(const Label& l) {
         const CpuState& r = m.cpu_state(j);
         me.gp_wait[j] = r.rcu_nesting > 0 ? static_cast<std::int64_t>(r.rcu_section) : -1;
     }
+    m.note_rcu_snapshot();
     const Wait w{&rcu_grace_period_done, nullptr, nullptr, &synchronize_rcu_abandoned};
     m.yield(l, &rcu_cell(), Access::rcu_sync, &w);
     might_sleep_check(m, l, "synchronize_rcu");
