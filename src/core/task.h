@@ -14,6 +14,7 @@ namespace v7_1 { struct container; }
 namespace v7 { struct container_group; }
 
 constexpr unsigned long PF_EXITING = 0x00000004;  // include/linux/sched.h
+constexpr int CAP_SYS_ADMIN = 21;                 // include/linux/capability.h
 
 struct task_struct : sim::Object {
     task_struct(int pid_nr, const std::string& comm_name);
@@ -21,6 +22,9 @@ struct task_struct : sim::Object {
     int pid;
     std::string comm;
     int uid = 0, euid = 0, suid = 0;
+    unsigned long cap_effective = ~0ul;  // root's full set; the `capability` op changes it
+    // capable(cap) asks this of current (no step: credentials are the task's own).
+    bool has_capability(int cap) const { return cap_effective & (1ul << cap); }
 
     sim::Shared<unsigned long> flags;   // PF_EXITING: set by do_exit without a lock
     sim::spinlock_t alloc_lock;         // task_lock(); guards the pointers below

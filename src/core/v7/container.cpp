@@ -1084,3 +1084,17 @@ void KernelV7::reachable(std::set<const Object*>& out) const {
 }
 
 }  // namespace core::v7
+
+namespace core::v7 {
+
+container_subsys* KernelV7::subsys_by_name(const std::string& name) const {
+    for (int i = 0; i < subsys_count; i++)
+        if (name == subsys[i]->ss_name) return subsys[i];
+    return nullptr;
+}
+
+// Placeholder until container_clone() is modelled (issue 3): behaves as if
+// the subsystem's hierarchy were unmounted ("Nothing to do").
+int KernelV7::container_clone(task_struct* /*tsk*/, container_subsys* /*ss*/) { return 0; }
+
+}  // namespace core::v7

@@ -55,11 +55,20 @@ struct container_subsys_state : sim::Object {
     sim::Object* object;                       // model: the structure embedding this css (container_of)
 };
 
-// struct cftype: a control file. `write` is the cft->write method.
+// include/linux/container.h (3/7): css_get() fails with -EINVAL once
+// container_rmdir() has set refcnt to -1; css_get_current() is a bare
+// atomic_inc, legal only under task_lock(current); css_put() a bare atomic_dec.
+int css_get(container_subsys_state* css);
+void css_get_current(container_subsys_state* css);
+void css_put(container_subsys_state* css);
+
+// struct cftype: a control file. `write` is the cft->write method, `read` the
+// cft->read method (fills `out` with what read(2) returns; 0 or -errno).
 struct cftype {
     std::string name;
     int private_ = 0;
     std::function<int(struct container* cont, const cftype* cft, const std::string& buf)> write;
+    std::function<int(struct container* cont, const cftype* cft, std::string& out)> read;
 };
 
 struct containerfs_root;
@@ -179,6 +188,10 @@ public:
         return cont->flags.read(l) & CONT_REMOVED;
     }
     int container_add_file(struct container* cont, const cftype* cft);
+    // container_clone(): a child of tsk's container in ss's hierarchy, tsk moved into it (3/7).
+    int container_clone(task_struct* tsk, container_subsys* ss);
+    // The registered subsystem named `name` (model lookup, not a step); nullptr if none.
+    container_subsys* subsys_by_name(const std::string& name) const;
     int container_task_count(struct container* cont);
     struct container* task_container(task_struct* task, container_subsys* ss);
     // do_each_thread() needs these (update_nodemask walks the task list).

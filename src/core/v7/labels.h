@@ -149,7 +149,13 @@
     X(container_register_subsys, read_lock_tasklist, "read_lock(&tasklist_lock); /* replay fork */")           \
     X(container_register_subsys, read_unlock_tasklist, "read_unlock(&tasklist_lock); /* replay fork */")       \
     X(container_register_subsys, unlock_callback_mutex, "mutex_unlock(&callback_mutex);")                      \
-    X(container_register_subsys, unlock_manage_mutex, "mutex_unlock(&manage_mutex);")
+    X(container_register_subsys, unlock_manage_mutex, "mutex_unlock(&manage_mutex);")                        \
+    X(css_get, spin_lock_refcnt, "spin_lock_irqsave(&css->refcnt_lock, flags);")                               \
+    X(css_get, read_refcnt, "if (atomic_read(&css->refcnt) >= 0)")                                            \
+    X(css_get, inc_refcnt, "atomic_inc(&css->refcnt); /* Container is still alive */")                          \
+    X(css_get, spin_unlock_refcnt, "spin_unlock_irqrestore(&css->refcnt_lock, flags);")                        \
+    X(css_get_current, inc_refcnt, "atomic_inc(&css->refcnt); /* caller holds current->alloc_lock */")         \
+    X(css_put, dec_refcnt, "atomic_dec(&css->refcnt);")
 
 namespace core::v7::lbl {
 CONTSIM_V7_LABELS(CONTSIM_DEFINE_LABEL)
