@@ -76,6 +76,13 @@ public:
     virtual void reachable(std::set<const sim::Object*>& out) const = 0;
     const std::vector<task_struct*>& all_tasks() const { return tasks_; }
     bool has_fix(Fix f) const { return fixes_.count(f) != 0; }
+    // The kernel's build configuration (the scenario's "config" block, e.g.
+    // {"UTS_NS": false}): CONFIG_<key>, or `dflt` when the scenario does not set it.
+    bool config(const std::string& key, bool dflt) const {
+        auto it = config_.find(key);
+        return it == config_.end() ? dflt : it->second;
+    }
+    void set_config(std::map<std::string, bool> c) { config_ = std::move(c); }
 
 protected:
     // Per-kernel halves of fork and exit (cpuset_fork/container_fork, ...).
@@ -88,6 +95,7 @@ protected:
     bool live(const task_struct* t) const { return task_is_live(t); }
 
     std::set<Fix> fixes_;
+    std::map<std::string, bool> config_;
     sim::rwlock_t tasklist_lock;
     sim::Shared<int> pid_hash;  // the pid hash as one location: lookups read it, attach_pid writes it
     std::vector<task_struct*> tasks_;  // every task ever created, in creation order
