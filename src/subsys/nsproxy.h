@@ -3,15 +3,12 @@
 // unshare_nsproxy_namespaces(), which call ns_container_clone() for the new
 // nsproxy. Interface agreed for issue 3; implementation in nsproxy.cpp.
 #pragma once
+#include <sched.h>  // CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC: glibc's values are the kernel's
+
 #include "core/task.h"
 #include "core/v7/container.h"
 
 namespace subsys {
-
-// include/linux/sched.h
-constexpr unsigned long CLONE_NEWNS = 0x00020000;
-constexpr unsigned long CLONE_NEWUTS = 0x04000000;
-constexpr unsigned long CLONE_NEWIPC = 0x08000000;
 
 // copy_process() -> copy_namespaces(flags, child); 0 or -errno (the clone fails).
 int copy_namespaces(core::v7::KernelV7& k, unsigned long flags, core::task_struct* tsk);
