@@ -13,6 +13,8 @@ Object::Object(const char* type_name) : type(type_name), self_(this, "") {
     serial = m ? m->next_serial() : 0;
 }
 
+Object::Object(const char* type_name, Static) : type(type_name), serial(0), self_(this, "", 0) {}
+
 void Object::set_name(const std::string& n) { std::snprintf(name_, sizeof name_, "%s", n.c_str()); }
 
 Cell::Cell(Object* owner_obj, const char* field_name) : owner(owner_obj), field(field_name) {
@@ -28,8 +30,7 @@ std::string Cell::display() const {
 
 Object& global_object() {
     static Object& g = []() -> Object& {
-        static Object o("kernel");
-        o.serial = 0;  // never a machine's serial (those start at 1)
+        static Object o("kernel", Object::Static{});  // serial 0: never a machine's (those start at 1)
         return o;
     }();
     return g;

@@ -14,6 +14,11 @@ struct Object;
 // A shared location. Cells never move: they live inside their owner.
 struct Cell {
     Cell(Object* owner_obj, const char* field_name);
+    // A static cell: its id is fixed, and no machine's numbering is consumed
+    // (whichever machine first touches a function-local static must number
+    // its own cells exactly as every other run does).
+    Cell(Object* owner_obj, const char* field_name, std::uint32_t fixed_id)
+        : owner(owner_obj), field(field_name), id(fixed_id) {}
     Cell(const Cell&) = delete;
     Cell& operator=(const Cell&) = delete;
 
@@ -26,6 +31,9 @@ struct Cell {
 
 struct Object {
     explicit Object(const char* type_name);
+    // A static object (serial 0): takes no serial or cell id from a machine.
+    struct Static {};
+    Object(const char* type_name, Static);
     Object(const Object&) = delete;
     Object& operator=(const Object&) = delete;
     virtual ~Object() = default;

@@ -15,7 +15,7 @@ namespace {
 // Static cells outlive the machine that numbered them: give them ids no
 // machine hands out, so exploration never confuses them with a model's cell.
 struct StaticCell : Cell {
-    StaticCell(const char* field_name, std::uint32_t fixed_id) : Cell(&global_object(), field_name) { id = fixed_id; }
+    StaticCell(const char* field_name, std::uint32_t fixed_id) : Cell(&global_object(), field_name, fixed_id) {}
 };
 }  // namespace
 
