@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <sstream>
+#include <iostream>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -192,9 +193,12 @@ struct SimResult {
     sim::ExploreStats stats;
     std::set<std::string> outcomes;
     std::set<std::string> traces;
+    std::map<std::string, int> per_trace;  // executions of each trace
+    std::size_t units = 0;
 };
 
-SimResult explore_program(const Program& prog, sim::Strategy s, std::uint64_t max_runs = 0) {
+SimResult explore_program(const Program& prog, sim::Strategy s, std::uint64_t max_runs = 0, std::size_t split = 1,
+                          unsigned preemptions = 2) {
     SimResult r;
     Exec cur;
     auto run_once = [&](sim::Policy& policy) -> const sim::Machine& {
@@ -217,11 +221,20 @@ SimResult explore_program(const Program& prog, sim::Strategy s, std::uint64_t ma
     sim::ExploreOptions o;
     o.strategy = s;
     o.max_runs = max_runs;
+    o.preemptions = preemptions;
     sim::Explorer ex(o);
-    r.stats = ex.explore(run_once, [&](const sim::Machine& m) {
+    auto on_exec = [&](const sim::Machine& m) {
         r.outcomes.insert(outcome_key(cur));
         r.traces.insert(trace_key(m));
-    });
+        ++r.per_trace[trace_key(m)];
+    };
+    std::uint64_t pruned = 0;
+    r.stats.complete = true;
+    for (const sim::Unit& u : ex.split(run_once, split, sim::Unit{}, pruned)) {
+        ++r.units;
+        r.stats.add(ex.explore(run_once, on_exec, u));
+    }
+    r.stats.sleep_blocked += pruned;
     cur.w.reset();
     cur.m.reset();
     return r;
@@ -607,3 +620,39 @@ TEST_CASE("explore CLI: --save files replay with contsim run", "[explore][cli]")
     CHECK(n >= 1);
     fs::remove_all(dir);
 }
+
+TEST_CASE("explore: cut into work units, DPOR still runs one execution per trace", "[explore]") {
+    std::uint64_t seed = 7;
+    const Op ops[] = {Op::read,   Op::write,    Op::inc,     Op::dec,      Op::locked_inc, Op::spin_write,
+                      Op::rw_read, Op::rw_write, Op::rcu_read, Op::rcu_free, Op::free_now, Op::lock_ab,
+                      Op::lock_ba};
+    int compared = 0;
+    for (int n = 0; n < 150; ++n) {
+        Program p;
+        int nthreads = 2 + static_cast<int>(splitmix(seed) % 2);
+        for (int t = 0; t < nthreads; ++t) {
+            p.threads.emplace_back();
+            int nops = 1 + static_cast<int>(splitmix(seed) % (nthreads == 2 ? 3 : 2));
+            for (int i = 0; i < nops; ++i)
+                p.threads.back().push_back({ops[splitmix(seed) % std::size(ops)], static_cast<int>(splitmix(seed) % 2)});
+        }
+        SimResult one = explore_program(p, sim::Strategy::dpor);
+        SimResult dfs = explore_program(p, sim::Strategy::dfs, 3000);
+        if (dfs.stats.complete) {
+            INFO("program " << n << " vs dfs");
+            CHECK(one.traces == dfs.traces);
+        }
+        for (std::size_t split : {2u, 8u, 64u}) {
+            INFO("program " << n << ", split " << split);
+            SimResult cut = explore_program(p, sim::Strategy::dpor, 0, split);
+            REQUIRE(cut.stats.complete);
+            CHECK(cut.traces == one.traces);
+            CHECK(cut.outcomes == one.outcomes);
+            CHECK(cut.stats.executions == one.stats.executions);
+            for (auto& [t, k] : cut.per_trace) CHECK(k == 1);
+        }
+        ++compared;
+    }
+    CHECK(compared == 150);
+}
+

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <stdexcept>
+#include <cstdlib>
 
 namespace sim {
 
@@ -97,6 +98,37 @@ private:
     Explorer& ex_;
 };
 
+Explorer::Node Explorer::extend(Machine& m, CpuMask runnable, std::size_t k) {
+    Node nd;
+    nd.enabled = runnable;
+    if (k == 0) return nd;
+    const Node& parent = nodes_[k - 1];
+    nd.current = parent.chosen;
+    nd.preempted = parent.preempted + (parent.current >= 0 && (parent.enabled & bit(parent.current)) &&
+                                       parent.chosen != parent.current);
+    if (opt_.strategy == Strategy::dpor) {
+        // Sleep set: a sleeping CPU stays asleep past a step independent of its next one.
+        const StepInfo& e = m.steps()[k - 1];
+        for (CpuMask s = parent.sleep; s; s &= s - 1) {
+            int q = __builtin_ctz(s);
+            if (!dependent(parent.asleep[q], e)) {
+                nd.sleep |= bit(q);
+                nd.asleep[q] = parent.asleep[q];
+            }
+        }
+    }
+    return nd;
+}
+
+CpuMask Explorer::branches(const Node& nd) const {
+    CpuMask cand = nd.enabled & ~nd.sleep;
+    // Out of preemptions: only the running CPU may go on, while it can.
+    if (opt_.strategy == Strategy::bounded && nd.current >= 0 && (cand & bit(nd.current)) &&
+        nd.preempted >= budget_)
+        cand = bit(nd.current);
+    return cand;
+}
+
 int Explorer::choose(Machine& m, CpuMask runnable, int current) {
     const std::size_t k = m.step();
     if (k < nodes_.size()) {  // replaying the path to the next unexplored choice
@@ -109,24 +141,49 @@ int Explorer::choose(Machine& m, CpuMask runnable, int current) {
         }
         return nd.chosen;
     }
-    Node nd;
-    nd.enabled = runnable;
+    Node nd = extend(m, runnable, k);
     const bool dpor = opt_.strategy == Strategy::dpor;
-    if (dpor && k > 0) {
-        // Sleep set: a sleeping CPU stays asleep past a step independent of its next one.
-        const Node& parent = nodes_[k - 1];
-        const StepInfo& e = m.steps()[k - 1];
-        for (CpuMask s = parent.sleep; s; s &= s - 1) {
-            int q = __builtin_ctz(s);
-            if (!dependent(parent.asleep[q], e)) {
-                nd.sleep |= bit(q);
-                nd.asleep[q] = parent.asleep[q];
-            }
+    CpuMask cand = branches(nd);
+    if (k < prefix_.size() || (probing_ && !exact_ && __builtin_popcount(cand) == 1)) {
+        // A unit's prefix (or split()'s walk down a forced path): the pick is
+        // given; DPOR puts the earlier siblings to sleep, as if explored first.
+        if (k >= prefix_.size()) prefix_.push_back(static_cast<std::uint8_t>(lowest_cpu(cand)));
+        const int p = prefix_[k];
+        if (!(cand & bit(p))) {
+            diverged_ = "explore: unit prefix not followable at step " + std::to_string(k + 1) +
+                        " (CPU " + std::to_string(p) + " cannot run there)";
+            m.stop();
+            return lowest_cpu(runnable);
         }
+        if (dpor)
+            for (const Unit::Sleeper& z : sleepers_)
+                if (z.node == k) {
+                    nd.sleep |= bit(z.step.cpu);
+                    nd.asleep[z.step.cpu] = z.step;
+                }
+        nd.chosen = p;
+        nd.backtrack = bit(p);
+        nodes_.push_back(nd);
+        return p;
     }
-    CpuMask cand = runnable & ~nd.sleep;
+    if (exact_) {  // split(): the prefix's last step has run, local code and all
+        probed_ = true;
+        m.stop();
+        return lowest_cpu(runnable);
+    }
+    if (probing_) {  // split(): the first node with a choice (or none)
+        probe_ = nd;
+        probed_ = true;
+        m.stop();
+        return lowest_cpu(runnable);
+    }
     if (cand == 0) {  // everything runnable is asleep: explored elsewhere
         blocked_ = true;
+        // The CPUs waiting (for a lock, a grace period) never get to take
+        // their step in this execution: analyse those steps as at a deadlock,
+        // or the orders in which they would have won the lock are lost.
+        for (int c = 0; c < m.ncpus(); ++c)
+            if (!(runnable & bit(c)) && !m.cpu_state(c).finished) stalled_.push_back(m.pending_info(c));
         nodes_.push_back(nd);
         m.stop();
         return lowest_cpu(runnable);
@@ -135,14 +192,14 @@ int Explorer::choose(Machine& m, CpuMask runnable, int current) {
     // (at the first step, "current" is only the last CPU started: take CPU0).
     int p = k > 0 && current >= 0 && (cand & bit(current)) ? current : lowest_cpu(cand);
     nd.chosen = p;
-    nd.backtrack = dpor ? bit(p) : runnable;
+    nd.backtrack = dpor ? bit(p) : cand;
     nodes_.push_back(nd);
     return p;
 }
 
 void Explorer::analyse(const Machine& m) {
     const std::vector<StepInfo>& st = m.steps();
-    const std::vector<StepInfo>& bl = m.blocked_at_end();
+    const std::vector<StepInfo>& bl = m.blocked_at_end().empty() ? stalled_ : m.blocked_at_end();
     const std::size_t n = st.size();
     const int ncpu = std::min(m.ncpus(), kMaxCpus);
     clock_.resize(n);
@@ -188,6 +245,7 @@ void Explorer::analyse(const Machine& m) {
 
 void Explorer::race(std::size_t i, std::size_t j, const StepInfo& ej, const Clock& cj) {
     ++stats_.races;
+    if (i < prefix_.size()) return;  // every branch of a unit's prefix is another unit
     Node& nd = nodes_[i];
     const std::vector<StepInfo>& st = ev_;
     const int ci = st[i].cpu;
@@ -216,14 +274,20 @@ void Explorer::race(std::size_t i, std::size_t j, const StepInfo& ej, const Cloc
     consider(ej.cpu, cj[ej.cpu] - 1, cj);
     if (initials & nd.backtrack) return;
     CpuMask can = initials & nd.enabled;
-    if (can == 0) return;  // cannot start here (blocked): not a reversible race
+    if (can == 0) {
+        // No initial can run here (blocked on a lock or a grace period): fall
+        // back to every enabled CPU (Flanagan and Godefroid's rule), which is
+        // always sound.
+        nd.backtrack |= nd.enabled;
+        return;
+    }
     nd.backtrack |= bit(lowest_cpu(can));
 }
 
 bool Explorer::backtrack(const Machine& m) {
     const std::vector<StepInfo>& st = m.steps();
     const bool dpor = opt_.strategy == Strategy::dpor;
-    while (!nodes_.empty()) {
+    while (nodes_.size() > prefix_.size()) {
         const std::size_t k = nodes_.size() - 1;
         Node& nd = nodes_.back();
         if (nd.chosen >= 0) {
@@ -243,23 +307,55 @@ bool Explorer::backtrack(const Machine& m) {
     return false;
 }
 
+void ExploreStats::add(const ExploreStats& o) {
+    executions += o.executions;
+    sleep_blocked += o.sleep_blocked;
+    runs += o.runs;
+    races += o.races;
+    revisits += o.revisits;
+    longest = std::max(longest, o.longest);
+    complete = complete && o.complete;
+    if (bound.empty()) bound = o.bound;
+}
+
 ExploreStats Explorer::explore(const RunOnce& run_once, const OnExecution& on_execution) {
+    return explore(run_once, on_execution, Unit{});
+}
+
+ExploreStats Explorer::explore(const RunOnce& run_once, const OnExecution& on_execution, const Unit& unit) {
     stats_ = {};
-    nodes_.clear();
     diverged_.clear();
+    probing_ = false;
+    const unsigned rounds = opt_.strategy == Strategy::bounded ? opt_.preemptions + 1 : 1;
+    deadline_start_ = std::chrono::steady_clock::now();
+    for (unsigned b = 0; b < rounds; ++b) {
+        budget_ = opt_.strategy == Strategy::bounded ? b : ~0u;
+        prefix_ = unit.prefix;
+        sleepers_ = unit.sleepers;
+        nodes_.clear();
+        if (!run_unit(run_once, on_execution)) break;
+    }
+    prefix_.clear();
+    sleepers_.clear();
+    return stats_;
+}
+
+bool Explorer::run_unit(const RunOnce& run_once, const OnExecution& on_execution) {
     ExplorePolicy policy(*this);
-    const auto start = std::chrono::steady_clock::now();
+    const bool bounded = opt_.strategy == Strategy::bounded;
     for (;;) {
         if (opt_.max_runs && stats_.runs >= opt_.max_runs) {
             stats_.bound = "max-runs";
-            break;
+            return false;
         }
         if (opt_.time_limit > 0 &&
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() >= opt_.time_limit) {
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - deadline_start_).count() >=
+                opt_.time_limit) {
             stats_.bound = "time-limit";
-            break;
+            return false;
         }
         blocked_ = false;
+        stalled_.clear();
         const Machine& m = run_once(policy);
         if (!diverged_.empty()) throw std::runtime_error(diverged_);
         if (!m.exploring() || m.steps().size() != m.step())
@@ -268,6 +364,8 @@ ExploreStats Explorer::explore(const RunOnce& run_once, const OnExecution& on_ex
         stats_.longest = std::max(stats_.longest, m.steps().size());
         if (blocked_) {
             ++stats_.sleep_blocked;
+        } else if (bounded && preemptions(m) != budget_) {
+            ++stats_.revisits;  // counted in the round of its own preemption count
         } else {
             ++stats_.executions;
             on_execution(m);
@@ -278,10 +376,90 @@ ExploreStats Explorer::explore(const RunOnce& run_once, const OnExecution& on_ex
         }
         if (!backtrack(m)) {
             stats_.complete = true;
-            break;
+            return true;
         }
     }
-    return stats_;
+}
+
+unsigned Explorer::preemptions(const Machine& m) const {
+    unsigned n = 0;
+    for (std::size_t k = 1; k < m.steps().size(); ++k) {
+        const Node& nd = nodes_[k];
+        if (nd.current >= 0 && (nd.enabled & bit(nd.current)) && nd.chosen != nd.current) ++n;
+    }
+    return n;
+}
+
+std::vector<Unit> Explorer::split(const RunOnce& run_once, std::size_t target, const Unit& root,
+                                  std::uint64_t& pruned) {
+    ExplorePolicy policy(*this);
+    diverged_.clear();
+    budget_ = opt_.strategy == Strategy::bounded ? opt_.preemptions : ~0u;
+    const bool dpor = opt_.strategy == Strategy::dpor;
+    struct Item {
+        Unit unit;
+        bool leaf;  // a complete execution: nothing below to split
+    };
+    auto probe = [&](const Unit& u, bool exact) -> const Machine& {
+        prefix_ = u.prefix;
+        sleepers_ = u.sleepers;
+        nodes_.clear();
+        probing_ = true;
+        exact_ = exact;
+        probed_ = false;
+        const Machine& m = run_once(policy);
+        probing_ = exact_ = false;
+        if (!diverged_.empty()) throw std::runtime_error(diverged_);
+        return m;
+    };
+    std::vector<Item> level{{root, false}};
+    for (;;) {
+        if (level.size() >= target) break;
+        std::vector<Item> next;
+        bool grew = false;
+        for (Item& it : level) {
+            if (it.leaf) {
+                next.push_back(std::move(it));
+                continue;
+            }
+            probe(it.unit, false);
+            Unit base{prefix_, it.unit.sleepers};
+            if (!probed_) {  // the run ended on the forced path
+                next.push_back({std::move(base), true});
+                continue;
+            }
+            const CpuMask cand = branches(probe_);
+            if (cand == 0) {
+                ++pruned;
+                continue;
+            }
+            // Each child sleeps on the steps its earlier siblings take here,
+            // read from a run that takes them (with their RCU snapshot flag).
+            const auto node = static_cast<std::uint32_t>(base.prefix.size());
+            std::vector<Unit::Sleeper> earlier;
+            for (CpuMask s = cand; s; s &= s - 1) {
+                Unit u = base;
+                u.prefix.push_back(static_cast<std::uint8_t>(__builtin_ctz(s)));
+                if (dpor) {
+                    u.sleepers.insert(u.sleepers.end(), earlier.begin(), earlier.end());
+                    if (s & (s - 1)) {  // a later sibling will sleep on this one's step
+                        const Machine& m = probe(u, true);
+                        earlier.push_back({node, m.steps().at(node)});
+                    }
+                }
+                next.push_back({std::move(u), false});
+            }
+            grew = true;
+        }
+        level = std::move(next);
+        if (!grew) break;
+    }
+    prefix_.clear();
+    sleepers_.clear();
+    nodes_.clear();
+    std::vector<Unit> out;
+    for (Item& it : level) out.push_back(std::move(it.unit));
+    return out;
 }
 
 }  // namespace sim

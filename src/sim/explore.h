@@ -11,9 +11,24 @@
 //         different CPUs are dependent when they touch the same cell and one
 //         of them writes (see `dependent`)
 //
+//   bounded  CHESS-style preemption bounding (Musuvathi, Qadeer, PLDI 2007):
+//         every interleaving with at most N preemptions (a switch away from a
+//         CPU that could have gone on), explored with 0 preemptions first,
+//         then exactly 1, ...; each execution is counted once
+//   pct, random  sampling (see sim/sampling.h): not handled by Explorer
+//
+// Work units. The search tree is cut at a fixed frontier (split(): the
+// shallowest depth with at least `target` prefixes, every branch taken at
+// the nodes above, in CPU order, DPOR's sleep sets carried across siblings)
+// and each prefix is explored on its own. The frontier does not depend on how
+// many workers or shards share the units, and with sleep sets no complete
+// execution is explored twice, so the outcome counts are the same for any
+// --jobs and --shard.
+//
 // Generic: it sees only StepInfo (CPU, cell id, owner serial, access kind).
 #pragma once
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -24,12 +39,25 @@
 
 namespace sim {
 
-enum class Strategy { dpor, dfs };
+enum class Strategy { dpor, dfs, bounded, pct, random };
 
 struct ExploreOptions {
     Strategy strategy = Strategy::dpor;
     std::uint64_t max_runs = 0;  // 0: unbounded
     double time_limit = 0;       // seconds of wall time; 0: unbounded
+    unsigned preemptions = 2;    // bounded: the preemption bound
+};
+
+// A subtree of the search: the CPU picks that lead to its root, and (DPOR)
+// the steps of the siblings explored before it at each branching node of the
+// prefix, which sleep in it. Recomputed by split() in every process, never sent.
+struct Unit {
+    struct Sleeper {
+        std::uint32_t node;  // the prefix position it sleeps from
+        StepInfo step;       // the step it took there (with its RCU snapshot flag)
+    };
+    std::vector<std::uint8_t> prefix;
+    std::vector<Sleeper> sleepers;
 };
 
 struct ExploreStats {
@@ -40,6 +68,8 @@ struct ExploreStats {
     std::size_t longest = 0;          // most steps in one execution
     bool complete = false;            // the search space was exhausted
     std::string bound;                // "max-runs" or "time-limit" when one stopped the search
+    std::uint64_t revisits = 0;       // bounded: executions with fewer preemptions than the round's bound
+    void add(const ExploreStats& o);  // combine two units' figures
 };
 
 // May steps a and b (of different CPUs) not commute? Same cell and not both
@@ -67,6 +97,14 @@ public:
     using RunOnce = std::function<const Machine&(Policy&)>;
     using OnExecution = std::function<void(const Machine&)>;
     ExploreStats explore(const RunOnce& run_once, const OnExecution& on_execution);
+    // Explores only the subtree below `unit` (its prefix is replayed, never varied).
+    ExploreStats explore(const RunOnce& run_once, const OnExecution& on_execution, const Unit& unit);
+
+    // The work units below `root`: the prefixes at the shallowest depth with
+    // at least `target` of them (or every leaf, when the tree is smaller),
+    // in CPU order. Prefixes whose every runnable CPU is asleep are dropped
+    // and counted in `pruned`. Costs one short run per tree node above the frontier.
+    std::vector<Unit> split(const RunOnce& run_once, std::size_t target, const Unit& root, std::uint64_t& pruned);
 
 private:
     friend class ExplorePolicy;
@@ -76,10 +114,16 @@ private:
         CpuMask done = 0;       // CPUs explored from here
         CpuMask sleep = 0;      // DPOR: asleep on entry, plus done
         int chosen = -1;        // the CPU taken in the current execution
+        int current = -1;       // the CPU that ran the step before this node
+        unsigned preempted = 0; // bounded: preemptions on the path before this node
         std::array<StepInfo, kMaxCpus> asleep{};  // the next step of each sleeping CPU
     };
 
     int choose(Machine& m, CpuMask runnable, int current);
+    Node extend(Machine& m, CpuMask runnable, std::size_t k);
+    CpuMask branches(const Node& nd) const;
+    bool run_unit(const RunOnce& run_once, const OnExecution& on_execution);  // false: a bound stopped it
+    unsigned preemptions(const Machine& m) const;
     void analyse(const Machine& m);
     void race(std::size_t i, std::size_t j, const StepInfo& ej, const std::array<std::uint32_t, kMaxCpus>& cj);
     bool backtrack(const Machine& m);
@@ -88,8 +132,17 @@ private:
     std::vector<Node> nodes_;   // the current path: nodes_[k] is the state before step k
     std::size_t replay_ = 0;    // nodes_[0..replay_) are replayed in the next execution
     bool blocked_ = false;      // this execution was stopped asleep
+    std::vector<StepInfo> stalled_;  // then: the pending steps of the CPUs that were waiting
+    std::vector<std::uint8_t> prefix_;  // the unit's prefix: replayed, never backtracked
+    std::vector<Unit::Sleeper> sleepers_;  // the unit's sleeping siblings
+    bool exact_ = false;        // split(): stop right after the prefix (to read its last step)
+    bool probing_ = false;      // split(): follow the prefix and forced steps, stop at the next choice
+    bool probed_ = false;       // split(): the run reached stop_at_
+    Node probe_;                // split(): the node at stop_at_
+    unsigned budget_ = 0;       // bounded: this round's preemption bound
     std::string diverged_;
     ExploreStats stats_;
+    std::chrono::steady_clock::time_point deadline_start_;
     // DPOR analysis scratch (kept to avoid reallocating per execution).
     std::vector<StepInfo> ev_;
     std::vector<std::uint32_t> pos_;                          // index of the event within its CPU
