@@ -5,11 +5,17 @@
 #include <map>
 #include <sstream>
 #include <tuple>
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
 
 #include <fmt/format.h>
 
 #include "app/runner.h"
 #include "core/errno_names.h"
+#include "sim/pct_policy.h"
+#include "sim/script_policy.h"
 
 namespace app {
 
@@ -27,6 +33,18 @@ Outcome outcome_of(const RunResult& r, const Scenario& sc) {
 }
 
 namespace {
+
+std::string prefix_token(const std::vector<std::uint8_t>& prefix) {
+    std::vector<sim::Run> runs;
+    for (int c : prefix) {
+        if (!runs.empty() && runs.back().cpu == c)
+            ++runs.back().count;
+        else
+            runs.push_back({c, 1});
+    }
+    return sim::encode_token(runs);
+}
+
 
 std::string returns_text(const std::vector<int>& v) {
     std::string s = "[";
@@ -81,67 +99,286 @@ std::string ExploreResult::verdict() const {
     return "Sometimes";
 }
 
-ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
-    ExploreResult res;
-    res.scenario = &sc;
-    res.options = o;
-    res.strategy = o.search.strategy == sim::Strategy::dpor ? "dpor" : "dfs";
-    std::map<Outcome, OutcomeRow> rows;
+namespace {
+
+using Rows = std::map<Outcome, OutcomeRow>;
+
+// What one work unit found.
+struct Part {
+    sim::ExploreStats stats;
+    Rows rows;
+    std::uint64_t positive = 0, negative = 0;
+};
+
+// A witness is better with fewer context switches, then fewer steps, then the
+// lesser token: a total order, so combining units in any grouping picks the same.
+bool better(const OutcomeRow& a, const OutcomeRow& b) {
+    return std::tie(a.switches, a.steps, a.witness) < std::tie(b.switches, b.steps, b.witness);
+}
+
+void add_row(Rows& rows, const Outcome& oc, const OutcomeRow& row) {
+    auto [it, fresh] = rows.try_emplace(oc, row);
+    if (fresh) return;
+    it->second.executions += row.executions;
+    if (better(row, it->second)) {
+        it->second.witness = row.witness;
+        it->second.switches = row.switches;
+        it->second.steps = row.steps;
+    }
+}
+
+// The machine and kernel of one worker thread: each execution is a fresh run.
+struct Worker {
+    const Scenario& sc;
+    const ExploreOptions& o;
     RunResult cur;
-    auto run_once = [&](sim::Policy& p) -> const sim::Machine& {
+    Part* part = nullptr;
+    std::map<Outcome, std::vector<sim::StepInfo>> witness_steps;
+
+    const sim::Machine& run_once(sim::Policy& p) {
         cur = RunResult{};  // the old machine goes first: machines nest on this thread
         RunOptions ro;
         ro.max_steps = o.max_steps;
         ro.policy = &p;
         cur = run_scenario(sc, ro);
         return *cur.machine;
-    };
-    std::map<Outcome, std::vector<sim::StepInfo>> witness_steps;
-    auto on_execution = [&](const sim::Machine& m) {
+    }
+
+    void on_execution(const sim::Machine& m) {
         Outcome oc = outcome_of(cur, sc);
-        auto [it, fresh] = rows.try_emplace(oc);
-        OutcomeRow& row = it->second;
-        std::size_t sw = m.runs().empty() ? 0 : m.runs().size() - 1;
-        if (fresh || sw < row.switches || (sw == row.switches && m.step() < row.steps)) {
-            row.witness = cur.token;
-            row.switches = sw;
-            row.steps = m.step();
-            witness_steps[oc] = m.steps();
-        }
-        if (fresh) {
-            row.outcome = std::move(oc);
-            row.matches_expect = cur.matches;
-        }
-        ++row.executions;
-        ++(cur.matches ? res.positive : res.negative);
-    };
-    sim::Explorer ex(o.search);
-    res.stats = ex.explore(run_once, on_execution);
-    cur = RunResult{};
+        OutcomeRow row;
+        row.executions = 1;
+        row.witness = cur.token;
+        row.switches = m.runs().empty() ? 0 : m.runs().size() - 1;
+        row.steps = m.step();
+        row.matches_expect = cur.matches;
+        auto it = part->rows.find(oc);
+        if (it == part->rows.end() || better(row, it->second)) witness_steps[oc] = m.steps();
+        if (it == part->rows.end()) row.outcome = oc;
+        add_row(part->rows, oc, row);
+        ++(cur.matches ? part->positive : part->negative);
+    }
+
     // A witness with fewer context switches from the same trace, kept only if
     // its replay ends in the same outcome.
-    for (auto& [oc, row] : rows) {
-        std::vector<int> picks = sim::fewest_switches(witness_steps[oc]);
-        std::vector<sim::Run> runs;
-        for (int c : picks) {
-            if (!runs.empty() && runs.back().cpu == c)
-                ++runs.back().count;
-            else
-                runs.push_back({c, 1});
-        }
-        if (picks.size() != row.steps || runs.empty() || runs.size() - 1 >= row.switches) continue;
-        RunOptions ro;
-        ro.max_steps = o.max_steps;
-        ro.token = sim::encode_token(runs);
-        try {
-            RunResult rr = run_scenario(sc, ro);
-            if (outcome_of(rr, sc) == oc && rr.steps == row.steps) {
-                row.witness = rr.token;
-                row.switches = runs.size() - 1;
+    void improve_witnesses() {
+        for (auto& [oc, row] : part->rows) {
+            std::vector<int> picks = sim::fewest_switches(witness_steps[oc]);
+            std::vector<sim::Run> runs;
+            for (int c : picks) {
+                if (!runs.empty() && runs.back().cpu == c)
+                    ++runs.back().count;
+                else
+                    runs.push_back({c, 1});
             }
-        } catch (const InputError&) {
+            if (picks.size() != row.steps || runs.empty() || runs.size() - 1 >= row.switches) continue;
+            RunOptions ro;
+            ro.max_steps = o.max_steps;
+            ro.token = sim::encode_token(runs);
+            try {
+                RunResult rr = run_scenario(sc, ro);
+                if (outcome_of(rr, sc) == oc && rr.steps == row.steps) {
+                    row.witness = rr.token;
+                    row.switches = runs.size() - 1;
+                }
+            } catch (const InputError&) {
+            }
         }
+        witness_steps.clear();
     }
+};
+
+// Replays a fixed prefix of picks, then hands over.
+class PrefixPolicy : public sim::Policy {
+public:
+    PrefixPolicy(const std::vector<std::uint8_t>& prefix, sim::Policy& then) : prefix_(prefix), then_(then) {}
+    int choose(const sim::Machine& m, sim::CpuMask runnable, int current) override {
+        if (m.step() < prefix_.size()) return prefix_[m.step()];
+        return then_.choose(m, runnable, current);
+    }
+
+private:
+    const std::vector<std::uint8_t>& prefix_;
+    sim::Policy& then_;
+};
+
+// --from-schedule: the picks the file's schedule makes before its trailing
+// run-to-completion entries.
+std::vector<std::uint8_t> schedule_prefix(const Scenario& sc, const ExploreOptions& o) {
+    Scenario bounded = sc;
+    while (!bounded.schedule.empty() && bounded.schedule.back().kind == sim::ScriptStep::Kind::until_done)
+        bounded.schedule.pop_back();
+    sim::SerialPolicy serial;
+    sim::ScriptPolicy script(bounded.schedule, serial);
+    RunOptions ro;
+    ro.max_steps = o.max_steps;
+    ro.policy = &script;
+    RunResult r = run_scenario(bounded, ro);
+    std::string e = script.unmet(*r.machine);
+    if (!e.empty()) throw InputError(fmt::format("{}: $.{}", sc.file, e));
+    std::string err;
+    auto picks = sim::decode_token(r.token, err);
+    std::vector<std::uint8_t> prefix;
+    for (std::size_t i = 0; picks && i < script.scripted() && i < picks->size(); ++i)
+        prefix.push_back(static_cast<std::uint8_t>((*picks)[i]));
+    return prefix;
+}
+
+bool sampling(sim::Strategy s) { return s == sim::Strategy::pct || s == sim::Strategy::random; }
+
+}  // namespace
+
+std::string strategy_name(sim::Strategy s) {
+    switch (s) {
+    case sim::Strategy::dpor: return "dpor";
+    case sim::Strategy::dfs: return "dfs";
+    case sim::Strategy::bounded: return "bounded";
+    case sim::Strategy::pct: return "pct";
+    case sim::Strategy::random: return "random";
+    }
+    return "";
+}
+
+std::optional<sim::Strategy> parse_strategy(const std::string& s) {
+    for (auto k : {sim::Strategy::dpor, sim::Strategy::dfs, sim::Strategy::bounded, sim::Strategy::pct,
+                   sim::Strategy::random})
+        if (strategy_name(k) == s) return k;
+    return std::nullopt;
+}
+
+void merge_into(ExploreResult& into, const ExploreResult& part) {
+    into.stats.add(part.stats);
+    into.units_done += part.units_done;
+    into.positive += part.positive;
+    into.negative += part.negative;
+    Rows rows;
+    for (const OutcomeRow& r : into.outcomes) rows.emplace(r.outcome, r);
+    for (const OutcomeRow& r : part.outcomes) add_row(rows, r.outcome, r);
+    into.outcomes.clear();
+    for (auto& [k, row] : rows) into.outcomes.push_back(std::move(row));
+}
+
+ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
+    ExploreResult res;
+    res.scenario = &sc;
+    res.options = o;
+    res.strategy = strategy_name(o.search.strategy);
+    res.stats.complete = true;
+    if (o.from_schedule) res.prefix = schedule_prefix(sc, o);
+    const bool sample = sampling(o.search.strategy);
+
+    // The work units: subtrees of the search, or sampled runs.
+    std::vector<sim::Unit> units;
+    std::uint32_t pct_k = 0;
+    if (sample) {
+        res.units = o.runs;
+        // PCT's k: the length of the serial execution (deterministic).
+        Worker w{sc, o, {}};
+        sim::SerialPolicy serial;
+        PrefixPolicy pp(res.prefix, serial);
+        pct_k = w.run_once(pp).step();
+        res.stats.complete = false;  // sampling never exhausts the tree
+    } else {
+        Worker w{sc, o, {}};
+        sim::Explorer ex(o.search);
+        std::uint64_t pruned = 0;
+        units = ex.split([&](sim::Policy& p) -> const sim::Machine& { return w.run_once(p); }, o.split,
+                         sim::Unit{res.prefix}, pruned);
+        res.units = units.size();
+        if (o.shard == 1) res.stats.sleep_blocked += pruned, res.stats.runs += pruned;
+    }
+    std::vector<std::size_t> mine;
+    for (std::size_t i = o.shard - 1; i < res.units; i += o.shards) mine.push_back(i);
+
+    std::vector<std::optional<Part>> parts(mine.size());
+    std::atomic<std::size_t> next{0};
+    std::atomic<std::uint64_t> runs_used{0};
+    std::atomic<bool> stop{false};
+    std::mutex err_mu;
+    std::exception_ptr err;
+    const auto start = std::chrono::steady_clock::now();
+    auto work = [&] {
+        Worker w{sc, o, {}};
+        try {
+            for (;;) {
+                const std::size_t i = next++;
+                if (i >= mine.size() || stop) break;
+                Part part;
+                w.part = &part;
+                sim::ExploreOptions so = o.search;
+                if (o.search.max_runs) {
+                    std::uint64_t used = runs_used.load();
+                    if (used >= o.search.max_runs) {
+                        stop = true;
+                        break;
+                    }
+                    so.max_runs = o.search.max_runs - used;
+                }
+                if (o.search.time_limit > 0) {
+                    double left = o.search.time_limit -
+                                  std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+                    if (left <= 0) {
+                        stop = true;
+                        break;
+                    }
+                    so.time_limit = left;
+                }
+                if (sample) {
+                    const std::uint64_t seed = sim::run_seed(o.seed, mine[i]);
+                    std::unique_ptr<sim::Policy> pol;
+                    if (o.search.strategy == sim::Strategy::pct)
+                        pol = std::make_unique<sim::PctPolicy>(seed, static_cast<int>(sc.threads.size()), pct_k,
+                                                               std::max(1u, o.depth));
+                    else
+                        pol = std::make_unique<sim::RandomPolicy>(seed);
+                    PrefixPolicy pp(res.prefix, *pol);
+                    const sim::Machine& m = w.run_once(pp);
+                    part.stats.runs = part.stats.executions = 1;
+                    part.stats.longest = m.steps().size();
+                    w.on_execution(m);
+                } else {
+                    sim::Explorer ex(so);
+                    part.stats = ex.explore([&](sim::Policy& p) -> const sim::Machine& { return w.run_once(p); },
+                                            [&](const sim::Machine& m) { w.on_execution(m); }, units[mine[i]]);
+                    if (!part.stats.complete) stop = true;
+                }
+                runs_used += part.stats.runs;
+                w.cur = RunResult{};
+                w.improve_witnesses();
+                parts[i] = std::move(part);
+            }
+        } catch (...) {
+            std::lock_guard<std::mutex> lk(err_mu);
+            if (!err) err = std::current_exception();
+            stop = true;
+        }
+        w.cur = RunResult{};
+    };
+    if (o.jobs <= 1) {
+        work();
+    } else {
+        std::vector<std::thread> ts;
+        for (unsigned t = 0; t < o.jobs; ++t) ts.emplace_back(work);
+        for (auto& t : ts) t.join();
+    }
+    if (err) std::rethrow_exception(err);
+
+    // Combine in unit order (the result does not depend on the order anyway).
+    Rows rows;
+    for (const auto& part : parts) {
+        if (!part) {
+            res.stats.complete = false;
+            continue;
+        }
+        ++res.units_done;
+        res.stats.add(part->stats);
+        res.positive += part->positive;
+        res.negative += part->negative;
+        for (const auto& [oc, row] : part->rows) add_row(rows, oc, row);
+    }
+    if (res.stats.bound.empty() && !sample && !res.stats.complete)
+        res.stats.bound = o.search.max_runs ? "max-runs" : "time-limit";
+    if (sample) res.stats.complete = false;
     for (auto& [k, row] : rows) res.outcomes.push_back(std::move(row));
     return res;
 }
@@ -152,17 +389,37 @@ std::string explore_report_text(const ExploreResult& r) {
     std::string s;
     s += fmt::format("Scenario: {} ({})\n", sc.name, sc.file);
     s += fmt::format("Kernel:   {}; fixes: {}\n", sc.kernel, fixes_text(sc));
-    s += fmt::format("Explored: {} ({}), {} execution{}", r.strategy,
-                     r.strategy == "dpor" ? "source-set DPOR with sleep sets" : "every interleaving", st.executions,
-                     st.executions == 1 ? "" : "s");
+    const ExploreOptions& o = r.options;
+    std::string how;
+    switch (o.search.strategy) {
+    case sim::Strategy::dpor: how = "source-set DPOR with sleep sets"; break;
+    case sim::Strategy::dfs: how = "every interleaving"; break;
+    case sim::Strategy::bounded:
+        how = fmt::format("every interleaving with at most {} preemption{}, fewest first", o.search.preemptions,
+                          o.search.preemptions == 1 ? "" : "s");
+        break;
+    case sim::Strategy::pct: how = fmt::format("PCT, {} runs, seed {}, depth {}", o.runs, o.seed, o.depth); break;
+    case sim::Strategy::random: how = fmt::format("random schedules, {} runs, seed {}", o.runs, o.seed); break;
+    }
+    s += fmt::format("Explored: {} ({}), {} execution{}", r.strategy, how, st.executions, st.executions == 1 ? "" : "s");
     if (st.sleep_blocked) s += fmt::format(" + {} sleep-blocked", st.sleep_blocked);
-    s += fmt::format(", longest {} steps: ", st.longest);
-    if (st.complete)
-        s += "complete\n";
+    if (st.revisits) s += fmt::format(" + {} revisited", st.revisits);
+    s += fmt::format(", longest {} steps", st.longest);
+    if (o.shards > 1)
+        s += fmt::format(", shard {}/{}: {} of {} units", o.shard, o.shards, r.units_done, r.units);
+    else if (!sampling(o.search.strategy))
+        s += fmt::format(", {} unit{}", r.units, r.units == 1 ? "" : "s");
+    s += ": ";
+    if (sampling(o.search.strategy))
+        s += st.bound.empty() ? "sampled\n" : fmt::format("sampled, stopped by --{}\n", st.bound);
+    else if (st.complete)
+        s += o.shards > 1 ? "shard complete\n" : "complete\n";
     else if (st.bound == "max-runs")
-        s += fmt::format("INCOMPLETE, stopped by --max-runs {}\n", r.options.search.max_runs);
+        s += fmt::format("INCOMPLETE, stopped by --max-runs {}\n", o.search.max_runs);
     else
-        s += fmt::format("INCOMPLETE, stopped by --time-limit {}\n", r.options.search.time_limit);
+        s += fmt::format("INCOMPLETE, stopped by --time-limit {}\n", o.search.time_limit);
+    if (o.from_schedule)
+        s += fmt::format("Prefix:   the file's schedule, {} steps ({})\n", r.prefix.size(), prefix_token(r.prefix));
     s += "\n";
     std::size_t ww = 7, vw = 10;
     for (const OutcomeRow& row : r.outcomes) {
@@ -180,9 +437,24 @@ std::string explore_report_text(const ExploreResult& r) {
     s += "\n";
     s += fmt::format("Observation {} {} {} {}\n", sc.name, r.verdict(), r.positive, r.negative);
     s += r.violation_reachable() ? "Violations are reachable.\n" : "No violation is reachable";
-    if (!r.violation_reachable()) s += st.complete ? ".\n" : " in the executions explored.\n";
+    if (!r.violation_reachable()) s += st.complete && o.shards == 1 ? ".\n" : " in the executions explored.\n";
     return s;
 }
+
+namespace {
+json search_json(const ExploreResult& r) {
+    const ExploreOptions& o = r.options;
+    json s = {{"strategy", r.strategy}, {"max_steps", o.max_steps}, {"split", o.split}};
+    switch (o.search.strategy) {
+    case sim::Strategy::bounded: s["preemptions"] = o.search.preemptions; break;
+    case sim::Strategy::pct: s["runs"] = o.runs, s["seed"] = o.seed, s["depth"] = o.depth; break;
+    case sim::Strategy::random: s["runs"] = o.runs, s["seed"] = o.seed; break;
+    default: break;
+    }
+    s["from_schedule"] = o.from_schedule ? json(prefix_token(r.prefix)) : json(nullptr);
+    return s;
+}
+}  // namespace
 
 json explore_report_json(const ExploreResult& r) {
     const Scenario& sc = *r.scenario;
@@ -195,8 +467,14 @@ json explore_report_json(const ExploreResult& r) {
     j["fixes"] = json::array();
     for (core::Fix f : sc.fixes) j["fixes"].push_back(core::fix_name(f));
     j["strategy"] = r.strategy;
+    j["search"] = search_json(r);
+    j["shard"] = r.options.shards > 1 ? json(fmt::format("{}/{}", r.options.shard, r.options.shards)) : json(nullptr);
+    j["units"] = r.units;
+    j["units_done"] = r.units_done;
     j["executions"] = st.executions;
     j["sleep_blocked"] = st.sleep_blocked;
+    j["revisits"] = st.revisits;
+    j["runs"] = st.runs;
     j["longest"] = st.longest;
     j["complete"] = st.complete;
     j["bound"] = st.bound.empty() ? json(nullptr) : json(st.bound);
@@ -219,6 +497,134 @@ json explore_report_json(const ExploreResult& r) {
     j["violation_reachable"] = r.violation_reachable();
     j["exit_code"] = r.exit_code();
     return j;
+}
+
+namespace {
+// Field access with errors that name the report and the JSON path.
+struct Reader {
+    const std::string& file;
+    [[noreturn]] void fail(const std::string& path, const std::string& what) const {
+        throw InputError(fmt::format("{}: $.{}: expected {}", file, path, what));
+    }
+    const json& at(const json& j, const std::string& key, const std::string& path) const {
+        if (!j.is_object() || !j.contains(key)) fail(path, "a key \"" + key + "\"");
+        return j.at(key);
+    }
+    std::uint64_t uint(const json& j, const std::string& key, const std::string& path) const {
+        const json& v = at(j, key, path + key);
+        if (!v.is_number_unsigned()) fail(path + key, "a non-negative integer");
+        return v.get<std::uint64_t>();
+    }
+    std::string str(const json& j, const std::string& key, const std::string& path) const {
+        const json& v = at(j, key, path + key);
+        if (!v.is_string()) fail(path + key, "a string");
+        return v.get<std::string>();
+    }
+    bool boolean(const json& j, const std::string& key, const std::string& path) const {
+        const json& v = at(j, key, path + key);
+        if (!v.is_boolean()) fail(path + key, "true or false");
+        return v.get<bool>();
+    }
+};
+}  // namespace
+
+ExploreResult read_explore_report(const std::string& file, std::unique_ptr<Scenario>& sc) {
+    std::ifstream in(file);
+    if (!in) throw InputError(file + ": cannot open file");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    json j = json::parse(ss.str(), nullptr, false);
+    if (j.is_discarded() || !j.is_object()) throw InputError(file + ": $: expected a JSON object (an explore report)");
+    Reader rd{file};
+    if (rd.str(j, "format", "") != "contsim-explore/1") rd.fail("format", "\"contsim-explore/1\"");
+    Overrides ov;
+    ov.kernel = rd.str(j, "kernel", "");
+    const json& fx = rd.at(j, "fixes", "fixes");
+    if (!fx.is_array()) rd.fail("fixes", "an array of fix names");
+    for (const json& f : fx) ov.fixes.push_back(f.is_string() ? f.get<std::string>() : "");
+    sc = std::make_unique<Scenario>(load_scenario(rd.str(j, "file", ""), ov));
+    ExploreResult r;
+    r.scenario = sc.get();
+    r.strategy = rd.str(j, "strategy", "");
+    auto strat = parse_strategy(r.strategy);
+    if (!strat) rd.fail("strategy", "dpor, dfs, bounded, pct or random");
+    r.options.search.strategy = *strat;
+    const json& se = rd.at(j, "search", "search");
+    r.options.max_steps = static_cast<std::uint32_t>(rd.uint(se, "max_steps", "search."));
+    r.options.split = rd.uint(se, "split", "search.");
+    if (se.contains("preemptions")) r.options.search.preemptions = static_cast<unsigned>(rd.uint(se, "preemptions", "search."));
+    if (se.contains("runs")) r.options.runs = rd.uint(se, "runs", "search.");
+    if (se.contains("seed")) r.options.seed = rd.uint(se, "seed", "search.");
+    if (se.contains("depth")) r.options.depth = static_cast<unsigned>(rd.uint(se, "depth", "search."));
+    const json& fs = rd.at(se, "from_schedule", "search.from_schedule");
+    if (fs.is_string()) {
+        r.options.from_schedule = true;
+        std::string err;
+        auto picks = sim::decode_token(fs.get<std::string>(), err);
+        if (!picks) rd.fail("search.from_schedule", "a schedule token (" + err + ")");
+        for (int c : *picks) r.prefix.push_back(static_cast<std::uint8_t>(c));
+    } else if (!fs.is_null()) {
+        rd.fail("search.from_schedule", "a schedule token or null");
+    }
+    const json& sh = rd.at(j, "shard", "shard");
+    if (sh.is_string()) {
+        unsigned k = 0, n = 0;
+        if (std::sscanf(sh.get<std::string>().c_str(), "%u/%u", &k, &n) != 2 || k < 1 || k > n)
+            rd.fail("shard", "\"K/N\" with 1 <= K <= N");
+        r.options.shard = k;
+        r.options.shards = n;
+    } else if (!sh.is_null()) {
+        rd.fail("shard", "\"K/N\" or null");
+    }
+    r.units = rd.uint(j, "units", "");
+    r.units_done = rd.uint(j, "units_done", "");
+    r.stats.executions = rd.uint(j, "executions", "");
+    r.stats.sleep_blocked = rd.uint(j, "sleep_blocked", "");
+    r.stats.revisits = rd.uint(j, "revisits", "");
+    r.stats.runs = rd.uint(j, "runs", "");
+    r.stats.longest = rd.uint(j, "longest", "");
+    r.stats.complete = rd.boolean(j, "complete", "");
+    const json& b = rd.at(j, "bound", "bound");
+    if (b.is_string()) r.stats.bound = b.get<std::string>();
+    const json& obs = rd.at(j, "observation", "observation");
+    r.positive = rd.uint(obs, "positive", "observation.");
+    r.negative = rd.uint(obs, "negative", "observation.");
+    const json& rows = rd.at(j, "outcomes", "outcomes");
+    if (!rows.is_array()) rd.fail("outcomes", "an array");
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const json& x = rows[i];
+        const std::string p = fmt::format("outcomes[{}].", i);
+        OutcomeRow row;
+        row.executions = rd.uint(x, "executions", p);
+        row.witness = rd.str(x, "witness", p);
+        row.switches = rd.uint(x, "switches", p);
+        row.steps = static_cast<std::uint32_t>(rd.uint(x, "steps", p));
+        row.matches_expect = rd.boolean(x, "matches_expect", p);
+        const json& v = rd.at(x, "violations", p + "violations");
+        if (!v.is_array()) rd.fail(p + "violations", "an array of violation kinds");
+        for (const json& k : v) row.outcome.violations.push_back(k.is_string() ? k.get<std::string>() : "");
+        // The scenario's order, which the report's JSON objects do not keep.
+        const json& fin = rd.at(x, "final", p + "final");
+        for (const FinalCheck& f : sc->expect.final) {
+            const std::string key = f.target + "." + f.key;
+            row.outcome.final.emplace_back(key, fin.contains(key) ? fin.at(key) : json(nullptr));
+        }
+        const json& rets = rd.at(x, "returns", p + "returns");
+        for (const ThreadSpec& t : sc->threads) {
+            std::vector<int> vals;
+            if (rets.contains(t.cpu))
+                for (const json& e : rets.at(t.cpu)) {
+                    std::optional<int> rv = e.is_number_integer() ? std::optional<int>(e.get<int>())
+                                            : e.is_string()      ? core::parse_result(e.get<std::string>())
+                                                                 : std::nullopt;
+                    if (!rv) rd.fail(p + "returns." + t.cpu, "0 or an error name such as \"-EBUSY\"");
+                    vals.push_back(*rv);
+                }
+            row.outcome.returns.emplace_back(t.cpu, vals);
+        }
+        r.outcomes.push_back(std::move(row));
+    }
+    return r;
 }
 
 nlohmann::ordered_json witness_scenario(const ExploreResult& r, const OutcomeRow& row) {

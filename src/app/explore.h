@@ -3,6 +3,8 @@
 // and kernel: boot and set-up serially, then the threads under sim::Explorer.
 #pragma once
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +18,13 @@ namespace app {
 struct ExploreOptions {
     sim::ExploreOptions search;
     std::uint32_t max_steps = 20000;  // per execution
+    unsigned jobs = 1;                // worker threads, each with its own fibers and model
+    unsigned shard = 1, shards = 1;   // --shard K/N: this process explores units K-1, K-1+N, ...
+    std::size_t split = 64;           // work units (exhaustive strategies); the counts never depend on jobs/shards
+    bool from_schedule = false;       // replay the file's schedule as the prefix of every execution
+    std::uint64_t runs = 1000;        // pct, random: executions sampled
+    std::uint64_t seed = 1;           // pct, random
+    unsigned depth = 3;               // pct: bug depth d
 };
 
 // What an execution ends with: the violation kinds, the values named in
@@ -47,6 +56,9 @@ struct ExploreResult {
     std::string strategy;
     ExploreOptions options;
     sim::ExploreStats stats;
+    std::size_t units = 0;             // work units of the whole search (runs, for pct/random)
+    std::size_t units_done = 0;        // units this result covers (all, or this shard's)
+    std::vector<std::uint8_t> prefix;  // --from-schedule: the schedule's picks every execution starts with
     std::vector<OutcomeRow> outcomes;  // sorted by outcome
     std::uint64_t positive = 0;        // executions matching expect
     std::uint64_t negative = 0;
@@ -59,6 +71,16 @@ struct ExploreResult {
 
 // Throws InputError (failing set-up) and std::runtime_error (a replay diverged).
 ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o);
+
+// Adds `part`'s rows and figures into `into` (same scenario and options):
+// executions summed, each outcome's witness the least by (switches, steps, token).
+void merge_into(ExploreResult& into, const ExploreResult& part);
+// Reads a report written by `explore --format json` back (for `contsim merge`).
+// The scenario is loaded from the report's file, kernel and fixes; `sc` must
+// outlive the result. Throws InputError naming the file and JSON path.
+ExploreResult read_explore_report(const std::string& file, std::unique_ptr<Scenario>& sc);
+std::string strategy_name(sim::Strategy s);
+std::optional<sim::Strategy> parse_strategy(const std::string& s);
 
 std::string explore_report_text(const ExploreResult& r);
 nlohmann::json explore_report_json(const ExploreResult& r);

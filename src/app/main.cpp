@@ -5,7 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include "app/explore.h"
+#include "app/cli_explore.h"
 #include "app/report.h"
 #include "app/runner.h"
 #include "app/scenario.h"
@@ -25,42 +25,6 @@ int cmd_run(const std::string& file, const std::string& format, const std::optio
         std::cout << app::report_json(r).dump(2) << "\n";
     else
         std::cout << app::report_text(r);
-    return r.exit_code();
-}
-
-struct ExploreArgs {
-    std::string file, strategy = "dpor", format = "text";
-    std::uint64_t max_runs = 0;
-    std::uint32_t max_steps = 20000;
-    double time_limit = 0;
-    std::vector<std::string> fixes;
-    std::optional<std::string> kernel, save;
-};
-
-int cmd_explore(const ExploreArgs& a) {
-    app::Scenario sc = app::load_scenario(a.file, {a.kernel, a.fixes});
-    app::ExploreOptions o;
-    o.search.strategy = a.strategy == "dfs" ? sim::Strategy::dfs : sim::Strategy::dpor;
-    o.search.max_runs = a.max_runs;
-    o.search.time_limit = a.time_limit;
-    o.max_steps = a.max_steps;
-    app::ExploreResult r;
-    try {
-        r = app::explore_scenario(sc, o);
-    } catch (const std::runtime_error& e) {
-        if (dynamic_cast<const app::InputError*>(&e)) throw;
-        throw app::InputError(std::string(e.what()));  // a replay diverged: report, exit 2
-    }
-    std::vector<std::string> saved;
-    if (a.save) saved = app::save_witnesses(r, *a.save);
-    if (a.format == "json") {
-        nlohmann::json j = app::explore_report_json(r);
-        if (a.save) j["saved"] = saved;
-        std::cout << j.dump(2) << "\n";
-    } else {
-        std::cout << app::explore_report_text(r);
-        for (const auto& p : saved) std::cout << "Saved " << p << "\n";
-    }
     return r.exit_code();
 }
 
@@ -117,21 +81,10 @@ int main(int argc, char** argv) {
     auto* check = cli.add_subcommand("check", "Validate scenario files without running them");
     check->add_option("files", files, "Scenario JSON files")->required();
 
-    ExploreArgs ea;
-    auto* explore = cli.add_subcommand(
-        "explore", "Explore every interleaving of the threads (the file's schedule is ignored) and list the outcomes");
-    explore->add_option("file", ea.file, "Scenario JSON file")->required();
-    explore->add_option("--strategy", ea.strategy, "dpor (partial-order reduction, default) or dfs (every interleaving)")
-        ->check(CLI::IsMember({"dpor", "dfs"}));
-    explore->add_option("--max-runs", ea.max_runs, "Stop after this many executions (0: no bound)");
-    explore->add_option("--max-steps", ea.max_steps, "Step bound per execution (livelock guard)")
-        ->check(CLI::Range(1u, 10000000u));
-    explore->add_option("--time-limit", ea.time_limit, "Stop after this many seconds (0: no bound)")
-        ->check(CLI::Range(0.0, 1e9));
-    explore->add_option("--fix", ea.fixes, "Apply a named fix (repeatable)");
-    explore->add_option("--kernel", ea.kernel, "Run on this kernel instead of the file's");
-    explore->add_option("--format", ea.format, "Output format")->check(CLI::IsMember({"text", "json"}));
-    explore->add_option("--save", ea.save, "Write a replayable scenario for each violating outcome into this directory");
+    app::ExploreArgs ea;
+    auto* explore = app::add_explore_command(cli, ea);
+    app::MergeArgs ma;
+    auto* merge = app::add_merge_command(cli, ma);
 
     try {
         cli.parse(argc, argv);
@@ -143,7 +96,8 @@ int main(int argc, char** argv) {
         if (*run) return cmd_run(file, format, token, fixes, kernel, seed, max_steps);
         if (*labels) return cmd_labels(lkernel);
         if (*check) return cmd_check(files);
-        if (*explore) return cmd_explore(ea);
+        if (*explore) return app::cmd_explore(ea);
+        if (*merge) return app::cmd_merge(ma);
     } catch (const app::InputError& e) {
         std::cerr << "contsim: " << e.what() << "\n";
         return 2;

@@ -56,6 +56,7 @@ int ScriptPolicy::choose(const Machine& m, CpuMask runnable, int current) {
         }
         if (at_label) ++seen_;
         ++done_;
+        ++scripted_;
         return s.cpu;
     }
     return fallback_.choose(m, runnable, current);

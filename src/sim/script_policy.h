@@ -27,6 +27,8 @@ public:
     int choose(const Machine& m, CpuMask runnable, int current) override;
     // After the run: the first step whose goal was never reached ("" if none).
     std::string unmet(const Machine& m);
+    // Picks the script made (the rest came from the fallback).
+    std::size_t scripted() const { return scripted_; }
 
 private:
     void advance();
@@ -36,6 +38,7 @@ private:
     std::size_t idx_ = 0;
     unsigned seen_ = 0;  // occurrences of the step's label executed so far
     unsigned done_ = 0;  // steps executed in this schedule step
+    std::size_t scripted_ = 0;
 };
 
 }  // namespace sim

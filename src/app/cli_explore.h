@@ -1,0 +1,36 @@
+// The `explore` and `merge` subcommands (kept out of main.cpp so each command
+// family reads on its own).
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+namespace app {
+
+struct ExploreArgs {
+    std::string file, strategy = "dpor", format = "text", shard;
+    std::uint64_t max_runs = 0, runs = 1000, seed = 1;
+    std::uint32_t max_steps = 20000;
+    double time_limit = 0;
+    unsigned preemptions = 2, depth = 3, jobs = 1;
+    std::size_t split = 64;
+    bool from_schedule = false;
+    std::vector<std::string> fixes;
+    std::optional<std::string> kernel, save;
+};
+
+struct MergeArgs {
+    std::vector<std::string> files;
+    std::string format = "text";
+};
+
+CLI::App* add_explore_command(CLI::App& cli, ExploreArgs& a);
+CLI::App* add_merge_command(CLI::App& cli, MergeArgs& a);
+// Exit codes: 0 no violation reachable, 1 a violation is reachable; throw InputError (2).
+int cmd_explore(const ExploreArgs& a);
+int cmd_merge(const MergeArgs& a);
+
+}  // namespace app
