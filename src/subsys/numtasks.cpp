@@ -183,7 +183,21 @@ void numtasks_subsys_t::move_task(task_struct* task, res_shares* old, res_shares
     /* Decrement usage count of old resource group */
     if (numtasks* oldres = get_shares_numtasks(old)) dec_usage_count(oldres, task);
     /* Increment usage count of new resource group */
-    if (numtasks* newres = get_shares_numtasks(neww)) inc_usage_count(newres);
+    numtasks* newres = get_shares_numtasks(neww);
+    if (newres) inc_usage_count(newres);
+
+    // Model check: a fork (old == NULL) admitted by numtasks_allow_fork() but
+    // charged past the group's limit, because nothing ties the check to this charge.
+    if (!old && newres) {
+        int max = newres->cnt_max_shares.peek(), cur = newres->cnt_cur_alloc.counter;
+        if (max != SHARE_DONT_CARE && cur > max) {
+            Machine& m = Machine::current();
+            over_limit_.push_back(fmt::format("BUG: over limit: the fork of {} (pid {}) at step {} ({}) charged {} to {}, "
+                                              "over its cnt_max_shares of {}",
+                                              task->comm, task->pid, m.step(), m.who(m.run_serial(), m.cpu()),
+                                              newres->name(), cur, max));
+        }
+    }
 }
 
 // --- the shares struct ---------------------------------------------------------
@@ -384,6 +398,7 @@ void numtasks_subsys_t::check_invariants(std::vector<Finding>& out) const {
                                    total_cnt_alloc.peek(), own_units, own_units == 1 ? "" : "s"),
                        0, -1, {}, {}});
     for (const std::string& u : underflows_) out.push_back({"charge-underflow", u, 0, -1, {}, {}});
+    for (const std::string& o : over_limit_) out.push_back({"over-limit", o, 0, -1, {}, {}});
 }
 
 }  // namespace subsys

@@ -120,7 +120,8 @@ public:
     // charge-mismatch: a group's cnt_cur_alloc against its live tasks plus
     // what its children borrowed, cnt_borrowed against cnt_cur_alloc,
     // total_cnt_alloc against the units the groups hold themselves; and
-    // charge-underflow: each time dec_usage_count()'s clamp hid an underflow.
+    // charge-underflow: each time dec_usage_count()'s clamp hid an underflow;
+    // over-limit: each fork charged past its group's cnt_max_shares.
     void check_invariants(std::vector<sim::Finding>& out) const override;
 
     // numtasks_allow_fork(): called from do_fork() before copy_process(); 0 or -errno.
@@ -165,9 +166,10 @@ private:
     sim::Shared<int> forkrate_interval;     // module parameter, seconds
     unsigned long jiffies = 0;
 
-    // Model bookkeeping: every numtasks ever allocated, and the hidden underflows.
+    // Model bookkeeping: every numtasks ever allocated, the hidden underflows, the forks over a limit.
     std::vector<numtasks*> all_;
     std::vector<std::string> underflows_;
+    std::vector<std::string> over_limit_;
 };
 
 }  // namespace subsys
