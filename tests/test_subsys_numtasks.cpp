@@ -453,3 +453,25 @@ TEST_CASE("numtasks: every yield point is listed with the kernel's labels", "[su
     std::sort(sorted.begin(), sorted.end());
     CHECK(std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end());
 }
+
+TEST_CASE("numtasks race: forks_in_period++ is unlocked, so two forks pass a forkrate of 1 in one period",
+          "[subsys][numtasks][race]") {
+    World w;
+    w.setup([&] {
+        REQUIRE(w.do_fork(100, "T1") == 0);
+        REQUIRE(w.nt->set_forkrate("1") == 0);  // resets the root's window
+    });
+    int r0 = 1, r1 = 1;
+    namespace cf = subsys::lbl::check_forkrate;
+    namespace af = subsys::lbl::numtasks_allow_fork;
+    // Both read forks_in_period 0 before either writes 1.
+    w.race(1, [&] { r0 = w.do_fork(200, "C1"); },  //
+           100, [&] { r1 = w.do_fork(201, "C2"); },
+           {to(0, cf::write_forks_in_period), through(1, af::rcu_read_unlock), until_done(0), until_done(1)});
+    CHECK(r0 == 0);
+    CHECK(r1 == 0);
+    CHECK(w.res("")->forks_in_period.peek() == 1);
+    CHECK(w.res("")->forkrate_failures.peek() == 0);
+    CHECK(w.res("")->cnt_cur_alloc.counter == 4);
+    CHECK(w.findings().empty());  // the charges match the tasks: only the rate was exceeded
+}
