@@ -14,7 +14,9 @@
 #include "sim/kernel/rwlock.h"
 #include "sim/kernel/slab.h"
 #include "sim/kernel/task_ref.h"
+#include "subsys/bc.h"
 #include "subsys/cpuset.h"
+#include "subsys/ns.h"
 
 namespace core::v7 {
 
@@ -93,6 +95,8 @@ KernelV7::KernelV7(std::set<Fix> fixes)
     };
     // The subsystems compiled in, in the order their *_init_early() register them.
     builtin_subsys_.push_back(std::make_unique<subsys::cpuset_subsys_t>(*this));
+    builtin_subsys_.push_back(std::make_unique<subsys::bc_subsys_t>(*this));
+    builtin_subsys_.push_back(std::make_unique<subsys::ns_subsys_t>(*this));
 }
 
 KernelV7::~KernelV7() = default;

@@ -150,6 +150,8 @@ struct container_subsys : sim::Object {
     virtual std::vector<const sim::Label*> labels() const = 0;
     // Heap objects the subsystem keeps alive outside containers (for reachable()).
     virtual void reachable(std::set<const sim::Object*>&) const {}
+    // End-of-run invariants of the subsystem's own state (charges vs members).
+    virtual void check_invariants(std::vector<sim::Finding>&) const {}
 
     KernelV7& kernel;
     const char* ss_name;
