@@ -14,8 +14,10 @@
 #include "sim/kernel/rwlock.h"
 #include "sim/kernel/slab.h"
 #include "sim/kernel/task_ref.h"
+#include "subsys/bc.h"
 #include "subsys/cpuacct.h"
 #include "subsys/cpuset.h"
+#include "subsys/ns.h"
 #include "subsys/numtasks.h"
 
 namespace core::v7 {
@@ -97,6 +99,8 @@ KernelV7::KernelV7(std::set<Fix> fixes)
     builtin_subsys_.push_back(std::make_unique<subsys::cpuset_subsys_t>(*this));
     builtin_subsys_.push_back(std::make_unique<subsys::cpuacct_subsys_t>(*this));
     builtin_subsys_.push_back(std::make_unique<subsys::numtasks_subsys_t>(*this));
+    builtin_subsys_.push_back(std::make_unique<subsys::bc_subsys_t>(*this));
+    builtin_subsys_.push_back(std::make_unique<subsys::ns_subsys_t>(*this));
 }
 
 KernelV7::~KernelV7() = default;
