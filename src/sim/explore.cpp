@@ -149,7 +149,10 @@ int Explorer::choose(Machine& m, CpuMask runnable, int current) {
         // given; DPOR puts the earlier siblings to sleep, as if explored first.
         if (k >= prefix_.size()) prefix_.push_back(static_cast<std::uint8_t>(lowest_cpu(cand)));
         const int p = prefix_[k];
-        if (!(cand & bit(p))) {
+        // A unit's prefix may preempt more than a bounded round allows: those
+        // executions are counted in the round of their own count (revisits here).
+        const CpuMask allowed = k < prefix_.size() ? nd.enabled & ~nd.sleep : cand;
+        if (!(allowed & bit(p))) {
             diverged_ = "explore: unit prefix not followable at step " + std::to_string(k + 1) +
                         " (CPU " + std::to_string(p) + " cannot run there)";
             m.stop();

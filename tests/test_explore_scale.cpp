@@ -1,0 +1,190 @@
+// contsim explore at scale: --jobs, --shard K/N + merge, and the strategies
+// beyond DPOR/DFS. The outcome table (counts included) must not depend on
+// how the work units are shared out.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "app/explore.h"
+#include "app/scenario.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+std::string scenario_path(const std::string& name) {
+    return (fs::path(CONTSIM_SOURCE_DIR) / "scenarios/attach-exit" / name).string();
+}
+
+json explore_json(const app::Scenario& sc, app::ExploreOptions o) {
+    return app::explore_report_json(app::explore_scenario(sc, o));
+}
+
+struct Out {
+    int status = -1;
+    std::string out;
+};
+
+// `contsim ARGS` in the source directory; stdout kept, stderr to `err`.
+Out contsim(const std::string& args, const std::string& err = "/dev/null") {
+    fs::path dir = fs::path(CONTSIM_BINARY).parent_path() / "test-scale";
+    fs::create_directories(dir);
+    fs::path out = dir / ("out-" + std::to_string(::getpid()));
+    std::string cmd = "cd '" + std::string(CONTSIM_SOURCE_DIR) + "' && '" + CONTSIM_BINARY + "' " + args + " >'" +
+                      out.string() + "' 2>" + err;
+    int st = std::system(cmd.c_str());
+    std::ifstream in(out);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return {st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1, ss.str()};
+}
+
+}  // namespace
+
+TEST_CASE("explore --jobs: the same table, counts included, for 1, 2 and 3 workers", "[explore][scale]") {
+    for (const char* name : {"v7-1-cs1-negative.json", "v7-1-cs2-extra-count-fix-recheck.json",
+                             "cpuset-sep2006-recheck.json", "v7-group-use-after-free.json"}) {
+        INFO(name);
+        app::Scenario sc = app::load_scenario(scenario_path(name));
+        app::ExploreOptions o;
+        json one = explore_json(sc, o);
+        CHECK(one["complete"] == true);
+        CHECK(one["units_done"] == one["units"]);
+        for (unsigned jobs : {2u, 3u}) {
+            o.jobs = jobs;
+            CHECK(explore_json(sc, o) == one);
+        }
+    }
+}
+
+TEST_CASE("explore: the counts do not depend on the number of work units", "[explore][scale]") {
+    app::Scenario sc = app::load_scenario(scenario_path("v7-1-cs2-extra-count.json"));
+    app::ExploreOptions o;
+    o.split = 2;
+    json a = explore_json(sc, o);
+    o.split = 200;
+    json b = explore_json(sc, o);
+    CHECK(a["outcomes"] == b["outcomes"]);
+    CHECK(a["executions"] == b["executions"]);
+    CHECK(a["observation"] == b["observation"]);
+    CHECK(a["units"] != b["units"]);
+}
+
+TEST_CASE("explore --shard K/N: the shards cover every unit once and merge into the single run's table",
+          "[explore][scale]") {
+    const std::string f = "scenarios/attach-exit/v7-1-cs1-negative.json";
+    Out single = contsim("explore " + f + " --format json");
+    REQUIRE(single.status == 1);
+    for (int n : {2, 3}) {
+        INFO(n << " shards");
+        std::vector<std::string> files;
+        std::uint64_t units = 0;
+        for (int k = 1; k <= n; ++k) {
+            Out s = contsim("explore " + f + " --format json --shard " + std::to_string(k) + "/" + std::to_string(n));
+            json j = json::parse(s.out);
+            CHECK(j["shard"] == std::to_string(k) + "/" + std::to_string(n));
+            units += j["units_done"].get<std::uint64_t>();
+            fs::path p = fs::path(CONTSIM_BINARY).parent_path() / ("shard-" + std::to_string(k) + ".json");
+            std::ofstream(p) << s.out;
+            files.push_back("'" + p.string() + "'");
+        }
+        CHECK(units == json::parse(single.out)["units"].get<std::uint64_t>());
+        std::string args;
+        for (auto& x : files) args += " " + x;
+        Out merged = contsim("merge --format json" + args);
+        CHECK(merged.status == 1);
+        CHECK(json::parse(merged.out) == json::parse(single.out));
+        Out text = contsim("merge" + args);
+        CHECK(text.out == contsim("explore " + f).out);
+    }
+}
+
+TEST_CASE("contsim merge: a missing or repeated shard is an input error (exit 2)", "[explore][scale]") {
+    const std::string f = "scenarios/attach-exit/v7-1-cs1-negative.json";
+    fs::path dir = fs::path(CONTSIM_BINARY).parent_path();
+    for (int k = 1; k <= 2; ++k)
+        std::ofstream(dir / ("m-" + std::to_string(k) + ".json"))
+            << contsim("explore " + f + " --format json --shard " + std::to_string(k) + "/2").out;
+    const std::string a = "'" + (dir / "m-1.json").string() + "'";
+    fs::path errf = dir / "merge.err";
+    Out only = contsim("merge " + a, "'" + errf.string() + "'");
+    CHECK(only.status == 2);
+    std::ifstream e1(errf);
+    std::string line;
+    std::getline(e1, line);
+    CHECK(line == "contsim: merge: shard 2/2 is missing");
+    Out twice = contsim("merge " + a + " " + a, "'" + errf.string() + "'");
+    CHECK(twice.status == 2);
+    std::ifstream e2(errf);
+    std::getline(e2, line);
+    CHECK(line == "contsim: " + (dir / "m-1.json").string() + ": $.shard: shard 1/2 given twice");
+    Out bad = contsim("explore " + f + " --shard 3/2", "'" + errf.string() + "'");
+    CHECK(bad.status == 2);
+    std::ifstream e3(errf);
+    std::getline(e3, line);
+    CHECK(line == "contsim: --shard: expected K/N with 1 <= K <= N, got \"3/2\"");
+}
+
+TEST_CASE("explore --strategy bounded: fewest preemptions first, each interleaving counted once", "[explore][scale]") {
+    app::Scenario sc = app::load_scenario(scenario_path("v7-1-cs1-negative.json"));
+    app::ExploreOptions o;
+    o.search.strategy = sim::Strategy::bounded;
+    std::uint64_t last = 0;
+    for (unsigned p : {0u, 1u, 2u, 3u}) {
+        o.search.preemptions = p;
+        app::ExploreResult r = app::explore_scenario(sc, o);
+        INFO("preemptions " << p);
+        CHECK(r.stats.complete);
+        CHECK(r.stats.executions > last);  // more interleavings as the bound grows
+        last = r.stats.executions;
+        // With no preemption only the two serial orders exist; the race needs two.
+        if (p == 0) CHECK(r.stats.executions == 2);
+        if (p == 0) CHECK_FALSE(r.violation_reachable());
+        if (p >= 2) CHECK(r.violation_reachable());
+        for (const app::OutcomeRow& row : r.outcomes) CHECK(row.switches <= p + 1);
+        o.jobs = 2;
+        CHECK(app::explore_report_json(app::explore_scenario(sc, o)) == app::explore_report_json(r));
+        o.jobs = 1;
+    }
+}
+
+TEST_CASE("explore --strategy pct and random: seeded, reproducible, any number of jobs", "[explore][scale]") {
+    app::Scenario sc = app::load_scenario(scenario_path("v7-1-cs1-negative.json"));
+    for (auto s : {sim::Strategy::pct, sim::Strategy::random}) {
+        app::ExploreOptions o;
+        o.search.strategy = s;
+        o.runs = 300;
+        o.seed = 5;
+        json a = explore_json(sc, o);
+        CHECK(a["executions"] == 300);
+        CHECK(a["complete"] == false);
+        CHECK(a["violation_reachable"] == true);  // both find the race in 300 runs
+        o.jobs = 2;
+        CHECK(explore_json(sc, o) == a);
+        o.seed = 6;
+        CHECK(explore_json(sc, o)["outcomes"] != a["outcomes"]);
+    }
+}
+
+TEST_CASE("explore --from-schedule: every execution starts with the file's schedule", "[explore][scale]") {
+    // The file's schedule up to its two trailing run-to-completion entries is
+    // CPU0 through read_oldcont, CPU1 through read_container, CPU0 through
+    // assign_container: from there, every order ends in CS1 = -1.
+    app::Scenario sc = app::load_scenario(scenario_path("v7-1-cs1-negative.json"));
+    app::ExploreOptions o;
+    o.from_schedule = true;
+    app::ExploreResult r = app::explore_scenario(sc, o);
+    CHECK(r.stats.complete);
+    CHECK(r.verdict() == "Always");
+    CHECK_FALSE(r.prefix.empty());
+    for (const app::OutcomeRow& row : r.outcomes) CHECK(row.matches_expect);
+}
