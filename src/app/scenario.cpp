@@ -110,6 +110,22 @@ struct Known {
     bool multi_hierarchy = false;
     const core::Kernel* kernel = nullptr;
     std::vector<std::string> subsystems;  // compiled into the kernel (after config)
+    // A directory made by an earlier mkdir, a mount point, or the same
+    // directory seen through another mount point (a mount of the same
+    // subsystems reuses the hierarchy; which is the run's business).
+    bool dir(const std::string& p) const {
+        if (dirs.count(p)) return true;
+        for (const auto& m2 : mounts) {
+            auto rel = core::path_below(m2, p);
+            if (!rel || rel->empty()) continue;
+            for (const auto& m1 : mounts) {
+                std::string q = m1;
+                for (const auto& part : *rel) q += "/" + part;
+                if (dirs.count(q)) return true;
+            }
+        }
+        return false;
+    }
     bool under_mount(const std::string& p) const {
         for (const auto& m : mounts)
             if (core::path_below(m, p)) return true;
@@ -141,7 +157,7 @@ Op parse_op(const Ctx& c, const json& j, const std::string& where, bool in_setup
         op.path = normalize(op.path);
     };
     auto known_dir = [&] {
-        if (!k.dirs.count(op.path))
+        if (!k.dir(op.path))
             c.fail(where + ".path", fmt::format("unknown path \"{}\": expected a mount point or a directory made "
                                                 "by an earlier mkdir",
                                                 op.path));
@@ -226,7 +242,7 @@ Op parse_op(const Ctx& c, const json& j, const std::string& where, bool in_setup
             if (digits && !k.pids.count(std::stoi(rest.substr(0, slash))))
                 c.fail(where + ".path", fmt::format("unknown pid {} in \"{}\": expected 1 or a forked pid",
                                                     rest.substr(0, slash), p));
-        } else if (!k.dirs.count(p.substr(0, p.find_last_of('/')))) {
+        } else if (!k.dir(p.substr(0, p.find_last_of('/')))) {
             c.fail(where + ".path", fmt::format("unknown path \"{}\": expected a file in a known directory{}", p,
                                                 k.multi_hierarchy ? ", /proc/containers or /proc/PID/container" : ""));
         }
@@ -272,7 +288,7 @@ Op parse_op(const Ctx& c, const json& j, const std::string& where, bool in_setup
         path_key();
         auto slash = op.path.find_last_of('/');
         std::string parent = op.path.substr(0, slash);
-        if (!k.dirs.count(parent))
+        if (!k.dir(parent))
             c.fail(where + ".path", fmt::format("unknown path \"{}\": the parent \"{}\" is not a mount point or "
                                                 "an earlier mkdir",
                                                 op.path, parent));
@@ -284,7 +300,7 @@ Op parse_op(const Ctx& c, const json& j, const std::string& where, bool in_setup
         keys.push_back("value");
         path_key();
         auto slash = op.path.find_last_of('/');
-        if (!k.dirs.count(op.path.substr(0, slash)))
+        if (!k.dir(op.path.substr(0, slash)))
             c.fail(where + ".path", fmt::format("unknown path \"{}\": expected a file in a known directory", op.path));
         const json& v = c.need(j, where, "value");
         if (v.is_number_integer())

@@ -7,7 +7,9 @@
 
 namespace subsys {
 
-numtasks_subsys_t::numtasks_subsys_t(core::v7::KernelV7& k) : container_subsys(k, "numtasks", 0) {}
+// 5/6 registers fork and exit callbacks (move_task): the stub keeps the flags
+// (empty callbacks) so need_forkexit_callback behaves as with the real one.
+numtasks_subsys_t::numtasks_subsys_t(core::v7::KernelV7& k) : container_subsys(k, "numtasks", HOOK_FORK | HOOK_EXIT) {}
 // Minimal create/destroy so that boot and mkdir work until the real
 // subsystem replaces this file: a kzalloc'ed struct embedding the css.
 namespace {

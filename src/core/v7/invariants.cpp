@@ -47,6 +47,11 @@ void KernelV7::check_refcounts(std::vector<Finding>& out) const {
                                               sb->name(), sb->s_active.counter, mounts, mounts == 1 ? "" : "s", below,
                                               below == 1 ? "" : "s")));
     }
+    for (const Mount& mt : mounts_)
+        if (mt.sb->freed)
+            out.push_back(finding("dangling-pointer",
+                                  fmt::format("BUG: dangling pointer: the mount at {} uses freed {}", mt.path,
+                                              mt.sb->name())));
     // css refcnt: the references the scenario's css_get ops hold plus the
     // open files charged to it (bc_file_charge's css_get_current); a removed
     // container's states are -1 on top of that (container_rmdir).

@@ -244,6 +244,15 @@ void KernelV7::deactivate_super(super_block* sb, const Label& l) {
 void KernelV7::container_put_super(super_block* sb) {
     namespace yp = lbl::container_put_super;
     containerfs_root* root = sb->s_fs_info;
+    if (!root) {  // a super_block shut down twice: the kernel oopses on root->sb
+        Machine& m = Machine::current();
+        m.report({"kernel-bug",
+                  fmt::format("BUG: unable to handle kernel NULL pointer dereference: container_put_super(): "
+                              "{}->s_fs_info is NULL (already shut down)",
+                              sb->name()),
+                  m.step(), m.cpu(), {}, {}});
+        return;
+    }
     struct container* cont = &root->top_container;
 
     root->sb.write(nullptr, yp::clear_root_sb);
