@@ -142,7 +142,7 @@ int KernelV7::css_put_op(const std::string& dir, const std::string& name) {
     container_subsys_state* css = cont->subsys[ss->subsys_id].read(lbl::css_op::read_css);
     if (!css) return -EINVAL;
     css_put(css);
-    --css_held_[css];
+    if (css_held_[css] > 0) --css_held_[css];  // a put without a get holds nothing
     return 0;
 }
 
