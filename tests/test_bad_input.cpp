@@ -172,12 +172,12 @@ TEST_CASE("bad input: the top level", "[bad]") {
     SECTION("unknown top-level key") {
         CHECK(parse_error(with([](json& j) { j["threadz"] = json::array(); })) ==
               "bad.json: $.threadz: unknown key; expected one of: $schema, name, title, source, description, kernel, "
-              "fixes, setup, threads, schedule, expect");
+              "fixes, config, fail_alloc, setup, threads, schedule, expect");
     }
     SECTION("keys are case-sensitive") {
         std::string f = write_file("case.json", R"({"Name": "x", "kernel": "containers-v7-1", "threads": []})");
         CHECK(load_error(f) == f + ": $.Name: unknown key; expected one of: $schema, name, title, source, description, "
-                                   "kernel, fixes, setup, threads, schedule, expect");
+                                   "kernel, fixes, config, fail_alloc, setup, threads, schedule, expect");
     }
 }
 
@@ -258,9 +258,14 @@ TEST_CASE("bad input: threads", "[bad]") {
 
 TEST_CASE("bad input: ops", "[bad]") {
     SECTION("unknown op") {
+        CHECK(parse_error(with([](json& j) { j["threads"][1]["ops"][0]["op"] = "vfork"; })) ==
+              "bad.json: $.threads[1].ops[0].op: expected one of fork, exit, attach, mount, mkdir, rmdir, write, read, "
+              "setuid, capability; found \"vfork\"");
+    }
+    SECTION("an op the kernel lacks") {
         CHECK(parse_error(with([](json& j) { j["threads"][1]["ops"][0]["op"] = "clone"; })) ==
-              "bad.json: $.threads[1].ops[0].op: expected one of fork, exit, attach, mount, mkdir, rmdir, write; found "
-              "\"clone\"");
+              "bad.json: $.threads[1].ops[0].op: op \"clone\" is not available on kernel containers-v7-1; it has: fork, "
+              "exit, attach, mount, mkdir, rmdir, write, read, setuid, capability");
     }
     SECTION("an op without \"op\"") {
         CHECK(parse_error(with([](json& j) { j["threads"][1]["ops"][0] = {{"pid", 100}}; })) ==
@@ -419,7 +424,7 @@ TEST_CASE("bad input: expect", "[bad]") {
 
     SECTION("unknown key in expect") {
         CHECK(parse_error(with([](json& j) { j["expect"]["violation"] = json::array(); })) ==
-              "bad.json: $.expect.violation: unknown key; expected one of: violations, returns, final");
+              "bad.json: $.expect.violation: unknown key; expected one of: violations, returns, reads, final");
     }
     SECTION("violations: unknown kind") {
         CHECK(parse_error(with([](json& j) { j["expect"]["violations"][1] = "refcount-overflow"; })) ==
@@ -451,7 +456,7 @@ TEST_CASE("bad input: expect", "[bad]") {
     SECTION("final: unknown key") {
         CHECK(parse_error(with([](json& j) { j["expect"]["final"]["/dev/container/CS1"]["size"] = 1; })) ==
               "bad.json: $.expect.final./dev/container/CS1.size: unknown key; expected one of: count, tasks, "
-              "refcount, freed");
+              "refcount, freed, s_active, number_of_containers, refcnt.SUBSYS or SUBSYS.VALUE (subsystems: none)");
     }
     SECTION("final: count of the wrong type") {
         CHECK(parse_error(with([](json& j) { j["expect"]["final"]["/dev/container/CS1"]["count"] = "-1"; })) ==

@@ -122,7 +122,7 @@ TEST_CASE("CLI: run on a bad file exits 2 with the message on stderr", "[cli]") 
         CHECK(r.out.empty());
         CHECK(r.err == "contsim: " + f +
                            ": $.threads[1].ops[0].op: expected one of fork, exit, attach, mount, mkdir, rmdir, "
-                           "write; found \"vfork\"\n");
+                           "write, read, setuid, capability; found \"vfork\"\n");
     }
     SECTION("a schedule that cannot be followed") {
         json j = negative();

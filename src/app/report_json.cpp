@@ -20,7 +20,9 @@ nlohmann::json report_json(const RunResult& r) {
     for (const auto& t : r.threads) {
         json rets = json::array();
         for (int x : t.returns) rets.push_back(core::result_name(x));
-        cpus.push_back({{"cpu", t.cpu}, {"task", t.task}, {"name", t.task_name}, {"returns", rets}});
+        json th = {{"cpu", t.cpu}, {"task", t.task}, {"name", t.task_name}, {"returns", rets}};
+        if (!t.reads.empty()) th["reads"] = t.reads;
+        cpus.push_back(th);
     }
     j["threads"] = cpus;
     json trace = json::array();
@@ -49,11 +51,16 @@ nlohmann::json report_json(const RunResult& r) {
     j["findings"] = findings;
     j["violations"] = r.violation_set();
     json nodes = json::array();
-    for (const auto& n : r.nodes) nodes.push_back({{"path", n.path}, {"count", n.count}, {"tasks", n.tasks}});
+    for (const auto& n : r.nodes) {
+        json nd = {{"path", n.path}, {"count", n.count}, {"tasks", n.tasks}};
+        if (!n.values.empty()) nd["values"] = n.values;
+        nodes.push_back(nd);
+    }
     json groups = json::array();
     for (const auto& g : r.groups)
         groups.push_back({{"name", g.name}, {"refcount", g.refcount}, {"tasks", g.tasks}, {"freed", g.freed}});
     j["final"] = {{"containers", nodes}, {"groups", groups}};
+    if (!r.kernel->kernel_log().empty()) j["kernel_log"] = r.kernel->kernel_log();
     j["expect"] = {{"present", sc.expect.present}, {"matches", r.matches}, {"mismatches", r.mismatches}};
     j["exit_code"] = r.exit_code();
     return j;

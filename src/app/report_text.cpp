@@ -44,6 +44,20 @@ std::string op_summary(const Op& op) {
     if (op.op == "attach") return fmt::format("echo {} > {}/tasks", op.pid, op.path);
     if (op.op == "write") return fmt::format("echo {} > {}", op.value, op.path);
     if (op.op == "mount") return "mount " + op.path;
+    if (op.op == "read") return "cat " + op.path;
+    if (op.op == "remount") return "mount -o remount " + op.path;
+    if (op.op == "clone" || op.op == "unshare") {
+        std::string f;
+        for (const auto& n : op.flag_names) f += (f.empty() ? "" : "|") + n;
+        std::string flags = f.empty() ? "0" : f;
+        return op.op == "clone" ? fmt::format("clone({}) {} ({})", flags, op.pid, op.name) : "unshare(" + flags + ")";
+    }
+    if (op.op == "open" || op.op == "close") return op.op + " " + op.file;
+    if (op.op == "tick") return fmt::format("tick {}", op.cputime);
+    if (op.op == "register_subsys") return "register " + op.subsystem;
+    if (op.op == "css_get" || op.op == "css_put") return fmt::format("{} {} {}", op.op, op.subsystem, op.path);
+    if (op.op == "setuid") return fmt::format("setresuid({}, {}, {})", op.uid, op.euid, op.suid);
+    if (op.op == "capability") return fmt::format("CAP_SYS_ADMIN {}", op.cap_on ? "on" : "off");
     return op.op + " " + op.path;
 }
 
@@ -57,7 +71,9 @@ std::string event_note(const sim::Event& e) {
     case sim::Access::write:
     case sim::Access::rmw:
     case sim::Access::rcu_assign: return fmt::format("{} {}→{}", cell, e.before.str(), e.after.str());
-    case sim::Access::alloc: return fmt::format("[{} allocated]", e.after.str());
+    case sim::Access::alloc:
+        if (e.after.kind == sim::Value::Kind::none) return "[allocation fails: NULL (fail_alloc)]";
+        return fmt::format("[{} allocated]", e.after.str());
     case sim::Access::free: return fmt::format("[{} freed]", e.before.str());
     default: return "";
     }
@@ -133,12 +149,39 @@ std::string report_text(const RunResult& r) {
     if (r.aborted) line("  (the run was stopped early: end-of-run invariants were not checked)");
     line("");
 
+    bool any_reads = std::any_of(r.threads.begin(), r.threads.end(), [](const ThreadResult& t) { return !t.reads.empty(); });
+    if (any_reads) {
+        line("Reads:");
+        for (const auto& t : r.threads)
+            for (std::size_t k = 0; k < t.reads.size(); ++k) {
+                line(fmt::format("  {} read {}:", t.cpu, k + 1));
+                std::string text = t.reads[k];
+                if (text.empty()) line("    (empty)");
+                std::size_t pos = 0;
+                while (pos < text.size()) {
+                    std::size_t nl = text.find('\n', pos);
+                    if (nl == std::string::npos) nl = text.size();
+                    line("    " + text.substr(pos, nl - pos));
+                    pos = nl + 1;
+                }
+            }
+        line("");
+    }
+    if (!r.kernel->kernel_log().empty()) {
+        line("Kernel log:");
+        for (const auto& l : r.kernel->kernel_log()) line("  " + l);
+        line("");
+    }
+
     line("Final state:");
     line(fmt::format("  {:<32} {:>6}  {}", "container", "count", "live tasks (pids)"));
     for (const auto& nd : r.nodes) {
         std::string tasks;
         for (int p : nd.tasks) tasks += (tasks.empty() ? "" : " ") + std::to_string(p);
         line(fmt::format("  {:<32} {:>6}  {}", nd.path, nd.count, tasks.empty() ? "-" : tasks));
+        std::string vals;
+        for (const auto& [key, v] : nd.values) vals += fmt::format("{}{}={}", vals.empty() ? "" : " ", key, v);
+        if (!vals.empty()) line("    " + vals);
     }
     if (!r.groups.empty()) {
         line(fmt::format("  {:<32} {:>6}  {}", "container_group", "kref", "live tasks (pids)"));

@@ -11,7 +11,7 @@ namespace app {
 
 namespace {
 
-int do_op(core::Kernel& k, const Op& op) {
+int do_op(core::Kernel& k, const Op& op, std::vector<std::string>* reads = nullptr) {
     if (op.op == "fork") return k.fork(op.pid, op.name);
     if (op.op == "exit") return k.exit();
     if (op.op == "attach") return k.attach(op.path, op.pid);
@@ -19,6 +19,24 @@ int do_op(core::Kernel& k, const Op& op) {
     if (op.op == "mkdir") return k.mkdir(op.path);
     if (op.op == "rmdir") return k.rmdir(op.path);
     if (op.op == "write") return k.write(op.path, op.value);
+    if (op.op == "read") {
+        std::string out;
+        int r = k.read(op.path, out);
+        if (reads) reads->push_back(r == 0 ? out : std::string());
+        return r;
+    }
+    if (op.op == "umount") return k.umount(op.path);
+    if (op.op == "remount") return k.remount({op.path, op.subsystems});
+    if (op.op == "clone") return k.clone(op.pid, op.name, op.flags);
+    if (op.op == "unshare") return k.unshare(op.flags);
+    if (op.op == "open") return k.open_file(op.file);
+    if (op.op == "close") return k.close_file(op.file);
+    if (op.op == "tick") return k.tick(op.cputime);
+    if (op.op == "register_subsys") return k.register_subsys(op.subsystem);
+    if (op.op == "css_get") return k.css_get_op(op.path, op.subsystem);
+    if (op.op == "css_put") return k.css_put_op(op.path, op.subsystem);
+    if (op.op == "setuid") return k.setuid(op.uid, op.euid, op.suid);
+    if (op.op == "capability") return k.capability(op.cap, op.cap_on);
     return -EINVAL;
 }
 
@@ -52,6 +70,16 @@ void compare(RunResult& r, const Scenario& sc) {
                 r.mismatches.push_back(fmt::format("returns.{}: expected {}, found {}", cpu, fmtv(want), fmtv(t.returns)));
             }
     }
+    for (const auto& [cpu, want] : e.reads) {
+        for (const ThreadResult& t : r.threads)
+            if (t.cpu == cpu && t.reads != want) {
+                auto fmtv = [](const std::vector<std::string>& v) {
+                    nlohmann::json a = v;
+                    return a.dump();
+                };
+                r.mismatches.push_back(fmt::format("reads.{}: expected {}, found {}", cpu, fmtv(want), fmtv(t.reads)));
+            }
+    }
     for (const FinalCheck& f : e.final) {
         std::optional<nlohmann::json> got = final_value(r, f.target, f.key);
         if (!got)
@@ -71,6 +99,8 @@ std::optional<nlohmann::json> final_value(const RunResult& r, const std::string&
         if (n.path == target) {
             if (key == "count") got = n.count;
             if (key == "tasks") got = n.tasks;
+            auto v = n.values.find(key);
+            if (v != n.values.end()) got = v->second;
         }
     for (const core::GroupState& g : r.groups)
         if (g.name == target) {
@@ -101,6 +131,9 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
     m.set_max_steps(opt.max_steps);
     r.kernel = core::make_kernel(sc.kernel, sc.fixes);
     core::Kernel& k = *r.kernel;
+    k.set_config(sc.config);
+    k.set_config_modules(sc.modules);
+    m.alloc_fail().configure(sc.fail_alloc);
 
     // Boot and set-up: one CPU, serial, untraced.
     std::string setup_error;
@@ -127,7 +160,8 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
     if (!m.findings().empty())
         throw InputError(fmt::format("{}: $.setup: set-up is not clean: {}", sc.file, m.findings().front().message));
 
-    // The threads.
+    // The threads; injected allocation failures count from here.
+    m.alloc_fail().arm(true);
     std::vector<sim::Machine::Thread> threads;
     r.threads.resize(sc.threads.size());
     for (std::size_t i = 0; i < sc.threads.size(); ++i) {
@@ -137,7 +171,7 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
             throw InputError(fmt::format("{}: $.threads[{}].task: pid {} does not exist after set-up", sc.file, i, t.task));
         r.threads[i] = {t.cpu, t.task, task->comm, {}};
         threads.push_back({t.cpu, task, [&k, &t, &res = r.threads[i]] {
-                               for (const Op& op : t.ops) res.returns.push_back(do_op(k, op));
+                               for (const Op& op : t.ops) res.returns.push_back(do_op(k, op, &res.reads));
                            }});
     }
     std::unique_ptr<sim::ReplayPolicy> replay;

@@ -28,6 +28,7 @@ struct ThreadResult {
     int task;
     std::string task_name;
     std::vector<int> returns;  // one per op that ran
+    std::vector<std::string> reads;  // the text of each read op that ran ("" when it failed)
 };
 
 struct RunResult {

@@ -1,5 +1,7 @@
 #include "app/scenario.h"
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -7,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "core/errno_names.h"
+#include "core/v7/container.h"
 
 namespace app {
 
@@ -17,7 +20,8 @@ const std::vector<std::string>& violation_kinds() {
         "refcount-underflow", "use-after-free",   "double-free",      "deadlock",
         "sleep-in-atomic",    "lock-order-inversion", "step-limit",   "leak",
         "count-mismatch",     "kref-mismatch",    "dangling-pointer", "bad-unlock",
-        "rcu-misuse",         "kernel-bug",       "internal-error"};
+        "rcu-misuse",         "kernel-bug",       "internal-error",   "refcnt-mismatch",
+        "s-active-mismatch",  "usage-mismatch",   "missed-callback"};
     return k;
 }
 
@@ -87,14 +91,41 @@ std::string normalize(const std::string& p) {
     return out;
 }
 
-const std::vector<std::string> kOps{"fork", "exit", "attach", "mount", "mkdir", "rmdir", "write"};
+const std::vector<std::string> kOps{"fork",  "exit",    "attach", "mount", "mkdir",           "rmdir",
+                                    "write", "read",    "umount", "remount", "clone",         "unshare",
+                                    "open",  "close",   "tick",   "register_subsys", "css_get", "css_put",
+                                    "setuid", "capability"};
+
+// The namespace flags of 2.6.20's clone(2)/unshare(2).
+const std::vector<std::pair<std::string, unsigned long>> kCloneFlags{
+    {"CLONE_NEWNS", 0x00020000}, {"CLONE_NEWUTS", 0x04000000}, {"CLONE_NEWIPC", 0x08000000}};
 
 // Static knowledge accumulated in op order: which pids and paths exist.
 struct Known {
     std::set<int> pids{1};
     std::vector<std::string> mounts;
     std::set<std::string> dirs;
+    std::set<std::string> files;       // every name an open op gives (any thread)
+    std::set<std::string> opened;      // opened so far in file order
     bool multi_hierarchy = false;
+    const core::Kernel* kernel = nullptr;
+    std::vector<std::string> subsystems;  // compiled into the kernel (after config)
+    // A directory made by an earlier mkdir, a mount point, or the same
+    // directory seen through another mount point (a mount of the same
+    // subsystems reuses the hierarchy; which is the run's business).
+    bool dir(const std::string& p) const {
+        if (dirs.count(p)) return true;
+        for (const auto& m2 : mounts) {
+            auto rel = core::path_below(m2, p);
+            if (!rel || rel->empty()) continue;
+            for (const auto& m1 : mounts) {
+                std::string q = m1;
+                for (const auto& part : *rel) q += "/" + part;
+                if (dirs.count(q)) return true;
+            }
+        }
+        return false;
+    }
     bool under_mount(const std::string& p) const {
         for (const auto& m : mounts)
             if (core::path_below(m, p)) return true;
@@ -107,8 +138,15 @@ Op parse_op(const Ctx& c, const json& j, const std::string& where, bool in_setup
     Op op;
     op.where = where;
     op.op = c.str(c.need(j, where, "op"), where + ".op");
+    std::vector<std::string> have;  // the ops of this kernel
+    for (const auto& o : kOps)
+        if (!k.kernel || k.kernel->has_op(o)) have.push_back(o);
     if (std::find(kOps.begin(), kOps.end(), op.op) == kOps.end())
-        c.fail(where + ".op", fmt::format("expected one of {}; found \"{}\"", join(kOps), op.op));
+        c.fail(where + ".op", fmt::format("expected one of {}; found \"{}\"", join(have), op.op));
+    if (k.kernel && !k.kernel->has_op(op.op)) {
+        c.fail(where + ".op", fmt::format("op \"{}\" is not available on kernel {}; it has: {}", op.op,
+                                          k.kernel->name(), join(have)));
+    }
     std::vector<std::string> keys{"op", "comment"};
     if (in_setup) keys.push_back("as");
     auto path_key = [&] {
@@ -119,12 +157,51 @@ Op parse_op(const Ctx& c, const json& j, const std::string& where, bool in_setup
         op.path = normalize(op.path);
     };
     auto known_dir = [&] {
-        if (!k.dirs.count(op.path))
+        if (!k.dir(op.path))
             c.fail(where + ".path", fmt::format("unknown path \"{}\": expected a mount point or a directory made "
                                                 "by an earlier mkdir",
                                                 op.path));
     };
-    if (op.op == "fork") {
+    auto subsystem_key = [&](const std::vector<std::string>& allowed, const char* what) {
+        keys.push_back("subsystem");
+        op.subsystem = c.str(c.need(j, where, "subsystem"), where + ".subsystem");
+        if (std::find(allowed.begin(), allowed.end(), op.subsystem) == allowed.end())
+            c.fail(where + ".subsystem", fmt::format("unknown subsystem \"{}\": expected {}: {}", op.subsystem, what,
+                                                     allowed.empty() ? std::string("(none)") : join(allowed)));
+    };
+    auto flags_key = [&] {
+        keys.push_back("flags");
+        if (!j.contains("flags")) return;
+        c.array(j["flags"], where + ".flags");
+        std::vector<std::string> names;
+        for (auto& [n, v] : kCloneFlags) names.push_back(n);
+        for (std::size_t i = 0; i < j["flags"].size(); ++i) {
+            std::string w = fmt::format("{}.flags[{}]", where, i);
+            std::string f = c.str(j["flags"][i], w);
+            auto it = std::find_if(kCloneFlags.begin(), kCloneFlags.end(), [&](auto& p) { return p.first == f; });
+            if (it == kCloneFlags.end())
+                c.fail(w, fmt::format("unknown flag \"{}\"; expected one of: {}", f, join(names)));
+            op.flags |= it->second;
+            op.flag_names.push_back(f);
+        }
+    };
+    auto mount_point = [&] {
+        if (std::find(k.mounts.begin(), k.mounts.end(), op.path) == k.mounts.end())
+            c.fail(where + ".path", fmt::format("unknown mount point \"{}\": expected the path of an earlier mount",
+                                                op.path));
+    };
+    auto subsystems_key = [&] {
+        keys.push_back("subsystems");
+        if (!j.contains("subsystems")) return;
+        c.array(j["subsystems"], where + ".subsystems");
+        if (!k.multi_hierarchy)
+            c.fail(where + ".subsystems", "this kernel has a single hierarchy: mount takes no subsystems");
+        op.has_subsystems = true;
+        for (std::size_t i = 0; i < j["subsystems"].size(); ++i)
+            op.subsystems.push_back(c.str(j["subsystems"][i], fmt::format("{}.subsystems[{}]", where, i)));
+    };
+    if (op.op == "fork" || op.op == "clone") {
+        if (op.op == "clone") flags_key();
         keys.insert(keys.end(), {"pid", "name"});
         op.pid = c.integer(c.need(j, where, "pid"), where + ".pid", 2, 32767);
         if (k.pids.count(op.pid)) c.fail(where + ".pid", fmt::format("pid {} already exists", op.pid));
@@ -139,22 +216,79 @@ Op parse_op(const Ctx& c, const json& j, const std::string& where, bool in_setup
         path_key();
         known_dir();
     } else if (op.op == "mount") {
-        keys.push_back("subsystems");
+        subsystems_key();
         path_key();
-        if (j.contains("subsystems")) {
-            c.array(j["subsystems"], where + ".subsystems");
-            if (!k.multi_hierarchy)
-                c.fail(where + ".subsystems", "this kernel has a single hierarchy: mount takes no subsystems");
-            for (std::size_t i = 0; i < j["subsystems"].size(); ++i)
-                op.subsystems.push_back(c.str(j["subsystems"][i], fmt::format("{}.subsystems[{}]", where, i)));
-        }
         k.mounts.push_back(op.path);
         k.dirs.insert(op.path);
+    } else if (op.op == "umount") {
+        path_key();
+        mount_point();
+    } else if (op.op == "remount") {
+        path_key();
+        mount_point();
+        subsystems_key();
+    } else if (op.op == "read") {
+        path_key();
+        const std::string& p = op.path;
+        if (p.rfind("/proc/", 0) == 0 && k.multi_hierarchy) {
+            std::string rest = p.substr(6);
+            auto slash = rest.find('/');
+            bool digits = slash != std::string::npos && slash > 0 && slash <= 5 &&
+                          rest.substr(0, slash).find_first_not_of("0123456789") == std::string::npos;
+            if (p != "/proc/containers" && !(digits && rest.substr(slash + 1) == "container"))
+                c.fail(where + ".path", fmt::format("unknown /proc file \"{}\": expected /proc/containers or "
+                                                    "/proc/PID/container",
+                                                    p));
+            if (digits && !k.pids.count(std::stoi(rest.substr(0, slash))))
+                c.fail(where + ".path", fmt::format("unknown pid {} in \"{}\": expected 1 or a forked pid",
+                                                    rest.substr(0, slash), p));
+        } else if (!k.dir(p.substr(0, p.find_last_of('/')))) {
+            c.fail(where + ".path", fmt::format("unknown path \"{}\": expected a file in a known directory{}", p,
+                                                k.multi_hierarchy ? ", /proc/containers or /proc/PID/container" : ""));
+        }
+    } else if (op.op == "unshare") {
+        flags_key();
+    } else if (op.op == "open" || op.op == "close") {
+        keys.push_back("file");
+        op.file = c.str(c.need(j, where, "file"), where + ".file");
+        if (op.file.empty() || op.file.size() > 30) c.fail(where + ".file", "expected a file name of 1 to 30 characters");
+        if (op.op == "open") {
+            if (k.opened.count(op.file))
+                c.fail(where + ".file", fmt::format("file \"{}\" is opened twice: give each open its own name", op.file));
+            k.opened.insert(op.file);
+        } else if (!k.files.count(op.file)) {
+            c.fail(where + ".file", fmt::format("unknown file \"{}\": expected the name of an open op", op.file));
+        }
+    } else if (op.op == "tick") {
+        keys.push_back("cputime");
+        if (j.contains("cputime")) op.cputime = static_cast<unsigned long>(c.integer(j["cputime"], where + ".cputime", 1, 1000000));
+    } else if (op.op == "register_subsys") {
+        std::vector<std::string> mods;
+        for (const auto& cfg : core::v7::KernelV7::subsys_configs())
+            if (k.kernel && k.kernel->config_module(cfg.symbol)) mods.push_back(cfg.name);
+        subsystem_key(mods, "a subsystem built as a module (\"m\" in config)");
+    } else if (op.op == "css_get" || op.op == "css_put") {
+        path_key();
+        known_dir();
+        subsystem_key(k.subsystems, "a subsystem of this kernel");
+    } else if (op.op == "setuid") {
+        keys.insert(keys.end(), {"uid", "euid", "suid"});
+        op.uid = c.integer(c.need(j, where, "uid"), where + ".uid", 0, 65535);
+        op.euid = j.contains("euid") ? c.integer(j["euid"], where + ".euid", 0, 65535) : op.uid;
+        op.suid = j.contains("suid") ? c.integer(j["suid"], where + ".suid", 0, 65535) : op.uid;
+    } else if (op.op == "capability") {
+        keys.insert(keys.end(), {"cap", "value"});
+        std::string cap = c.str(c.need(j, where, "cap"), where + ".cap");
+        if (cap != "CAP_SYS_ADMIN") c.fail(where + ".cap", fmt::format("unknown capability \"{}\"; expected CAP_SYS_ADMIN", cap));
+        op.cap = core::CAP_SYS_ADMIN;
+        const json& v = c.need(j, where, "value");
+        if (!v.is_boolean()) c.fail(where + ".value", "expected a boolean, found " + describe(v));
+        op.cap_on = v.get<bool>();
     } else if (op.op == "mkdir") {
         path_key();
         auto slash = op.path.find_last_of('/');
         std::string parent = op.path.substr(0, slash);
-        if (!k.dirs.count(parent))
+        if (!k.dir(parent))
             c.fail(where + ".path", fmt::format("unknown path \"{}\": the parent \"{}\" is not a mount point or "
                                                 "an earlier mkdir",
                                                 op.path, parent));
@@ -166,7 +300,7 @@ Op parse_op(const Ctx& c, const json& j, const std::string& where, bool in_setup
         keys.push_back("value");
         path_key();
         auto slash = op.path.find_last_of('/');
-        if (!k.dirs.count(op.path.substr(0, slash)))
+        if (!k.dir(op.path.substr(0, slash)))
             c.fail(where + ".path", fmt::format("unknown path \"{}\": expected a file in a known directory", op.path));
         const json& v = c.need(j, where, "value");
         if (v.is_number_integer())
@@ -234,8 +368,8 @@ Scenario parse_scenario(const json& j, const std::string& file, const Overrides&
     Scenario s;
     s.file = file;
     c.object(j, "$");
-    c.only_keys(j, "$", {"$schema", "name", "title", "source", "description", "kernel", "fixes", "setup", "threads",
-                         "schedule", "expect"});
+    c.only_keys(j, "$", {"$schema", "name", "title", "source", "description", "kernel", "fixes", "config",
+                         "fail_alloc", "setup", "threads", "schedule", "expect"});
     s.name = c.str(c.need(j, "$", "name"), "$.name");
     if (j.contains("title")) s.title = c.str(j["title"], "$.title");
     if (j.contains("source")) s.source = c.str(j["source"], "$.source");
@@ -257,8 +391,73 @@ Scenario parse_scenario(const json& j, const std::string& file, const Overrides&
     }
     for (const auto& f : o.fixes) add_fix(f, "--fix");
 
+    if (j.contains("config")) {
+        const json& cfg = j["config"];
+        c.object(cfg, "$.config");
+        for (auto it = cfg.begin(); it != cfg.end(); ++it) {
+            std::string w = "$.config." + it.key();
+            const std::string& key = it.key();
+            if (key.empty() || key.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != std::string::npos ||
+                !std::isupper(static_cast<unsigned char>(key[0])))
+                c.fail(w, "expected a Kconfig symbol without CONFIG_ (capitals, digits, _), e.g. UTS_NS");
+            if (it.value().is_boolean()) {
+                s.config[key] = it.value().get<bool>();
+            } else if (it.value() == "m") {
+                bool modular = false;
+                std::vector<std::string> mods;
+                for (const auto& sc : core::v7::KernelV7::subsys_configs()) {
+                    if (sc.modular) mods.push_back(sc.symbol);
+                    if (sc.modular && key == sc.symbol) modular = true;
+                }
+                if (!modular || s.kernel != "containers-v7")
+                    c.fail(w, fmt::format("\"m\" (a module, registered by the register_subsys op) is only for a "
+                                          "subsystem loaded from module_init on containers-v7: {}",
+                                          join(mods)));
+                s.modules.insert(key);
+            } else {
+                c.fail(w, "expected true, false or \"m\", found " + describe(it.value()));
+            }
+        }
+        kernel->set_config(s.config);
+        kernel->set_config_modules(s.modules);
+    }
+    if (j.contains("fail_alloc")) {
+        const json& fa = j["fail_alloc"];
+        c.array(fa, "$.fail_alloc");
+        auto labels = kernel->labels();
+        for (std::size_t i = 0; i < fa.size(); ++i) {
+            std::string w = fmt::format("$.fail_alloc[{}]", i);
+            c.object(fa[i], w);
+            c.only_keys(fa[i], w, {"site", "nth", "comment"});
+            std::string site = c.str(c.need(fa[i], w, "site"), w + ".site");
+            bool known_site = std::any_of(labels.begin(), labels.end(), [&](const sim::Label* l) {
+                return std::string(l->name).rfind(site + ":", 0) == 0;
+            });
+            if (!known_site)
+                c.fail(w + ".site", fmt::format("unknown allocation site \"{}\" for kernel {}: expected the function "
+                                                "part of a label (list them with: contsim labels --kernel {})",
+                                                site, s.kernel, s.kernel));
+            int nth = fa[i].contains("nth") ? c.integer(fa[i]["nth"], w + ".nth", 1, 1000000) : 1;
+            s.fail_alloc.push_back({site, static_cast<std::uint32_t>(nth)});
+        }
+    }
+
     Known known;
     known.multi_hierarchy = s.kernel == "containers-v7";
+    known.kernel = kernel.get();
+    known.subsystems = kernel->subsystem_names();
+    // A file one thread opens may be closed by another (or in a later op):
+    // every open's name is known up front.
+    auto collect_files = [&](const json& ops) {
+        if (!ops.is_array()) return;
+        for (const auto& op : ops)
+            if (op.is_object() && op.value("op", json()) == "open" && op.contains("file") && op["file"].is_string())
+                known.files.insert(op["file"].get<std::string>());
+    };
+    if (j.contains("setup")) collect_files(j["setup"]);
+    if (j.contains("threads") && j["threads"].is_array())
+        for (const auto& t : j["threads"])
+            if (t.is_object() && t.contains("ops")) collect_files(t["ops"]);
     if (j.contains("setup")) {
         c.array(j["setup"], "$.setup");
         for (std::size_t i = 0; i < j["setup"].size(); ++i)
@@ -311,7 +510,7 @@ Scenario parse_scenario(const json& j, const std::string& file, const Overrides&
     if (j.contains("expect")) {
         const json& e = j["expect"];
         c.object(e, "$.expect");
-        c.only_keys(e, "$.expect", {"violations", "returns", "final"});
+        c.only_keys(e, "$.expect", {"violations", "returns", "reads", "final"});
         s.expect.present = true;
         if (e.contains("violations")) {
             c.array(e["violations"], "$.expect.violations");
@@ -352,6 +551,23 @@ Scenario parse_scenario(const json& j, const std::string& file, const Overrides&
                 s.expect.returns[it.key()] = rs;
             }
         }
+        if (e.contains("reads")) {
+            c.object(e["reads"], "$.expect.reads");
+            for (auto it = e["reads"].begin(); it != e["reads"].end(); ++it) {
+                std::string w = "$.expect.reads." + it.key();
+                auto th = std::find_if(s.threads.begin(), s.threads.end(),
+                                       [&](const ThreadSpec& t) { return t.cpu == it.key(); });
+                if (th == s.threads.end()) c.fail(w, "unknown CPU: expected a thread's CPU name");
+                c.array(it.value(), w);
+                auto nreads = std::count_if(th->ops.begin(), th->ops.end(), [](const Op& o) { return o.op == "read"; });
+                if (static_cast<long>(it.value().size()) != nreads)
+                    c.fail(w, fmt::format("expected {} texts (one per read op), found {}", nreads, it.value().size()));
+                std::vector<std::string> texts;
+                for (std::size_t k = 0; k < it.value().size(); ++k)
+                    texts.push_back(c.str(it.value()[k], fmt::format("{}[{}]", w, k)));
+                s.expect.reads[it.key()] = texts;
+            }
+        }
         if (e.contains("final")) {
             c.object(e["final"], "$.expect.final");
             for (auto it = e["final"].begin(); it != e["final"].end(); ++it) {
@@ -359,9 +575,20 @@ Scenario parse_scenario(const json& j, const std::string& file, const Overrides&
                 c.object(it.value(), w);
                 for (auto kv = it.value().begin(); kv != it.value().end(); ++kv) {
                     std::string kw = w + "." + kv.key();
-                    static const std::vector<std::string> keys{"count", "tasks", "refcount", "freed"};
-                    if (std::find(keys.begin(), keys.end(), kv.key()) == keys.end())
-                        c.fail(kw, fmt::format("unknown key; expected one of: {}", join(keys)));
+                    static const std::vector<std::string> keys{"count", "tasks", "refcount", "freed", "s_active",
+                                                               "number_of_containers"};
+                    // "refcnt.<subsystem>" (a css refcnt) or "<subsystem>.<value>" (its own state).
+                    auto dot = kv.key().find('.');
+                    std::string prefix = dot == std::string::npos ? "" : kv.key().substr(0, dot);
+                    bool ss_key = !prefix.empty() && dot + 1 < kv.key().size() &&
+                                  (prefix == "refcnt" ? std::find(known.subsystems.begin(), known.subsystems.end(),
+                                                                  kv.key().substr(dot + 1)) != known.subsystems.end()
+                                                      : std::find(known.subsystems.begin(), known.subsystems.end(),
+                                                                  prefix) != known.subsystems.end());
+                    if (std::find(keys.begin(), keys.end(), kv.key()) == keys.end() && !ss_key)
+                        c.fail(kw, fmt::format("unknown key; expected one of: {}, refcnt.SUBSYS or SUBSYS.VALUE "
+                                               "(subsystems: {})",
+                                               join(keys), known.subsystems.empty() ? "none" : join(known.subsystems)));
                     auto pids = [](const json& a) {
                         return a.is_array() && std::all_of(a.begin(), a.end(), [](const json& x) {
                                    return x.is_number_integer();

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/kernel.h"
+#include "sim/alloc_fail.h"
 #include "sim/script_policy.h"
 
 namespace app {
@@ -22,12 +23,22 @@ struct InputError : std::runtime_error {
 };
 
 struct Op {
-    std::string op;        // fork, exit, attach, mount, mkdir, rmdir, write
-    int pid = 0;           // fork: the child's pid; attach: the pid written to tasks
-    std::string name;      // fork: the child's name (default "T<pid>")
+    std::string op;        // fork, exit, attach, mount, mkdir, rmdir, write, read, umount, remount, clone,
+                           // unshare, open, close, tick, register_subsys, css_get, css_put, setuid, capability
+    int pid = 0;           // fork/clone: the child's pid; attach: the pid written to tasks
+    std::string name;      // fork/clone: the child's name (default "T<pid>")
     std::string path;      // mount point, directory or file
     std::string value;     // write
-    std::vector<std::string> subsystems;  // mount on containers-v7
+    std::vector<std::string> subsystems;  // mount/remount on containers-v7
+    bool has_subsystems = false;          // remount: the option list was given
+    unsigned long flags = 0;              // clone/unshare: CLONE_NEW* bits
+    std::vector<std::string> flag_names;  // as written
+    std::string file;                     // open/close: the file's name
+    std::string subsystem;                // register_subsys, css_get, css_put
+    unsigned long cputime = 1;            // tick
+    int uid = 0, euid = 0, suid = 0;      // setuid
+    int cap = 0;                          // capability: CAP_SYS_ADMIN
+    bool cap_on = true;                   // capability: value
     int as = 1;            // setup: the task performing the op
     std::string where;     // "$.setup[3]"
 };
@@ -49,6 +60,7 @@ struct Expect {
     bool present = false;
     std::optional<std::set<std::string>> violations;
     std::map<std::string, std::vector<int>> returns;  // cpu -> results
+    std::map<std::string, std::vector<std::string>> reads;  // cpu -> text of each read op
     std::vector<FinalCheck> final;
 };
 
@@ -60,6 +72,9 @@ struct Scenario {
     std::vector<ThreadSpec> threads;
     std::vector<sim::ScriptStep> schedule;
     Expect expect;
+    std::map<std::string, bool> config;   // "config": CONFIG_<key> y/n
+    std::set<std::string> modules;        // "config": CONFIG_<key> "m"
+    std::vector<sim::AllocFailure> fail_alloc;
 };
 
 struct Overrides {

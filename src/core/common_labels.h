@@ -9,6 +9,7 @@
     X(copy_process, write_lock_tasklist, "write_lock_irq(&tasklist_lock);")            \
     X(copy_process, attach_pid, "attach_pid(p, PIDTYPE_PID, p->pid);")                 \
     X(copy_process, write_unlock_tasklist, "write_unlock_irq(&tasklist_lock);")        \
+    X(copy_process, free_task, "free_task(p); /* bad_fork_free */")                    \
     X(do_exit, set_pf_exiting, "tsk->flags |= PF_EXITING;")                            \
     X(release_task, write_lock_tasklist, "write_lock_irq(&tasklist_lock);")            \
     X(release_task, detach_pid, "__unhash_process(p); /* detach_pid */")               \

@@ -6,10 +6,11 @@
 namespace core {
 
 namespace {
-constexpr std::array<std::pair<int, const char*>, 14> kNames{{
+constexpr std::array<std::pair<int, const char*>, 18> kNames{{
     {EPERM, "EPERM"}, {ENOENT, "ENOENT"}, {ESRCH, "ESRCH"}, {EIO, "EIO"}, {ENOMEM, "ENOMEM"},
     {EACCES, "EACCES"}, {EBUSY, "EBUSY"}, {EEXIST, "EEXIST"}, {ENODEV, "ENODEV"},
     {ENOTDIR, "ENOTDIR"}, {EINVAL, "EINVAL"}, {ENOSPC, "ENOSPC"}, {E2BIG, "E2BIG"}, {ERANGE, "ERANGE"},
+    {EBADF, "EBADF"}, {EAGAIN, "EAGAIN"}, {ENFILE, "ENFILE"}, {ENOSYS, "ENOSYS"},
 }};
 }
 

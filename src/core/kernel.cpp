@@ -65,23 +65,91 @@ task_struct* Kernel::find_task_by_pid(int pid, const sim::Label& l) {
     return task_by_pid(pid);
 }
 
-// kernel/fork.c copy_process(), reduced to the steps that publish the child.
-int Kernel::fork(int pid, const std::string& comm) {
+// kernel/fork.c do_fork() and copy_process(), reduced to the steps that
+// publish the child. The container hook runs before the child is linked into
+// the task list (container_fork() where 2.6.20 calls cpuset_fork()); on a
+// failure after it, bad_fork_cleanup_cpuset runs the exit hook and
+// bad_fork_free frees the task_struct.
+int Kernel::do_fork(int pid, const std::string& comm, unsigned long flags) {
     task_struct* parent = current();
     if (task_by_pid(pid)) return -EEXIST;  // the scenario's pid is taken: not a kernel path
+    if (int r = fork_allowed(parent)) return r;
     auto* p = sim::kmalloc<task_struct>(lbl::copy_process::alloc_task, sim::GFP_KERNEL, pid, comm);
+    if (!p) return -ENOMEM;
     p->uid = parent->uid;
     p->euid = parent->euid;
     p->suid = parent->suid;
+    p->cap_effective = parent->cap_effective;
     sim::atomic_set(p->usage, 2, lbl::copy_process::set_usage);
     tasks_.push_back(p);
     fork_hook(p);
+    if (int r = copy_namespaces_hook(flags, p)) {
+        exit_hook(p);  // bad_fork_cleanup_cpuset: container_exit(p)
+        p->exit_hook_done = true;
+        sim::kfree(p, lbl::copy_process::free_task);
+        return r;
+    }
     sim::write_lock(tasklist_lock, lbl::copy_process::write_lock_tasklist);
     pid_hash.write(pid_hash.peek() + 1, lbl::copy_process::attach_pid);
     p->hashed = true;
     sim::write_unlock(tasklist_lock, lbl::copy_process::write_unlock_tasklist);
     return 0;
 }
+
+// sys_setresuid(): the task's own credentials (not shared state: no step).
+int Kernel::setuid(int uid, int euid, int suid) {
+    task_struct* t = current();
+    bool old_any_root = t->uid == 0 || t->euid == 0 || t->suid == 0;
+    bool old_euid_root = t->euid == 0;
+    t->uid = uid;
+    t->euid = euid;
+    t->suid = suid;
+    // cap_emulate_setxuid() (no keep_capabilities): dropping every root id
+    // clears the capabilities; dropping only euid 0 clears the effective set,
+    // and regaining euid 0 restores it from the permitted set (the full set
+    // while some id stayed root).
+    if (old_any_root && uid != 0 && euid != 0 && suid != 0)
+        t->cap_effective = 0;
+    else if (old_euid_root && euid != 0)
+        t->cap_effective = 0;
+    else if (!old_euid_root && euid == 0 && old_any_root)
+        t->cap_effective = ~0ul;
+    return 0;
+}
+
+// The scenario's switch for one capability of current (as capset(2) would).
+int Kernel::capability(int cap, bool on) {
+    task_struct* t = current();
+    if (on)
+        t->cap_effective |= 1ul << cap;
+    else
+        t->cap_effective &= ~(1ul << cap);
+    return 0;
+}
+
+void Kernel::printk(const std::string& line) {
+    sim::Machine& m = sim::Machine::current();
+    log_.push_back((m.tracing() ? "[step " + std::to_string(m.step()) + "] " : std::string("[untraced] ")) + line);
+}
+
+bool Kernel::has_op(const std::string& op) const {
+    static const char* const base[] = {"fork", "exit", "attach", "mount", "mkdir", "rmdir",
+                                       "write", "read", "setuid", "capability"};
+    for (const char* b : base)
+        if (op == b) return true;
+    return false;
+}
+
+int Kernel::read(const std::string&, std::string&) { return -ENOSYS; }
+int Kernel::umount(const std::string&) { return -ENOSYS; }
+int Kernel::remount(const MountArgs&) { return -ENOSYS; }
+int Kernel::unshare(unsigned long) { return -ENOSYS; }
+int Kernel::open_file(const std::string&) { return -ENOSYS; }
+int Kernel::close_file(const std::string&) { return -ENOSYS; }
+int Kernel::tick(unsigned long) { return -ENOSYS; }
+int Kernel::register_subsys(const std::string&) { return -ENOSYS; }
+int Kernel::css_get_op(const std::string&, const std::string&) { return -ENOSYS; }
+int Kernel::css_put_op(const std::string&, const std::string&) { return -ENOSYS; }
 
 // kernel/exit.c do_exit(): PF_EXITING, the container hook, then the reaping
 // that makes the task unfindable and drops the two task_struct references.

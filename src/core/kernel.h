@@ -35,6 +35,9 @@ struct NodeState {
     std::string path;
     int count;
     std::vector<int> tasks;  // pids of live tasks attached (as the kernel defines membership)
+    // Further integer state for `expect.final` ("s_active", "refcnt.cpuset",
+    // a subsystem's own such as "cpuacct.usage"), by key.
+    std::map<std::string, long> values = {};
 };
 struct GroupState {
     std::string name;
@@ -59,8 +62,30 @@ public:
     virtual int rmdir(const std::string& path) = 0;
     virtual int attach(const std::string& dir, int pid) = 0;       // echo pid > dir/tasks
     virtual int write(const std::string& file, const std::string& value) = 0;
-    int fork(int pid, const std::string& comm);                      // current forks
+    int fork(int pid, const std::string& comm) { return do_fork(pid, comm, 0); }  // current forks
     int exit();                                                      // current exits
+    // clone(2) with flags (CLONE_NEWUTS, ...): do_fork() with those flags.
+    int clone(int pid, const std::string& comm, unsigned long flags) { return do_fork(pid, comm, flags); }
+    // Credentials of current (setresuid semantics; setuid away from root drops
+    // the effective capabilities, as cap_emulate_setxuid() does).
+    int setuid(int uid, int euid, int suid);
+    int capability(int cap, bool on);
+
+    // Ops not every kernel has: has_op() says which (the scenario parser
+    // rejects the others, naming the kernel). Defaults return -ENOSYS.
+    virtual bool has_op(const std::string& op) const;
+    virtual int read(const std::string& path, std::string& out);  // cat PATH
+    virtual int umount(const std::string& path);
+    virtual int remount(const MountArgs& a);
+    virtual int unshare(unsigned long flags);
+    virtual int open_file(const std::string& name);   // get_empty_filp(), the file named `name`
+    virtual int close_file(const std::string& name);  // fput() -> file_free()
+    virtual int tick(unsigned long cputime);          // account_user_time(current, cputime)
+    virtual int register_subsys(const std::string& ss);
+    virtual int css_get_op(const std::string& dir, const std::string& ss);
+    virtual int css_put_op(const std::string& dir, const std::string& ss);
+    // Subsystems compiled into this kernel (registered at boot or loadable), by name.
+    virtual std::vector<std::string> subsystem_names() const { return {}; }
 
     // The task each CPU runs as; the runner sets it through the machine's per-CPU slot.
     task_struct* current() const;
@@ -75,6 +100,9 @@ public:
     // Everything live state reaches, for the leak check.
     virtual void reachable(std::set<const sim::Object*>& out) const = 0;
     const std::vector<task_struct*>& all_tasks() const { return tasks_; }
+    // printk(KERN_INFO ...) lines of the run, each prefixed "[step N] " (or
+    // "[set-up] "), for the report.
+    const std::vector<std::string>& kernel_log() const { return log_; }
     bool has_fix(Fix f) const { return fixes_.count(f) != 0; }
     // The kernel's build configuration (the scenario's "config" block, e.g.
     // {"UTS_NS": false}): CONFIG_<key>, or `dflt` when the scenario does not set it.
@@ -83,12 +111,22 @@ public:
         return it == config_.end() ? dflt : it->second;
     }
     void set_config(std::map<std::string, bool> c) { config_ = std::move(c); }
+    // Kconfig's "m": CONFIG_<key> built as a module, so its subsystem is not
+    // registered at boot but by the `register_subsys` op (module_init).
+    bool config_module(const std::string& key) const { return modules_.count(key) != 0; }
+    void set_config_modules(std::set<std::string> m) { modules_ = std::move(m); }
 
 protected:
     // Per-kernel halves of fork and exit (cpuset_fork/container_fork, ...).
     virtual void fork_hook(task_struct* child) = 0;
     virtual void exit_hook(task_struct* tsk) = 0;
     virtual bool resolves(const std::string& path) const = 0;
+    // do_fork()'s admission check before copy_process() (numtasks on containers-v7).
+    virtual int fork_allowed(task_struct*) { return 0; }
+    // copy_process()'s copy_namespaces(clone_flags, p); an error fails the fork.
+    virtual int copy_namespaces_hook(unsigned long /*flags*/, task_struct*) { return 0; }
+    int do_fork(int pid, const std::string& comm, unsigned long flags);
+    void printk(const std::string& line);
 
     task_struct* find_task_by_pid(int pid, const sim::Label& l);
     task_struct* create_init_task();
@@ -96,6 +134,8 @@ protected:
 
     std::set<Fix> fixes_;
     std::map<std::string, bool> config_;
+    std::set<std::string> modules_;
+    std::vector<std::string> log_;
     sim::rwlock_t tasklist_lock;
     sim::Shared<int> pid_hash;  // the pid hash as one location: lookups read it, attach_pid writes it
     std::vector<task_struct*> tasks_;  // every task ever created, in creation order

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sim/access.h"
+#include "sim/alloc_fail.h"
 #include "sim/arena.h"
 #include "sim/finding.h"
 #include "sim/label.h"
@@ -138,6 +139,7 @@ public:
     std::string current_function() const;
 
     Arena& arena() { return arena_; }
+    AllocFailInjector& alloc_fail() { return alloc_fail_; }
     Lockdep& lockdep() { return lockdep_; }
     std::uint32_t next_cell_id() { return ++cell_ids_; }
     std::uint32_t next_serial() { return ++serials_; }
@@ -179,6 +181,7 @@ private:
     std::vector<Finding> findings_;
     std::string schedule_error_;
     Arena arena_;
+    AllocFailInjector alloc_fail_;
     Lockdep lockdep_;
     std::uint32_t cell_ids_ = 0;
     std::uint32_t serials_ = 0;

@@ -62,6 +62,7 @@ public:
     int rmdir(const std::string& path) override;
     int attach(const std::string& dir, int pid) override;
     int write(const std::string& file, const std::string& value) override;
+    int read(const std::string& path, std::string& out) override;  // tasks, notify_on_release (read.cpp)
 
     std::vector<NodeState> nodes() const override;
     void check_invariants(std::vector<sim::Finding>& out) const override;

@@ -91,7 +91,20 @@
     X(cpuset_rmdir, set_removed, "set_bit(CS_REMOVED, &cs->flags);")                                  \
     X(cpuset_diput, kfree_cpuset, "kfree(cs); /* cpuset_d_remove_dir(d); dput(d) drops the last dentry */") \
     X(cpuset_rmdir, unlock_callback_mutex, "mutex_unlock(&callback_mutex);")                          \
-    X(cpuset_rmdir, unlock_manage_mutex, "mutex_unlock(&manage_mutex);")
+    X(cpuset_rmdir, unlock_manage_mutex, "mutex_unlock(&manage_mutex);")                          \
+    X(cpuset_tasks_open, kmalloc_ctr, "ctr = kmalloc(sizeof(*ctr), GFP_KERNEL);")                   \
+    X(cpuset_tasks_open, read_count, "npids = atomic_read(&cs->count);")                            \
+    X(cpuset_tasks_open, kmalloc_pidarray, "pidarray = kmalloc(npids * sizeof(pid_t), GFP_KERNEL);") \
+    X(cpuset_tasks_open, kmalloc_buf, "ctr->buf = kmalloc(ctr->bufsz, GFP_KERNEL);")                \
+    X(cpuset_tasks_open, kfree_pidarray, "kfree(pidarray);")                                        \
+    X(cpuset_tasks_release, kfree_buf, "kfree(ctr->buf);")                                          \
+    X(cpuset_tasks_release, kfree_ctr, "kfree(ctr);")                                               \
+    X(pid_array_load, read_lock_tasklist, "read_lock(&tasklist_lock);")                             \
+    X(pid_array_load, read_cpuset, "if (p->cpuset == cs)")                                          \
+    X(pid_array_load, read_unlock_tasklist, "read_unlock(&tasklist_lock);")                         \
+    X(cpuset_common_file_read, get_free_page, "page = (char *)__get_free_page(GFP_KERNEL)")         \
+    X(cpuset_common_file_read, test_notify_on_release, "*s++ = notify_on_release(cs) ? '1' : '0';") \
+    X(cpuset_common_file_read, free_page, "free_page((unsigned long)page);")
 
 namespace core::cpuset_2620::lbl {
 CONTSIM_CPUSET_2620_LABELS(CONTSIM_DEFINE_LABEL)

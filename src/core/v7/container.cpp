@@ -70,9 +70,12 @@ container_group::container_group(const std::string& name)
 }
 
 // alloc_super() starts s_active at 1: the mount's reference.
-super_block::super_block(int hierarchy) : Object("super_block"), s_active(this, "s_active", true, 1) {
+super_block::super_block(int hierarchy, containerfs_root* root)
+    : Object("super_block"), s_active(this, "s_active", true, 1), s_fs_info(root) {
     set_name(fmt::format("sb(rootnode[{}])", hierarchy));
 }
+
+containerfs_root::containerfs_root() : Object("containerfs_root"), sb(this, "sb", nullptr) {}
 
 container_subsys::container_subsys(KernelV7& k, const char* name, unsigned ss_hooks)
     : Object("container_subsys"), kernel(k), ss_name(name), hooks(ss_hooks), hierarchy(this, "hierarchy", 0) {
@@ -85,21 +88,27 @@ KernelV7::KernelV7(std::set<Fix> fixes)
       init_container_group("init_container_group"),
       container_group_lock(&global_object(), "container_group_lock", "container_group_lock"),
       manage_mutex(&global_object(), "manage_mutex", "manage_mutex"),
-      callback_mutex(&global_object(), "callback_mutex", "callback_mutex") {
-    for (int i = 0; i < MAX_HIER; ++i)
-        rootnode[i].top_container.set_name(i == 0 ? std::string("dummytop")
-                                           : MAX_HIER == 2 ? std::string("top_container")
-                                                           : fmt::format("top_container{}", i));
+      callback_mutex(&global_object(), "callback_mutex", "callback_mutex"),
+      namecnt(&global_object(), "namecnt", false, 0) {
+    // Hierarchy 1's top is "top_container" (the name the single-hierarchy
+    // scenarios print); the others are numbered.
+    for (int i = 0; i < MAX_HIER; ++i) {
+        rootnode[i].set_name(fmt::format("rootnode[{}]", i));
+        rootnode[i].top_container.set_name(i == 0   ? std::string("dummytop")
+                                           : i == 1 ? std::string("top_container")
+                                                    : fmt::format("top_container{}", i));
+    }
     cft_tasks.name = "tasks";
     cft_tasks.private_ = FILE_TASKLIST;
     cft_tasks.write = [this](struct container* cont, const cftype* cft, const std::string& buf) {
         return container_common_file_write(cont, cft, buf);
     };
-    // The subsystems compiled in, in the order their *_init_early() register them.
+    // The subsystems compiled in, in boot order (subsys_configs()); boot()
+    // registers those the scenario's config leaves on.
     builtin_subsys_.push_back(std::make_unique<subsys::cpuset_subsys_t>(*this));
+    builtin_subsys_.push_back(std::make_unique<subsys::bc_subsys_t>(*this));
     builtin_subsys_.push_back(std::make_unique<subsys::cpuacct_subsys_t>(*this));
     builtin_subsys_.push_back(std::make_unique<subsys::numtasks_subsys_t>(*this));
-    builtin_subsys_.push_back(std::make_unique<subsys::bc_subsys_t>(*this));
     builtin_subsys_.push_back(std::make_unique<subsys::ns_subsys_t>(*this));
 }
 
@@ -126,16 +135,25 @@ std::vector<const Label*> KernelV7::labels() const {
 
 // --- boot ------------------------------------------------------------------
 
-// start_kernel(): container_init_early(), then cpuset_init_early() registers
-// the cpuset subsystem (system_state is still SYSTEM_BOOTING), then
-// cpuset_init()/cpuset_init_smp() give top_cpuset the online CPUs and nodes
-// (done when the subsystem is constructed).
+// start_kernel(): container_init_early(), then cpuset_init_early() and
+// bc_init_early() register their subsystems, then the initcalls register
+// cpuacct, numtasks and ns (kernel/Makefile order), all while system_state is
+// SYSTEM_BOOTING. cpuset_init()/cpuset_init_smp() give top_cpuset the online
+// CPUs and nodes (done when the subsystem is constructed). V6's 6/6 calls
+// bc_init_early() first thing in start_kernel(), before
+// container_init_early(): with V7's container_group list that would walk an
+// uninitialised list head, so the model assumes V7 moved it (its text is lost).
+// A subsystem configured off is not built in; one configured "m" waits for
+// the register_subsys op.
 void KernelV7::boot() {
     create_init_task();
     container_init_early();
-    for (const auto& ss : builtin_subsys_)
-        if (container_register_subsys(ss.get()) < 0)
+    for (const SubsysConfig& c : subsys_configs()) {
+        if (!config(c.symbol, true) || config_module(c.symbol)) continue;
+        container_subsys* ss = builtin(c.name);
+        if (container_register_subsys(ss) < 0)
             throw std::runtime_error(fmt::format("Couldn't register {} subsystem", ss->ss_name));  // panic()
+    }
     system_running = true;
 }
 
@@ -169,6 +187,11 @@ int KernelV7::container_register_subsys(container_subsys* new_subsys) {
     namespace yp = lbl::container_register_subsys;
     int retval = 0;
     int ss_id;
+
+    if (new_subsys->hierarchy.peek()) kernel_bug("container_register_subsys", "BUG_ON(new_subsys->hierarchy)");
+    if (new_subsys->active)
+        kernel_bug("container_register_subsys",
+                   fmt::format("BUG_ON(new_subsys->active): {} is already registered", new_subsys->ss_name));
 
     mutex_lock(manage_mutex, yp::lock_manage_mutex);
     if (subsys_count == CONFIG_MAX_CONTAINER_SUBSYS) {
@@ -215,12 +238,16 @@ int KernelV7::container_register_subsys(container_subsys* new_subsys) {
     // Replay fork for every existing task.
     if (new_subsys->hooks & container_subsys::HOOK_FORK) {
         read_lock(tasklist_lock, yp::read_lock_tasklist);
-        for (task_struct* p : tasks_)
-            if (p->hashed) new_subsys->fork(p);
+        for (task_struct* p : tasks_)  // do_each_thread: the tasks linked into the task list
+            if (p->hashed) {
+                new_subsys->fork(p);
+                fork_callbacks_[p] |= 1ul << new_subsys->subsys_id;
+            }
         read_unlock(tasklist_lock, yp::read_unlock_tasklist);
     }
     subsys[subsys_count++] = new_subsys;
     new_subsys->active = 1;
+    registered_at_[new_subsys] = system_running ? Machine::current().step() : 0;
     mutex_unlock(callback_mutex, yp::unlock_callback_mutex);
     mutex_unlock(manage_mutex, yp::unlock_manage_mutex);
     return retval;
@@ -528,7 +555,10 @@ void KernelV7::container_fork(task_struct* child) {
     child->containers.write(cur->containers.read(yp::read_containers), yp::write_child_containers);
     if (need_callback) {
         for (int i = 0; i < subsys_count; i++)
-            if (subsys[i]->hooks & container_subsys::HOOK_FORK) subsys[i]->fork(child);
+            if (subsys[i]->hooks & container_subsys::HOOK_FORK) {
+                subsys[i]->fork(child);
+                fork_callbacks_[child] |= 1ul << i;
+            }
     }
     task_unlock(cur, yp::task_unlock);
     if (need_callback)
@@ -595,7 +625,8 @@ int KernelV7::container_create(struct container* parent, const std::string& name
     namespace yp = lbl::container_create;
     containerfs_root* root = parent->root;
     int err = 0;
-    super_block* sb = root->sb;
+    // The path walk holds the mount, so root->sb cannot change under us.
+    super_block* sb = root->sb.peek();
 
     struct container* cont = kzalloc<struct container>(yp::kzalloc_container, GFP_KERNEL, name);
     if (!cont) return -ENOMEM;
@@ -624,7 +655,7 @@ int KernelV7::container_create(struct container* parent, const std::string& name
             if (cont->subsys[ss->subsys_id].read(yp::read_css_destroy)) ss->destroy(cont);
         mutex_unlock(manage_mutex, yp::unlock_manage_mutex_err);
         /* Release the reference count that we took on the superblock */
-        atomic_dec(sb->s_active, yp::deactivate_super_err);
+        deactivate_super(sb, yp::deactivate_super_err);
         kfree(cont, yp::kfree_container_err);
         return err;
     }
@@ -656,7 +687,7 @@ int KernelV7::container_rmdir(struct container* cont) {
     int hierarchy = cont->hierarchy;
     struct container* parent = cont->parent;
     containerfs_root* root = cont->root;
-    super_block* sb = root->sb;
+    super_block* sb = root->sb.peek();  // the path walk holds the mount
 
     // local_irq_save(flags): not modelled (no interrupts).
     /* Check each container, locking the refcnt lock and testing the refcnt.
@@ -694,158 +725,20 @@ int KernelV7::container_rmdir(struct container* cont) {
 
     mutex_unlock(manage_mutex, yp::unlock_manage_mutex);
     /* Drop the active superblock reference that we took when we created the container */
-    atomic_dec(sb->s_active, yp::deactivate_super);
+    deactivate_super(sb, yp::deactivate_super);
     return 0;
 }
 
 void KernelV7::container_diput(struct container* cont) { kfree(cont, lbl::container_diput::kfree_container); }
-
-// --- mount -----------------------------------------------------------------
-
-/* Convert a hierarchy specifier into a bitmask. LL=manage_mutex */
-int KernelV7::parse_containerfs_options(const std::string* data, unsigned long* bits) {
-    std::string o = data ? *data : "all";
-    *bits = 0;
-    std::size_t pos = 0;
-    while (true) {  // strsep(&o, ",")
-        std::size_t comma = o.find(',', pos);
-        std::string token = o.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-        if (token.empty()) return -EINVAL;
-        if (token == "all") {
-            *bits = (1ul << subsys_count) - 1;
-        } else {
-            int i;
-            for (i = 0; i < subsys_count; i++) {
-                if (token == subsys[i]->ss_name) {
-                    *bits |= 1ul << i;
-                    break;
-                }
-            }
-            if (i == subsys_count) return -ENOENT;
-        }
-        if (comma == std::string::npos) break;
-        pos = comma + 1;
-    }
-    /* We can't have an empty hierarchy */
-    if (!*bits) return -EINVAL;
-    return 0;
-}
-
-// Called with manage_mutex held. Only binding is modelled: there is no umount
-// or remount op, so the removal branch (back to dummytop) never runs.
-int KernelV7::rebind_subsystems(containerfs_root* root, unsigned long final_bits) {
-    namespace yp = lbl::rebind_subsystems;
-    struct container* cont = &root->top_container;
-    int hierarchy = cont->hierarchy;
-    unsigned long added_bits = final_bits & ~root->subsys_bits;
-
-    /* Check that any added subsystems are currently free */
-    for (int i = 0; i < subsys_count; i++) {
-        unsigned long bit = 1ul << i;
-        container_subsys* ss = subsys[i];
-        if (!(bit & added_bits)) continue;
-        if (ss->hierarchy.read(yp::read_ss_hierarchy) != 0) return -EBUSY;  // Subsystem isn't free
-    }
-    /* Currently we don't handle adding/removing subsystems when any subcontainers exist. */
-    if (!cont->children.empty()) return -EBUSY;
-
-    mutex_lock(callback_mutex, yp::lock_callback_mutex);
-    for (int i = 0; i < subsys_count; i++) {
-        container_subsys* ss = subsys[i];
-        unsigned long bit = 1ul << i;
-        if (bit & added_bits) {
-            /* We're binding this subsystem to this hierarchy */
-            container_subsys_state* css = dummytop()->subsys[i].read(yp::read_dummytop_subsys);
-            cont->subsys[i].write(css, yp::write_cont_subsys);
-            css->container.write(cont, yp::write_css_container);
-            root->subsys_list.push_back(ss);  // list_add(&ss->sibling, &root->subsys_list)
-            rcu_assign_pointer(ss->hierarchy, hierarchy, yp::assign_ss_hierarchy);
-            if (ss->hooks & container_subsys::HOOK_BIND) ss->bind(cont);
-        }
-    }
-    root->subsys_bits = final_bits;
-    mutex_unlock(callback_mutex, yp::unlock_callback_mutex);
-    synchronize_rcu(yp::synchronize_rcu);
-    return 0;
-}
-
-int KernelV7::container_get_sb(const std::string* data, int* hierarchy_out) {
-    namespace yp = lbl::container_get_sb;
-    int i;
-    unsigned long subsys_bits = 0;
-    int ret = 0;
-    containerfs_root* root = nullptr;
-
-    mutex_lock(manage_mutex, yp::lock_manage_mutex);
-
-    /* First find the desired set of resource controllers */
-    ret = parse_containerfs_options(data, &subsys_bits);
-    if (!ret) {
-        /* See if we already have a hierarchy containing this set */
-        for (i = 1; i < MAX_HIER; i++) {
-            root = &rootnode[i];
-            if (root->subsys_bits == subsys_bits) break;  // We match - use this hierarchy
-            if (root->subsys_bits & subsys_bits) {        // We clash - fail
-                ret = -EBUSY;
-                break;
-            }
-        }
-        if (!ret && i == MAX_HIER) {
-            /* No existing hierarchy matched this set - but we know that all the subsystems are free */
-            for (i = 1; i < MAX_HIER; i++) {
-                root = &rootnode[i];
-                if (!root->sb && !root->subsys_bits) break;
-            }
-        }
-        if (!ret && i == MAX_HIER) ret = -ENOSPC;
-    }
-    if (!ret) {
-        *hierarchy_out = i;
-        if (!root->sb) {
-            /* We need a new superblock for this container combination */
-            struct container* cont = &root->top_container;
-            // get_sb_nodev(): sget() allocates the super_block, container_fill_super()
-            // makes the root dentry for top_container (no steps) and links sb <-> root.
-            super_block* sb = kzalloc<super_block>(yp::get_sb_nodev, GFP_KERNEL, i);
-            root->sb = sb;
-            ret = rebind_subsystems(root, subsys_bits);
-            // i_mutex of the new root directory: no-one else can see it yet.
-            container_populate_dir(cont);
-            if (ret) {  // BUG_ON(ret)
-                Machine& m = Machine::current();
-                m.report({"kernel-bug",
-                          fmt::format("kernel BUG at kernel/container.c: container_get_sb: BUG_ON(ret): "
-                                      "rebind_subsystems() returned {}",
-                                      result_name(ret)),
-                          m.step(), m.cpu(), {}, {}});
-            }
-        } else {
-            /* Reuse the existing superblock */
-            atomic_inc(root->sb->s_active, yp::inc_s_active);
-        }
-    }
-    mutex_unlock(manage_mutex, yp::unlock_manage_mutex);
-    return ret;
-}
-
-int KernelV7::mount(const MountArgs& a) {
-    // The subsystems option, e.g. "cpuset"; no option is NULL data ("all").
-    std::string opts;
-    for (std::size_t k = 0; k < a.subsystems.size(); ++k) opts += (k ? "," : "") + a.subsystems[k];
-    int h = 0;
-    int ret = container_get_sb(a.subsystems.empty() ? nullptr : &opts, &h);
-    if (!ret) mounts_.emplace_back(a.path, h);
-    return ret;
-}
 
 // --- paths and operations ----------------------------------------------------
 
 struct container* KernelV7::lookup(const std::string& path) const {
     // The latest mount at a path covers earlier ones.
     for (auto m = mounts_.rbegin(); m != mounts_.rend(); ++m) {
-        auto parts = path_below(m->first, path);
+        auto parts = path_below(m->path, path);
         if (!parts) continue;
-        const struct container* c = &rootnode[m->second].top_container;
+        const struct container* c = &rootnode[m->hierarchy].top_container;
         for (const std::string& p : *parts) {
             auto it = std::find_if(c->children.begin(), c->children.end(),
                                    [&](const struct container* k) { return k->dname == p; });
@@ -864,14 +757,12 @@ std::string KernelV7::relpath(const struct container* c) const {
     return s;
 }
 
+// A container as named under the first mount of its hierarchy (kept after an
+// umount while the super_block lives).
 std::string KernelV7::path_of(const struct container* c) const {
-    std::string mount = default_mount_point();
-    for (const auto& [p, h] : mounts_)
-        if (h == c->hierarchy) {
-            mount = p;
-            break;
-        }
     if (c->hierarchy == 0) return "dummytop";  // never mounted
+    std::string mount = mount_name_[c->hierarchy];
+    if (mount.empty()) mount = fmt::format("(unmounted hierarchy {})", c->hierarchy);
     std::string r = relpath(c);
     return r.empty() ? mount : mount + "/" + r;
 }
@@ -955,7 +846,13 @@ int KernelV7::write(const std::string& file, const std::string& value) {
 std::vector<NodeState> KernelV7::nodes() const {
     std::vector<NodeState> out;
     std::vector<int> done;
-    for (const auto& [mp, h] : mounts_) {
+    // Hierarchies in the order they were first mounted, while their super_block lives.
+    std::vector<int> order;
+    for (const Mount& mt : mounts_)
+        if (std::find(order.begin(), order.end(), mt.hierarchy) == order.end()) order.push_back(mt.hierarchy);
+    for (int h = 1; h < MAX_HIER; ++h)
+        if (!mount_name_[h].empty() && std::find(order.begin(), order.end(), h) == order.end()) order.push_back(h);
+    for (int h : order) {
         if (std::find(done.begin(), done.end(), h) != done.end()) continue;
         done.push_back(h);
         std::vector<const struct container*> stack{&rootnode[h].top_container};
@@ -967,6 +864,16 @@ std::vector<NodeState> KernelV7::nodes() const {
                 const container_group* cg = t->containers.peek();
                 if (live(t) && cg && cg->container[h].peek() == c) n.tasks.push_back(t->pid);
             }
+            if (c == c->top_container) {
+                if (const super_block* sb = rootnode[h].sb.peek()) n.values["s_active"] = sb->s_active.counter;
+                n.values["number_of_containers"] = rootnode[h].number_of_containers;
+            }
+            for (int j = 0; j < subsys_count; ++j) {
+                const container_subsys_state* css = c->subsys[j].peek();
+                if (css && !css->object->freed)
+                    n.values[std::string("refcnt.") + subsys[j]->ss_name] = css->refcnt.counter;
+            }
+            for (int j = 0; j < subsys_count; ++j) subsys[j]->final_values(c, n.values);
             out.push_back(n);
             for (auto it = c->children.rbegin(); it != c->children.rend(); ++it) stack.push_back(*it);
         }
@@ -1054,7 +961,8 @@ void KernelV7::check_invariants(std::vector<Finding>& out) const {
                            fmt::format("BUG: dangling pointer: live task {} (pid {}) ->containers points at freed {}",
                                        t->name(), t->pid, cg->name()),
                            0, -1, {}, {}});
-    }
+    }    check_refcounts(out);
+    for (int i = 0; i < subsys_count; i++) subsys[i]->check_invariants(out);
 }
 
 // What live state reaches: the tasks still findable, their groups and what
@@ -1078,7 +986,7 @@ void KernelV7::reachable(std::set<const Object*>& out) const {
             if (t->containers.peek()) add_group(t->containers.peek());
         }
     for (int h = 0; h < MAX_HIER; ++h) {
-        if (rootnode[h].sb) out.insert(rootnode[h].sb);
+        if (rootnode[h].sb.peek()) out.insert(rootnode[h].sb.peek());
         std::vector<const struct container*> stack{&rootnode[h].top_container};
         while (!stack.empty()) {
             const struct container* c = stack.back();
@@ -1089,6 +997,7 @@ void KernelV7::reachable(std::set<const Object*>& out) const {
         }
     }
     for (const auto& ss : builtin_subsys_) ss->reachable(out);
+    for (const auto& [name, f] : files_) out.insert(f);
 }
 
 }  // namespace core::v7
@@ -1100,9 +1009,5 @@ container_subsys* KernelV7::subsys_by_name(const std::string& name) const {
         if (name == subsys[i]->ss_name) return subsys[i];
     return nullptr;
 }
-
-// Placeholder until container_clone() is modelled (issue 3): behaves as if
-// the subsystem's hierarchy were unmounted ("Nothing to do").
-int KernelV7::container_clone(task_struct* /*tsk*/, container_subsys* /*ss*/) { return 0; }
 
 }  // namespace core::v7

@@ -6,6 +6,8 @@
 // without task_lock and container_exit() swaps it without task_lock.
 #pragma once
 #include <array>
+#include <cstdint>
+#include <map>
 #include <functional>
 #include <memory>
 #include <string>
@@ -20,9 +22,9 @@
 
 namespace core::v7 {
 
-// init/Kconfig. Hierarchy 0 is the dummy; with only cpuset registered a second
-// mounted hierarchy could never get a subsystem, so one real hierarchy suffices.
-constexpr int CONFIG_MAX_CONTAINER_HIERARCHIES = 2;
+// init/Kconfig (3/7): MAX_CONTAINER_HIERARCHIES "range 2 255, default 4";
+// hierarchy 0 is the dummy, so three can be mounted at once.
+constexpr int CONFIG_MAX_CONTAINER_HIERARCHIES = 4;
 constexpr int CONFIG_MAX_CONTAINER_SUBSYS = 8;  // the Kconfig default
 
 // bits in struct container flags field
@@ -30,6 +32,8 @@ constexpr unsigned long CONT_REMOVED = 1ul << 0;
 
 struct container;
 struct container_subsys;
+struct containerfs_root;
+struct file;
 class KernelV7;
 
 namespace detail {
@@ -108,17 +112,21 @@ struct container_group : sim::Object {
     bool on_list = false;  // model: linked into the list through init_container_group.list
 };
 
-// The file system's super_block, reduced to s_active (mount and each mkdir hold one).
+// The file system's super_block, reduced to s_active (each mount, each
+// container below the top and each container_clone() in progress hold one)
+// and s_fs_info.
 struct super_block : sim::Object {
-    explicit super_block(int hierarchy);
+    super_block(int hierarchy, containerfs_root* root);
     sim::atomic_t s_active;
+    containerfs_root* s_fs_info;
 };
 
 // struct containerfs_root: the root of a hierarchy. Static (rootnode[]).
-struct containerfs_root {
-    super_block* sb = nullptr;                    // LL=manage_mutex
+struct containerfs_root : sim::Object {
+    containerfs_root();
+    sim::Shared<super_block*> sb;                 // LL=manage_mutex (put_super clears it without)
     unsigned long subsys_bits = 0;                // LL=manage_mutex+callback_mutex
-    std::vector<container_subsys*> subsys_list;   // LL=manage_mutex+callback_mutex (for_each_subsys)
+    std::vector<container_subsys*> subsys_list;   // LL=manage_mutex+callback_mutex (for_each_subsys; list_add puts the newest first)
     struct container top_container;
     int number_of_containers = 0;                 // LL=callback_mutex
 };
@@ -150,8 +158,12 @@ struct container_subsys : sim::Object {
     virtual std::vector<const sim::Label*> labels() const = 0;
     // Heap objects the subsystem keeps alive outside containers (for reachable()).
     virtual void reachable(std::set<const sim::Object*>&) const {}
-    // The subsystem's own end-of-run invariants (its counts against membership).
+    // End-of-run invariants of the subsystem's own state (charges vs
+    // membership, ...), called after the core's; default none.
     virtual void check_invariants(std::vector<sim::Finding>&) const {}
+    // Integer state of a container for `expect.final` ("cpuacct.usage", ...);
+    // keys should start with the subsystem's name and a dot. Default none.
+    virtual void final_values(const struct container*, std::map<std::string, long>&) const {}
 
     KernelV7& kernel;
     const char* ss_name;
@@ -175,6 +187,26 @@ public:
     int rmdir(const std::string& path) override;
     int attach(const std::string& dir, int pid) override;
     int write(const std::string& file, const std::string& value) override;
+    bool has_op(const std::string& op) const override;
+    int read(const std::string& path, std::string& out) override;
+    int umount(const std::string& path) override;
+    int remount(const MountArgs& a) override;
+    int unshare(unsigned long flags) override;
+    int open_file(const std::string& name) override;
+    int close_file(const std::string& name) override;
+    int tick(unsigned long cputime) override;
+    int register_subsys(const std::string& ss) override;
+    int css_get_op(const std::string& dir, const std::string& ss) override;
+    int css_put_op(const std::string& dir, const std::string& ss) override;
+    std::vector<std::string> subsystem_names() const override;
+    // The Kconfig symbol that builds each subsystem in ("CONTAINER_CPUACCT"),
+    // and whether it may be "m" (registered from module_init, not start_kernel).
+    struct SubsysConfig {
+        const char* name;
+        const char* symbol;
+        bool modular;
+    };
+    static const std::vector<SubsysConfig>& subsys_configs();
 
     std::vector<NodeState> nodes() const override;
     std::vector<GroupState> groups() const override;
@@ -195,7 +227,11 @@ public:
     // The registered subsystem named `name` (model lookup, not a step); nullptr if none.
     container_subsys* subsys_by_name(const std::string& name) const;
     int container_task_count(struct container* cont);
+    // Return true if the container is a descendant of the current container (3/7).
+    int container_is_descendant(struct container* cont);
     struct container* task_container(task_struct* task, container_subsys* ss);
+    // The open files (the model's fd table), by the scenario's name.
+    const std::map<std::string, file*>& open_files() const { return files_; }
     // do_each_thread() needs these (update_nodemask walks the task list).
     sim::rwlock_t& tasklist() { return tasklist_lock; }
     std::string path_of(const struct container* c) const;
@@ -204,6 +240,8 @@ protected:
     void fork_hook(task_struct* child) override { container_fork(child); }
     void exit_hook(task_struct* tsk) override { container_exit(tsk); }
     bool resolves(const std::string& path) const override { return lookup(path) != nullptr; }
+    int fork_allowed(task_struct* p) override;
+    int copy_namespaces_hook(unsigned long flags, task_struct* p) override;
 
 private:
     enum container_filetype_t { FILE_ROOT, FILE_DIR, FILE_TASKLIST };
@@ -231,12 +269,24 @@ private:
     void dput(struct container* cont);
     int parse_containerfs_options(const std::string* data, unsigned long* bits);
     int rebind_subsystems(containerfs_root* root, unsigned long final_bits);
-    int container_get_sb(const std::string* data, int* hierarchy_out);
+    int container_get_sb(const std::string* data, int* hierarchy_out, super_block** sb_out);
+    int container_remount(super_block* sb, const std::string* data);
+    void container_put_super(super_block* sb);
+    void deactivate_super(super_block* sb, const sim::Label& l);
+    void kernel_bug(const std::string& where, const std::string& what);
+    // Reads (src/core/v7/read.cpp).
+    int container_tasks_read(struct container* cont, std::string& out);
+    int pid_array_load(std::vector<int>& pidarray, int npids, struct container* cont);
+    int proc_container_show(int pid, std::string& out);
+    int proc_containerstats_show(std::string& out);
+    int container_path(const struct container* cont, std::string& buf) const;
+    container_subsys* builtin(const std::string& name) const;
 
     struct container* lookup(const std::string& path) const;
     std::string relpath(const struct container* c) const;
     std::string group_name(const std::array<struct container*, CONFIG_MAX_CONTAINER_HIERARCHIES>& conts) const;
     int live_groups_using(const struct container* c) const;
+    void check_refcounts(std::vector<sim::Finding>& out) const;  // src/core/v7/invariants.cpp
 
     // Statics of kernel/container.c, in declaration order.
     std::array<container_subsys*, CONFIG_MAX_CONTAINER_SUBSYS> subsys{};
@@ -262,8 +312,27 @@ private:
     int exited_in_init_ = 0;
     // The subsystems compiled into this kernel, registered at boot.
     std::vector<std::unique_ptr<container_subsys>> builtin_subsys_;
-    // Mount points, in mount order: (path, hierarchy).
-    std::vector<std::pair<std::string, int>> mounts_;
+    // Mount points, in mount order: (path, hierarchy, its super_block).
+    struct Mount {
+        std::string path;
+        int hierarchy;
+        super_block* sb;
+    };
+    std::vector<Mount> mounts_;
+    // How final state names each hierarchy: its first mount point (while its
+    // super_block lives).
+    std::array<std::string, CONFIG_MAX_CONTAINER_HIERARCHIES> mount_name_;
+    // get_unused_name()'s counter for container_clone() ("node1", ...).
+    sim::atomic_t namecnt;
+    // The model's fd table: files opened by the `open` op, by name.
+    std::map<std::string, file*> files_;
+    // References taken by the css_get op and not yet put, per css.
+    std::map<const container_subsys_state*, int> css_held_;
+    // Model bookkeeping for the fork-callback check: which subsystems' fork
+    // callback (bit subsys_id) each task has had, and the step each
+    // subsystem was registered at.
+    std::map<const task_struct*, unsigned long> fork_callbacks_;
+    std::map<const container_subsys*, std::uint32_t> registered_at_;
 };
 
 }  // namespace core::v7

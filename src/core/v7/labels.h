@@ -126,7 +126,9 @@
     X(container_rmdir, unlock_manage_mutex, "mutex_unlock(&manage_mutex);")                                    \
     X(container_rmdir, deactivate_super, "deactivate_super(sb);")                                              \
     X(container_get_sb, lock_manage_mutex, "mutex_lock(&manage_mutex);")                                       \
+    X(container_get_sb, read_root_sb, "if (!root->sb && !root->subsys_bits) / if (!root->sb)")                 \
     X(container_get_sb, get_sb_nodev, "ret = get_sb_nodev(fs_type, flags, root, container_fill_super, mnt);")   \
+    X(container_fill_super, write_root_sb, "hroot->sb = sb;")                                                  \
     X(container_get_sb, inc_s_active, "atomic_inc(&root->sb->s_active); /* reuse the superblock */")           \
     X(container_get_sb, unlock_manage_mutex, "mutex_unlock(&manage_mutex);")                                   \
     X(rebind_subsystems, read_ss_hierarchy, "if (ss->hierarchy != 0) return -EBUSY;")                          \
@@ -135,7 +137,79 @@
     X(rebind_subsystems, write_cont_subsys, "cont->subsys[i] = dummytop->subsys[i]; /* write */")              \
     X(rebind_subsystems, write_css_container, "cont->subsys[i]->container = cont;")                            \
     X(rebind_subsystems, assign_ss_hierarchy, "rcu_assign_pointer(ss->hierarchy, hierarchy);")                 \
+    X(rebind_subsystems, write_dummytop_css_container, "dummytop->subsys[i]->container = dummytop;")          \
+    X(rebind_subsystems, clear_cont_subsys, "cont->subsys[i] = NULL;")                                         \
+    X(rebind_subsystems, assign_ss_hierarchy_0, "rcu_assign_pointer(subsys[i]->hierarchy, 0);")                \
     X(rebind_subsystems, unlock_callback_mutex, "mutex_unlock(&callback_mutex);")                              \
+    X(container_remount, lock_i_mutex, "mutex_lock(&cont->dentry->d_inode->i_mutex);")                         \
+    X(container_remount, lock_manage_mutex, "mutex_lock(&manage_mutex);")                                      \
+    X(container_remount, unlock_manage_mutex, "mutex_unlock(&manage_mutex);")                                  \
+    X(container_remount, unlock_i_mutex, "mutex_unlock(&cont->dentry->d_inode->i_mutex);")                     \
+    X(sys_umount, deactivate_super, "mntput(mnt) -> deactivate_super(sb) /* atomic_dec_and_lock(&s->s_active) */") \
+    X(deactivate_super, destroy_super, "destroy_super(s); /* kfree */")                                        \
+    X(container_put_super, clear_root_sb, "root->sb = NULL;")                                                  \
+    X(container_put_super, lock_manage_mutex, "mutex_lock(&manage_mutex);")                                    \
+    X(container_put_super, unlock_manage_mutex, "mutex_unlock(&manage_mutex);")                                \
+    X(container_clone, lock_manage_mutex, "mutex_lock(&manage_mutex);")                                        \
+    X(container_clone, read_hierarchy, "again: h = subsys->hierarchy;")                                        \
+    X(container_clone, unlock_manage_mutex_unused, "if (h == 0) { ... mutex_unlock(&manage_mutex); return 0; }") \
+    X(container_clone, read_containers, "parent = tsk->containers->container[h]; /* tsk->containers */")       \
+    X(container_clone, read_parent, "parent = tsk->containers->container[h];")                                 \
+    X(container_clone, read_sb, "atomic_inc(&parent->root->sb->s_active); /* parent->root->sb */")             \
+    X(container_clone, inc_s_active, "atomic_inc(&parent->root->sb->s_active); /* Pin the hierarchy */")       \
+    X(container_clone, inc_parent_count, "atomic_inc(&parent->count); /* Keep the container alive */")         \
+    X(container_clone, unlock_manage_mutex, "mutex_unlock(&manage_mutex);")                                    \
+    X(container_clone, inc_namecnt, "sprintf(buf, \"node%d\", atomic_inc_return(&namecnt));")                  \
+    X(container_clone, lock_i_mutex, "mutex_lock(&inode->i_mutex);")                                           \
+    X(container_clone, relock_manage_mutex, "mutex_lock(&manage_mutex); /* Retake manage_mutex */")            \
+    X(container_clone, reread_hierarchy, "if ((h != subsys->hierarchy) || ...")                                \
+    X(container_clone, reread_containers, "... (parent != tsk->containers->container[h])) /* tsk->containers */") \
+    X(container_clone, reread_parent, "... (parent != tsk->containers->container[h]))")                        \
+    X(container_clone, unlock_i_mutex_race, "mutex_unlock(&inode->i_mutex); /* Aargh, we raced ... */")        \
+    X(container_clone, dec_parent_count_race, "atomic_dec(&parent->count); /* raced */")                       \
+    X(container_clone, read_sb_race, "deactivate_super(parent->root->sb); /* raced: parent->root->sb */")      \
+    X(container_clone, deactivate_super_race, "deactivate_super(parent->root->sb); /* raced */")               \
+    X(container_clone, unlock_manage_mutex_attach, "mutex_unlock(&manage_mutex); /* after attach_task */")     \
+    X(container_clone, unlock_i_mutex, "out_release: mutex_unlock(&inode->i_mutex);")                          \
+    X(container_clone, dec_parent_count, "atomic_dec(&parent->count);")                                        \
+    X(container_clone, read_sb_release, "deactivate_super(parent->root->sb); /* parent->root->sb */")          \
+    X(container_clone, deactivate_super, "deactivate_super(parent->root->sb);")                                \
+    X(container_is_descendant, lock_callback_mutex, "container_lock();")                                       \
+    X(container_is_descendant, read_containers, "target = current->containers->container[...]; /* ->containers */") \
+    X(container_is_descendant, read_target, "target = current->containers->container[cont->hierarchy];")       \
+    X(container_is_descendant, unlock_callback_mutex, "container_unlock();")                                   \
+    X(container_tasks_open, kmalloc_ctr, "ctr = kmalloc(sizeof(*ctr), GFP_KERNEL);")                           \
+    X(container_tasks_open, kmalloc_pidarray, "pidarray = kmalloc(npids * sizeof(pid_t), GFP_KERNEL);")        \
+    X(container_tasks_open, kmalloc_buf, "ctr->buf = kmalloc(ctr->bufsz, GFP_KERNEL);")                        \
+    X(container_tasks_open, kfree_pidarray, "kfree(pidarray);")                                                \
+    X(container_tasks_release, kfree_buf, "kfree(ctr->buf);")                                                  \
+    X(container_tasks_release, kfree_ctr, "kfree(ctr);")                                                       \
+    X(pid_array_load, rcu_read_lock, "rcu_read_lock();")                                                       \
+    X(pid_array_load, read_lock_tasklist, "read_lock(&tasklist_lock);")                                        \
+    X(pid_array_load, read_containers, "if (p->containers->container[h] == cont) /* p->containers */")         \
+    X(pid_array_load, read_container, "if (p->containers->container[h] == cont)")                              \
+    X(pid_array_load, read_unlock_tasklist, "read_unlock(&tasklist_lock);")                                    \
+    X(pid_array_load, rcu_read_unlock, "rcu_read_unlock();")                                                   \
+    X(container_file_read, read, "return cft->read(cont, cft, file, buf, nbytes, ppos);")                      \
+    X(proc_container_show, kmalloc_buf, "buf = kmalloc(PAGE_SIZE, GFP_KERNEL);")                               \
+    X(proc_container_show, get_pid_task, "tsk = get_pid_task(pid, PIDTYPE_PID); /* rcu_read_lock, find */")    \
+    X(proc_container_show, get_task_struct, "tsk = get_pid_task(pid, PIDTYPE_PID); /* get_task_struct */")    \
+    X(proc_container_show, lock_manage_mutex, "mutex_lock(&manage_mutex);")                                    \
+    X(proc_container_show, read_containers, "container_path(tsk->containers->container[i], ...) /* ->containers */") \
+    X(proc_container_show, read_container, "container_path(tsk->containers->container[i], buf, PAGE_SIZE);")   \
+    X(proc_container_show, unlock_manage_mutex, "mutex_unlock(&manage_mutex);")                                \
+    X(proc_container_show, put_task_struct, "put_task_struct(tsk);")                                           \
+    X(proc_container_show, kfree_buf, "kfree(buf);")                                                           \
+    X(proc_containerstats_show, lock_manage_mutex, "mutex_lock(&manage_mutex);")                               \
+    X(proc_containerstats_show, read_top_count, "atomic_read(&root->top_container.count)")                     \
+    X(proc_containerstats_show, read_sb, "if (root->sb)")                                                      \
+    X(proc_containerstats_show, read_s_active, "atomic_read(&root->sb->s_active)")                             \
+    X(proc_containerstats_show, read_ss_hierarchy, "seq_printf(m, \"%d: name=%s hierarchy=%d\\n\", ...)")        \
+    X(proc_containerstats_show, unlock_manage_mutex, "mutex_unlock(&manage_mutex);")                           \
+    X(get_empty_filp, kmem_cache_alloc, "f = kmem_cache_alloc(filp_cachep, GFP_KERNEL);")                      \
+    X(get_empty_filp, kmem_cache_free, "kmem_cache_free(filp_cachep, f); /* fail_charge */")                   \
+    X(file_free, call_rcu, "call_rcu(&f->f_u.fu_rcuhead, file_free_rcu); /* kmem_cache_free */")              \
+    X(css_op, read_css, "css = cont->subsys[ss->subsys_id]; /* the scenario's css_get/css_put */")            \
     X(rebind_subsystems, synchronize_rcu, "synchronize_rcu();")                                                \
     X(container_register_subsys, lock_manage_mutex, "mutex_lock(&manage_mutex);")                              \
     X(container_register_subsys, spin_lock, "spin_lock(&container_group_lock);")                               \

@@ -65,7 +65,20 @@
     X(container_rmdir, set_removed, "set_bit(CONT_REMOVED, &cont->flags);")                      \
     X(container_diput, kfree_container, "kfree(cont); /* dput(d) drops the last dentry */")     \
     X(container_rmdir, unlock_callback_mutex, "mutex_unlock(&callback_mutex);")                  \
-    X(container_rmdir, unlock_manage_mutex, "mutex_unlock(&manage_mutex);")
+    X(container_rmdir, unlock_manage_mutex, "mutex_unlock(&manage_mutex);")                      \
+    X(container_tasks_open, kmalloc_ctr, "ctr = kmalloc(sizeof(*ctr), GFP_KERNEL);")               \
+    X(container_tasks_open, read_count, "npids = atomic_read(&cont->count);")                      \
+    X(container_tasks_open, kmalloc_pidarray, "pidarray = kmalloc(npids * sizeof(pid_t), GFP_KERNEL);") \
+    X(container_tasks_open, kmalloc_buf, "ctr->buf = kmalloc(ctr->bufsz, GFP_KERNEL);")            \
+    X(container_tasks_open, kfree_pidarray, "kfree(pidarray);")                                    \
+    X(container_tasks_release, kfree_buf, "kfree(ctr->buf);")                                      \
+    X(container_tasks_release, kfree_ctr, "kfree(ctr);")                                           \
+    X(pid_array_load, read_lock_tasklist, "read_lock(&tasklist_lock);")                            \
+    X(pid_array_load, read_container, "if (p->container == cont)")                                \
+    X(pid_array_load, read_unlock_tasklist, "read_unlock(&tasklist_lock);")                        \
+    X(container_common_file_read, get_free_page, "page = (char *)__get_free_page(GFP_KERNEL)")     \
+    X(container_common_file_read, test_notify_on_release, "*s++ = notify_on_release(cont) ? '1' : '0';") \
+    X(container_common_file_read, free_page, "free_page((unsigned long)page);")
 
 namespace core::v7_1::lbl {
 CONTSIM_V7_1_LABELS(CONTSIM_DEFINE_LABEL)

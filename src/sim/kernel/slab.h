@@ -17,6 +17,11 @@ T* kmalloc(const Label& l, gfp_t gfp, A&&... args) {
     Machine& m = Machine::current();
     m.yield(l, &slab_cell(), Access::alloc);
     if (gfp == GFP_KERNEL) might_sleep_check(m, l, "kmalloc(GFP_KERNEL)");
+    // An injected failure: the allocator returns NULL, as under memory pressure.
+    if (m.alloc_fail().should_fail(l)) {
+        if (m.tracing()) m.record(&slab_cell(), Access::alloc, Value{}, Value{});
+        return nullptr;
+    }
     T* o = m.arena().create<T>(std::forward<A>(args)...);
     if (m.tracing()) m.record(o->self_cell(), Access::alloc, Value{}, Value::ptr(o));
     return o;

@@ -1,0 +1,82 @@
+// Reads on cpuset_2620: a directory's tasks file (cpuset_tasks_open() with
+// npids = atomic_read(&cs->count), pid_array_load(), the text buffer) and
+// notify_on_release (cpuset_common_file_read()). One read op is open, read to
+// the end and release; the open file pins the directory.
+#include <algorithm>
+#include <cerrno>
+
+#include <fmt/format.h>
+
+#include "core/cpuset_2620/cpuset.h"
+#include "core/cpuset_2620/labels.h"
+#include "sim/kernel/rwlock.h"
+#include "sim/kernel/slab.h"
+
+namespace core::cpuset_2620 {
+
+using namespace sim;
+
+namespace {
+struct read_buffer : Object {
+    explicit read_buffer(const char* what) : Object("buffer") { set_name(what); }
+};
+}  // namespace
+
+int KernelCpuset2620::read(const std::string& path, std::string& out) {
+    auto slash = path.find_last_of('/');
+    cpuset* cs = tree_.lookup(path.substr(0, slash));
+    if (!cs) return -ENOENT;
+    std::string f = path.substr(slash + 1);
+    int ret = 0;
+    ++cs->d_count;
+    if (f == "tasks") {
+        namespace yp = lbl::cpuset_tasks_open;
+        Object* ctr = kmalloc<read_buffer>(yp::kmalloc_ctr, GFP_KERNEL, "ctr");
+        if (!ctr) {
+            ret = -ENOMEM;
+        } else {
+            // "If cpuset gets more users after we read count, we won't have enough space - tough."
+            int npids = atomic_read(cs->count, yp::read_count);
+            Object* pidarray = kmalloc<read_buffer>(yp::kmalloc_pidarray, GFP_KERNEL, "pidarray");
+            if (!pidarray) {
+                kfree(ctr, lbl::cpuset_tasks_release::kfree_ctr);
+                ret = -ENOMEM;
+            } else {
+                std::vector<int> pids;
+                read_lock(tasklist_lock, lbl::pid_array_load::read_lock_tasklist);
+                for (task_struct* p : tasks_) {  // do_each_thread(g, p)
+                    if (!p->hashed) continue;
+                    if (p->cpuset.read(lbl::pid_array_load::read_cpuset) == cs) {
+                        if (static_cast<int>(pids.size()) == npids) break;  // array full
+                        pids.push_back(p->pid);
+                    }
+                }
+                read_unlock(tasklist_lock, lbl::pid_array_load::read_unlock_tasklist);
+                std::sort(pids.begin(), pids.end());
+                Object* buf = kmalloc<read_buffer>(yp::kmalloc_buf, GFP_KERNEL, "ctr->buf");
+                if (buf)
+                    for (int pid : pids) out += fmt::format("{}\n", pid);
+                else
+                    ret = -ENOMEM;
+                kfree(pidarray, yp::kfree_pidarray);
+                kfree(buf, lbl::cpuset_tasks_release::kfree_buf);
+                kfree(ctr, lbl::cpuset_tasks_release::kfree_ctr);
+            }
+        }
+    } else if (f == "notify_on_release") {
+        namespace yp = lbl::cpuset_common_file_read;
+        Object* page = kmalloc<read_buffer>(yp::get_free_page, GFP_KERNEL, "page");
+        if (!page) {
+            ret = -ENOMEM;
+        } else {
+            out = ((cs->flags.read(yp::test_notify_on_release) >> CS_NOTIFY_ON_RELEASE) & 1ul) ? "1\n" : "0\n";
+            kfree(page, yp::free_page);
+        }
+    } else {
+        ret = -ENOENT;
+    }
+    dput(cs);
+    return ret;
+}
+
+}  // namespace core::cpuset_2620

@@ -1,0 +1,273 @@
+// Hierarchies (V7 3/7): container_get_sb() with its option parsing and
+// hierarchy reuse, container_remount(), rebind_subsystems(), and the unmount
+// path: mntput() -> deactivate_super() -> container_put_super().
+#include <algorithm>
+#include <cerrno>
+
+#include <fmt/format.h>
+
+#include "core/errno_names.h"
+#include "core/v7/container.h"
+#include "core/v7/labels.h"
+#include "sim/kernel/rcu.h"
+#include "sim/kernel/slab.h"
+
+namespace core::v7 {
+
+using namespace sim;
+
+namespace {
+constexpr int MAX_HIER = CONFIG_MAX_CONTAINER_HIERARCHIES;
+}
+
+// A BUG_ON() of the posted code: the kernel oopses; the model reports it and
+// carries on, as a kernel without CONFIG_BUG would.
+void KernelV7::kernel_bug(const std::string& where, const std::string& what) {
+    Machine& m = Machine::current();
+    m.report({"kernel-bug", fmt::format("kernel BUG at kernel/container.c: {}: {}", where, what), m.step(), m.cpu(),
+              {}, {}});
+}
+
+/* Convert a hierarchy specifier into a bitmask. LL=manage_mutex */
+int KernelV7::parse_containerfs_options(const std::string* data, unsigned long* bits) {
+    std::string o = data ? *data : "all";
+    *bits = 0;
+    std::size_t pos = 0;
+    while (true) {  // strsep(&o, ",")
+        std::size_t comma = o.find(',', pos);
+        std::string token = o.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+        if (token.empty()) return -EINVAL;
+        if (token == "all") {
+            *bits = (1ul << subsys_count) - 1;
+        } else {
+            int i;
+            for (i = 0; i < subsys_count; i++) {
+                if (token == subsys[i]->ss_name) {
+                    *bits |= 1ul << i;
+                    break;
+                }
+            }
+            if (i == subsys_count) return -ENOENT;
+        }
+        if (comma == std::string::npos) break;
+        pos = comma + 1;
+    }
+    /* We can't have an empty hierarchy */
+    if (!*bits) return -EINVAL;
+    return 0;
+}
+
+// Called with manage_mutex held.
+int KernelV7::rebind_subsystems(containerfs_root* root, unsigned long final_bits) {
+    namespace yp = lbl::rebind_subsystems;
+    struct container* cont = &root->top_container;
+    int hierarchy = cont->hierarchy;
+    unsigned long removed_bits = root->subsys_bits & ~final_bits;
+    unsigned long added_bits = final_bits & ~root->subsys_bits;
+
+    /* Check that any added subsystems are currently free */
+    for (int i = 0; i < subsys_count; i++) {
+        unsigned long bit = 1ul << i;
+        container_subsys* ss = subsys[i];
+        if (!(bit & added_bits)) continue;
+        if (ss->hierarchy.read(yp::read_ss_hierarchy) != 0) return -EBUSY;  // Subsystem isn't free
+    }
+    /* Currently we don't handle adding/removing subsystems when any subcontainers exist. */
+    if (!cont->children.empty()) return -EBUSY;
+
+    mutex_lock(callback_mutex, yp::lock_callback_mutex);
+    for (int i = 0; i < subsys_count; i++) {
+        container_subsys* ss = subsys[i];
+        unsigned long bit = 1ul << i;
+        if (bit & added_bits) {
+            /* We're binding this subsystem to this hierarchy */
+            container_subsys_state* css = dummytop()->subsys[i].read(yp::read_dummytop_subsys);
+            cont->subsys[i].write(css, yp::write_cont_subsys);
+            css->container.write(cont, yp::write_css_container);
+            root->subsys_list.insert(root->subsys_list.begin(), ss);  // list_add(&ss->sibling, &root->subsys_list)
+            rcu_assign_pointer(ss->hierarchy, hierarchy, yp::assign_ss_hierarchy);
+            if (ss->hooks & container_subsys::HOOK_BIND) ss->bind(cont);
+        } else if (bit & removed_bits) {
+            /* We're removing this subsystem */
+            if (ss->hooks & container_subsys::HOOK_BIND) ss->bind(dummytop());
+            container_subsys_state* css = dummytop()->subsys[i].read(yp::read_dummytop_subsys);
+            css->container.write(dummytop(), yp::write_dummytop_css_container);
+            cont->subsys[i].write(nullptr, yp::clear_cont_subsys);
+            rcu_assign_pointer(ss->hierarchy, 0, yp::assign_ss_hierarchy_0);
+            root->subsys_list.erase(std::find(root->subsys_list.begin(), root->subsys_list.end(), ss));  // list_del
+        }
+    }
+    root->subsys_bits = final_bits;
+    mutex_unlock(callback_mutex, yp::unlock_callback_mutex);
+    synchronize_rcu(yp::synchronize_rcu);
+    return 0;
+}
+
+int KernelV7::container_get_sb(const std::string* data, int* hierarchy_out, super_block** sb_out) {
+    namespace yp = lbl::container_get_sb;
+    int i;
+    unsigned long subsys_bits = 0;
+    int ret = 0;
+    containerfs_root* root = nullptr;
+
+    mutex_lock(manage_mutex, yp::lock_manage_mutex);
+
+    /* First find the desired set of resource controllers */
+    ret = parse_containerfs_options(data, &subsys_bits);
+    if (ret) goto out_unlock;
+
+    /* See if we already have a hierarchy containing this set */
+    for (i = 1; i < MAX_HIER; i++) {
+        root = &rootnode[i];
+        if (root->subsys_bits == subsys_bits) break;  // We match - use this hierarchy
+        if (root->subsys_bits & subsys_bits) {        // We clash - fail
+            ret = -EBUSY;
+            goto out_unlock;
+        }
+    }
+    if (i == MAX_HIER) {
+        /* No existing hierarchy matched this set - but we know that all the subsystems are free */
+        for (i = 1; i < MAX_HIER; i++) {
+            root = &rootnode[i];
+            if (!root->sb.read(yp::read_root_sb) && !root->subsys_bits) break;
+        }
+    }
+    if (i == MAX_HIER) {
+        ret = -ENOSPC;
+        goto out_unlock;
+    }
+    *hierarchy_out = i;
+
+    if (!root->sb.read(yp::read_root_sb)) {
+        /* We need a new superblock for this container combination */
+        struct container* cont = &root->top_container;
+        // get_sb_nodev(): sget() allocates the super_block; container_fill_super()
+        // makes the root dentry for top_container (no steps) and links sb <-> root.
+        super_block* sb = kzalloc<super_block>(yp::get_sb_nodev, GFP_KERNEL, i, root);
+        if (!sb) {
+            ret = -ENOMEM;
+            goto out_unlock;
+        }
+        root->sb.write(sb, lbl::container_fill_super::write_root_sb);
+        *sb_out = sb;
+        ret = rebind_subsystems(root, subsys_bits);
+        // "It's safe to nest i_mutex inside manage_mutex in this case, since
+        // no-one else can be accessing this directory yet": the new root's
+        // i_mutex is not modelled (docs/fidelity/container.md).
+        container_populate_dir(cont);
+        if (ret) kernel_bug("container_get_sb", fmt::format("BUG_ON(ret): rebind_subsystems() returned {}", result_name(ret)));
+    } else {
+        /* Reuse the existing superblock */
+        super_block* sb = root->sb.read(yp::read_root_sb);
+        atomic_inc(sb->s_active, yp::inc_s_active);  // simple_set_mnt() cannot fail here
+        *sb_out = sb;
+    }
+
+out_unlock:
+    mutex_unlock(manage_mutex, yp::unlock_manage_mutex);
+    return ret;
+}
+
+int KernelV7::mount(const MountArgs& a) {
+    // The subsystems option, e.g. "cpuset"; no option is NULL data ("all").
+    std::string opts;
+    for (std::size_t k = 0; k < a.subsystems.size(); ++k) opts += (k ? "," : "") + a.subsystems[k];
+    int h = 0;
+    super_block* sb = nullptr;
+    int ret = container_get_sb(a.subsystems.empty() ? nullptr : &opts, &h, &sb);
+    if (!ret) {
+        mounts_.push_back({a.path, h, sb});
+        if (mount_name_[h].empty()) mount_name_[h] = a.path;
+    }
+    return ret;
+}
+
+int KernelV7::container_remount(super_block* sb, const std::string* data) {
+    namespace yp = lbl::container_remount;
+    int ret = 0;
+    unsigned long subsys_bits;
+    containerfs_root* root = sb->s_fs_info;
+    struct container* cont = &root->top_container;
+
+    mutex_lock(cont->i_mutex, yp::lock_i_mutex);
+    mutex_lock(manage_mutex, yp::lock_manage_mutex);
+
+    /* See what subsystems are wanted */
+    ret = parse_containerfs_options(data, &subsys_bits);
+    if (!ret) {
+        ret = rebind_subsystems(root, subsys_bits);
+        /* (re)populate subsystem files */
+        if (!ret) container_populate_dir(cont);
+    }
+    mutex_unlock(manage_mutex, yp::unlock_manage_mutex);
+    mutex_unlock(cont->i_mutex, yp::unlock_i_mutex);
+    return ret;
+}
+
+// mount -o remount,OPTS PATH: do_remount_sb() -> container_remount() on the
+// super_block mounted at PATH (s_umount is not modelled).
+int KernelV7::remount(const MountArgs& a) {
+    auto m = std::find_if(mounts_.rbegin(), mounts_.rend(), [&](const Mount& x) { return x.path == a.path; });
+    if (m == mounts_.rend()) return -EINVAL;  // not a mount point
+    std::string opts;
+    for (std::size_t k = 0; k < a.subsystems.size(); ++k) opts += (k ? "," : "") + a.subsystems[k];
+    return container_remount(m->sb, a.subsystems.empty() ? nullptr : &opts);
+}
+
+// umount PATH: the mount goes from the namespace (namespace_sem, not
+// modelled), then mntput() drops its s_active reference.
+int KernelV7::umount(const std::string& path) {
+    auto m = std::find_if(mounts_.rbegin(), mounts_.rend(), [&](const Mount& x) { return x.path == path; });
+    if (m == mounts_.rend()) return -EINVAL;  // not a mount point
+    super_block* sb = m->sb;
+    mounts_.erase(std::next(m).base());
+    deactivate_super(sb, lbl::sys_umount::deactivate_super);
+    return 0;
+}
+
+// fs/super.c deactivate_super(): the last s_active reference shuts the
+// super_block down (->put_super) and frees it. `l` is the caller's decrement.
+void KernelV7::deactivate_super(super_block* sb, const Label& l) {
+    if (atomic_dec_and_test(sb->s_active, l)) {
+        for (int i = 1; i < MAX_HIER; i++)
+            if (&rootnode[i] == sb->s_fs_info) mount_name_[i].clear();
+        // generic_shutdown_super() -> container_put_super(), then destroy_super().
+        container_put_super(sb);
+        kfree(sb, lbl::deactivate_super::destroy_super);
+    }
+}
+
+/*
+ * Release the last use of a hierarchy.  Will never be called when there are
+ * active subcontainers since each subcontainer bumps the value of sb->s_active.
+ */
+void KernelV7::container_put_super(super_block* sb) {
+    namespace yp = lbl::container_put_super;
+    containerfs_root* root = sb->s_fs_info;
+    if (!root) {  // a super_block shut down twice: the kernel oopses on root->sb
+        Machine& m = Machine::current();
+        m.report({"kernel-bug",
+                  fmt::format("BUG: unable to handle kernel NULL pointer dereference: container_put_super(): "
+                              "{}->s_fs_info is NULL (already shut down)",
+                              sb->name()),
+                  m.step(), m.cpu(), {}, {}});
+        return;
+    }
+    struct container* cont = &root->top_container;
+
+    root->sb.write(nullptr, yp::clear_root_sb);
+    sb->s_fs_info = nullptr;
+
+    mutex_lock(manage_mutex, yp::lock_manage_mutex);
+    if (root->number_of_containers != 1)
+        kernel_bug("container_put_super", fmt::format("BUG_ON(root->number_of_containers != 1): it is {}",
+                                                      root->number_of_containers));
+    if (!cont->children.empty()) kernel_bug("container_put_super", "BUG_ON(!list_empty(&cont->children))");
+    if (!root->subsys_bits) kernel_bug("container_put_super", "BUG_ON(!root->subsys_bits)");
+    /* Rebind all subsystems back to the default hierarchy */
+    int ret = rebind_subsystems(root, 0);
+    if (ret) kernel_bug("container_put_super", fmt::format("BUG_ON(ret): rebind_subsystems() returned {}", result_name(ret)));
+    mutex_unlock(manage_mutex, yp::unlock_manage_mutex);
+}
+
+}  // namespace core::v7
