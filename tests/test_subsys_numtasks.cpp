@@ -45,12 +45,9 @@ struct World {
                 }}},
               serial, "set-up");
     }
-    // do_fork(): numtasks_allow_fork(current) before copy_process().
-    int do_fork(int pid, const std::string& comm) {
-        int rc = nt->numtasks_allow_fork(k->current());
-        if (rc) return rc;
-        return k->fork(pid, comm);
-    }
+    // The kernel's own do_fork(): it calls numtasks_allow_fork(current)
+    // before copy_process() (KernelV7::fork_allowed).
+    int do_fork(int pid, const std::string& comm) { return k->fork(pid, comm); }
     // The numtasks state of the container named `dname` ("" for the root).
     subsys::numtasks* res(const std::string& dname) const {
         for (subsys::numtasks* r : nt->all_numtasks()) {
@@ -363,7 +360,7 @@ TEST_CASE("numtasks race: an attach between the check and the charge lands the c
     CHECK(r1 == 0);  // attach itself has no limit: numtasks has no can_attach
     CHECK(w.stats("A") == stats_text(3, 0, 0, 0));
     CHECK(messages(w.findings()) ==
-          std::vector<std::string>{"over-limit: BUG: over limit: the fork of C1 (pid 200) at step 91 (CPU0) charged "
+          std::vector<std::string>{"over-limit: BUG: over limit: the fork of C1 (pid 200) at step 95 (CPU0) charged "
                                    "numtasks(A) to 3, over its cnt_max_shares of 1"});
 }
 
@@ -399,7 +396,7 @@ TEST_CASE("numtasks race: attach vs exit — the exit callback charges A off, th
           "its children");
     CHECK(f[1].kind == "charge-underflow");
     CHECK(f[1].message ==
-          "BUG: charge underflow hidden: dec_usage_count() found numtasks(A)->cnt_cur_alloc already 0 at step 62 "
+          "BUG: charge underflow hidden: dec_usage_count() found numtasks(A)->cnt_cur_alloc already 0 at step 66 "
           "(CPU0, moving T1 (pid 100) out) and returned without a decrement");
     // The order that does it, in the run's own steps.
     auto step_of = [&](const std::string& label, int cpu) {
@@ -414,8 +411,8 @@ TEST_CASE("numtasks race: attach vs exit — the exit callback charges A off, th
     CHECK(0 < exit_cb);
     CHECK(exit_cb < assign);
     CHECK(assign < attach_cb);
-    CHECK(attach_cb < 62);
-    CHECK(62 < exit_read);
+    CHECK(attach_cb < 66);
+    CHECK(66 < exit_read);
 
     // rmdir B: free_shares_struct hands B's borrowed unit back to the root, so
     // the leaked charge vanishes with the group; only the recorded underflow remains.
