@@ -50,7 +50,10 @@ ns_ids ns_subsys_t::task_namespaces(const task_struct* tsk) const {
 int ns_subsys_t::create(container* cont) {
     task_struct* cur = current_task(kernel);
     if (!cur->has_capability(core::CAP_SYS_ADMIN)) return -EPERM;  // capable(CAP_SYS_ADMIN)
-    if (!container_is_descendant(cont)) return -EPERM;
+    // Rule 2 is KernelV7's container_is_descendant() (3/7). At boot there is
+    // no task on the CPU: registration runs as init_task and cont is dummytop,
+    // init's own container, so the rule holds without the walk.
+    if (kernel.current() && !kernel.container_is_descendant(cont)) return -EPERM;
     nscont* ns = kzalloc<nscont>(lbl::ns_create::kzalloc, GFP_KERNEL,
                                  "ns(" + (cont->parent ? cont->dname : std::string("top")) + ")");
     if (!ns) return -ENOMEM;
@@ -78,7 +81,7 @@ int ns_subsys_t::can_attach(container* new_cont, task_struct* tsk) {
     task_struct* cur = current_task(kernel);
     if (cur != tsk) {
         if (!cur->has_capability(core::CAP_SYS_ADMIN)) return -EPERM;
-        if (!container_is_descendant(new_cont)) return -EPERM;
+        if (!kernel.container_is_descendant(new_cont)) return -EPERM;
     }
     if (atomic_read(new_cont->count, yp::read_count) != 0) return -EPERM;
     container* orig = kernel.task_container(tsk, this);
@@ -89,21 +92,5 @@ int ns_subsys_t::can_attach(container* new_cont, task_struct* tsk) {
 // As quoted in #11652: a no-op ("Not cloning container for unused
 // subsystem") while the ns hierarchy is unmounted.
 int ns_subsys_t::ns_container_clone(task_struct* tsk) { return kernel.container_clone(tsk, this); }
-
-// 3/7 as posted: current's container in cont's hierarchy, read under
-// callback_mutex without task_lock; the walk up cont->parent reads only
-// fields that never change after creation.
-int ns_subsys_t::container_is_descendant(const container* cont) {
-    namespace yp = lbl::container_is_descendant;
-    int ret;
-    container* target;
-    kernel.container_lock(yp::lock_callback_mutex);
-    core::v7::container_group* cg = current_task(kernel)->containers.read(yp::read_containers);
-    target = cg->container[cont->hierarchy].read(yp::read_cg_container);
-    while (cont != target && cont != target->top_container) cont = cont->parent;
-    ret = (cont == target);
-    kernel.container_unlock(yp::unlock_callback_mutex);
-    return ret;
-}
 
 }  // namespace subsys

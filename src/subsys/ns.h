@@ -18,11 +18,7 @@
     X(ns_create, kzalloc, "ns = kzalloc(sizeof(*ns), GFP_KERNEL);")                                            \
     X(ns_destroy, read_css, "struct nscont *ns = container_ns(cont);")                                         \
     X(ns_destroy, kfree, "kfree(ns);")                                                                         \
-    X(ns_can_attach, read_count, "if (atomic_read(&new_cont->count) != 0) return -EPERM;")                     \
-    X(container_is_descendant, lock_callback_mutex, "container_lock();")                                       \
-    X(container_is_descendant, read_containers, "target = current->containers->container[cont->hierarchy]; /* ->containers */") \
-    X(container_is_descendant, read_cg_container, "target = current->containers->container[cont->hierarchy];") \
-    X(container_is_descendant, unlock_callback_mutex, "container_unlock();")
+    X(ns_can_attach, read_count, "if (atomic_read(&new_cont->count) != 0) return -EPERM;")
 
 namespace subsys::lbl {
 CONTSIM_V7_NS_LABELS(CONTSIM_DEFINE_LABEL)
@@ -60,10 +56,6 @@ public:
     // ns_container_clone(): from copy_namespaces()/sys_unshare() when a new
     // namespace is made; calls container_clone(tsk, &ns_subsys). 0 or -errno.
     int ns_container_clone(task_struct* tsk);
-
-    // container.c's container_is_descendant() as 3/7 posts it (kept here
-    // until KernelV7 exports it; see docs/fidelity/bc-ns.md).
-    int container_is_descendant(const container* cont);
 
     // tsk->nsproxy's namespaces; a task never seen by copy_namespaces() has
     // init_nsproxy's (the model's fork does not call copy_namespaces()
