@@ -1,0 +1,222 @@
+// What exploration costs on the attach/exit scenarios (issue 4 §5): search
+// time of exhaustive DPOR and of capped DFS per scenario, the three-CPU
+// scenario, time to the first violation of the seed race, --jobs 1 against
+// --jobs 2, and peak memory of a long DFS against a short one.
+//
+// Times are of app::explore_scenario only (the search: work-unit split, every
+// execution, outcome table), the scenario already loaded; each is the best of
+// a few repetitions. Google Benchmark times the two headline searches at the
+// end (BM_Dpor/...).
+//
+//   contsim_bench_explore [--dfs-cap N] [--reps N] [--quick] [google-benchmark flags]
+//
+// --quick skips the DFS column and the --jobs comparison (seconds, not minutes).
+#include <benchmark/benchmark.h>
+
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "app/explore.h"
+#include "app/scenario.h"
+#include "sim/explore.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kDir = std::string(CONTSIM_SOURCE_DIR) + "/scenarios/attach-exit/";
+
+struct Timed {
+    app::ExploreResult r;
+    double ms = 0;
+};
+
+app::ExploreOptions options(sim::Strategy s, std::uint64_t max_runs = 0, unsigned jobs = 1) {
+    app::ExploreOptions o;
+    o.search.strategy = s;
+    o.search.max_runs = max_runs;
+    o.jobs = jobs;
+    return o;
+}
+
+// Best of `reps` runs of the search.
+Timed timed(const app::Scenario& sc, const app::ExploreOptions& o, int reps) {
+    Timed t;
+    t.ms = 1e300;
+    for (int i = 0; i < reps; ++i) {
+        auto a = std::chrono::steady_clock::now();
+        app::ExploreResult r = app::explore_scenario(sc, o);
+        double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - a).count();
+        if (ms < t.ms) t.ms = ms, t.r = std::move(r);
+    }
+    return t;
+}
+
+std::vector<std::string> files() {
+    std::vector<std::string> v;
+    for (const auto& e : fs::directory_iterator(kDir))
+        if (e.path().extension() == ".json") v.push_back(e.path().string());
+    std::sort(v.begin(), v.end());
+    return v;
+}
+
+std::string stem(const std::string& f) { return fs::path(f).stem().string(); }
+
+// Peak RSS (KB) of a child process that runs one search: ru_maxrss of the
+// child alone, so a short and a long run are compared from the same start.
+long child_max_rss_kb(const app::Scenario& sc, const app::ExploreOptions& o, std::uint64_t& runs) {
+    int fd[2];
+    if (pipe(fd) != 0) return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fd[0]);
+        app::ExploreResult r = app::explore_scenario(sc, o);
+        rusage ru{};
+        getrusage(RUSAGE_SELF, &ru);
+        long out[2] = {ru.ru_maxrss, static_cast<long>(r.stats.runs)};
+        if (write(fd[1], out, sizeof out) != sizeof out) _exit(1);
+        _exit(0);
+    }
+    close(fd[1]);
+    long in[2] = {-1, 0};
+    if (read(fd[0], in, sizeof in) != sizeof in) in[0] = -1;
+    close(fd[0]);
+    int st = 0;
+    waitpid(pid, &st, 0);
+    runs = static_cast<std::uint64_t>(in[1]);
+    return in[0];
+}
+
+void BM_Dpor(benchmark::State& state, std::string file) {
+    app::Scenario sc = app::load_scenario(file);
+    std::uint64_t execs = 0;
+    for (auto _ : state) {
+        app::ExploreResult r = app::explore_scenario(sc, options(sim::Strategy::dpor));
+        execs = r.stats.executions;
+        benchmark::DoNotOptimize(execs);
+    }
+    state.counters["executions"] = static_cast<double>(execs);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::uint64_t dfs_cap = 200000;
+    int reps = 5;
+    bool quick = false;
+    std::vector<char*> rest{argv[0]};
+    for (int i = 1; i < argc; ++i) {
+        if (!std::strcmp(argv[i], "--dfs-cap") && i + 1 < argc) dfs_cap = std::strtoull(argv[++i], nullptr, 10);
+        else if (!std::strcmp(argv[i], "--reps") && i + 1 < argc) reps = std::atoi(argv[++i]);
+        else if (!std::strcmp(argv[i], "--quick")) quick = true;
+        else rest.push_back(argv[i]);
+    }
+
+    // 1. Every scenario: DPOR (complete) and DFS (capped).
+    std::printf("== exhaustive search per scenario (search only, best of %d; DFS capped at %llu runs)\n", reps,
+                static_cast<unsigned long long>(dfs_cap));
+    std::printf("%-52s %9s %9s %9s %11s | %10s %10s\n", "scenario", "dpor exec", "+blocked", "dpor ms",
+                "split=1 ms", "dfs exec", "dfs ms");
+    double worst_two = 0, worst_three = 0;
+    std::string worst_two_name;
+    for (const std::string& f : files()) {
+        app::Scenario sc = app::load_scenario(f);
+        Timed d = timed(sc, options(sim::Strategy::dpor), reps);
+        const bool three = sc.threads.size() >= 3;
+        if (three) worst_three = std::max(worst_three, d.ms);
+        else if (d.ms > worst_two) worst_two = d.ms, worst_two_name = stem(f);
+        app::ExploreOptions one = options(sim::Strategy::dpor);
+        one.split = 1;  // a single work unit: no split probes, no sleep-blocked siblings
+        Timed d1 = timed(sc, one, reps);
+        std::printf("%-52s %9llu %9llu %9.2f %11.2f |", stem(f).c_str(),
+                    static_cast<unsigned long long>(d.r.stats.executions),
+                    static_cast<unsigned long long>(d.r.stats.sleep_blocked), d.ms, d1.ms);
+        if (quick) {
+            std::printf(" %10s %10s\n", "-", "-");
+        } else {
+            Timed g = timed(sc, options(sim::Strategy::dfs, dfs_cap), 1);
+            std::printf(" %10llu %10.0f%s\n", static_cast<unsigned long long>(g.r.stats.executions), g.ms,
+                        g.r.stats.complete ? "" : "  capped");
+        }
+        std::fflush(stdout);
+    }
+    std::printf("slowest two-CPU DPOR search: %.2f ms (%s); slowest three-CPU: %.2f ms\n\n", worst_two,
+                worst_two_name.c_str(), worst_three);
+
+    // 2. First violation of the seed race: the fewest runs that reach one, and
+    // the search time of exactly that many.
+    {
+        app::Scenario sc = app::load_scenario(kDir + "v7-1-cs1-negative.json");
+        for (std::size_t split : {std::size_t{64}, std::size_t{1}}) {
+            std::uint64_t k = 1;
+            for (;; ++k) {
+                app::ExploreOptions o = options(sim::Strategy::dpor, k);
+                o.split = split;
+                if (app::explore_scenario(sc, o).violation_reachable()) break;
+            }
+            app::ExploreOptions o = options(sim::Strategy::dpor, k);
+            o.split = split;
+            Timed t = timed(sc, o, reps * 4);
+            std::printf("== first violation, v7-1-cs1-negative, dpor --split %zu: after %llu run(s), %.3f ms\n", split,
+                        static_cast<unsigned long long>(k), t.ms);
+        }
+        std::printf("\n");
+    }
+
+    // 3. --jobs 1 against --jobs 2 on the largest searches.
+    if (!quick) {
+        std::printf("== --jobs 1 vs --jobs 2 (search only, best of 3)\n");
+        struct Case {
+            const char* file;
+            sim::Strategy s;
+            std::uint64_t cap;
+        };
+        for (const Case& c : {Case{"v7-group-use-after-free-fix-pin-alone.json", sim::Strategy::dpor, 0},
+                              Case{"v7-1-three-cpu.json", sim::Strategy::dpor, 0},
+                              Case{"v7-1-sep2006-fix-recheck.json", sim::Strategy::dfs, 0}}) {
+            app::Scenario sc = app::load_scenario(kDir + c.file);
+            const int r = c.s == sim::Strategy::dfs ? 1 : 3;
+            Timed one = timed(sc, options(c.s, c.cap, 1), r);
+            Timed two = timed(sc, options(c.s, c.cap, 2), r);
+            std::printf("%-44s %-4s %9llu exec  jobs1 %9.1f ms  jobs2 %9.1f ms  speedup %.2fx  same table: %s\n",
+                        c.file, app::strategy_name(c.s).c_str(),
+                        static_cast<unsigned long long>(one.r.stats.executions), one.ms, two.ms, one.ms / two.ms,
+                        app::explore_report_json(one.r) == app::explore_report_json(two.r) ? "yes" : "NO");
+            std::fflush(stdout);
+        }
+        std::printf("\n");
+    }
+
+    // 4. Memory: peak RSS of a short and a long DFS (each in its own child).
+    {
+        app::Scenario sc = app::load_scenario(kDir + "v7-1-cs1-negative.json");
+        std::printf("== memory (peak RSS of a child running one DFS search)\n");
+        for (std::uint64_t cap : {std::uint64_t{1000}, quick ? std::uint64_t{100000} : std::uint64_t{1000000}}) {
+            std::uint64_t runs = 0;
+            long kb = child_max_rss_kb(sc, options(sim::Strategy::dfs, cap), runs);
+            std::printf("dfs --max-runs %-8llu %9llu runs  max RSS %6ld KB\n", static_cast<unsigned long long>(cap),
+                        static_cast<unsigned long long>(runs), kb);
+        }
+        std::printf("\n");
+    }
+
+    for (const char* f : {"v7-1-cs1-negative.json", "v7-1-three-cpu.json"})
+        benchmark::RegisterBenchmark((std::string("BM_Dpor/") + f).c_str(), BM_Dpor, kDir + f)
+            ->Unit(benchmark::kMillisecond);
+    int n = static_cast<int>(rest.size());
+    benchmark::Initialize(&n, rest.data());
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}
