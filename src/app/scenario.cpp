@@ -21,7 +21,9 @@ const std::vector<std::string>& violation_kinds() {
         "sleep-in-atomic",    "lock-order-inversion", "step-limit",   "leak",
         "count-mismatch",     "kref-mismatch",    "dangling-pointer", "bad-unlock",
         "rcu-misuse",         "kernel-bug",       "internal-error",   "refcnt-mismatch",
-        "s-active-mismatch",  "usage-mismatch",   "missed-callback"};
+        "s-active-mismatch",  "usage-mismatch",   "missed-callback",
+        // the subsystems' own checks (numtasks, res_group)
+        "charge-mismatch",    "charge-underflow", "over-limit",       "out-of-bounds"};
     return k;
 }
 
