@@ -90,6 +90,10 @@ TEST_CASE("explore three CPUs: exit-task-lock + attach-recheck-exiting close eve
     CHECK(r.outcomes.size() == 4);
     CHECK(r.verdict() == "Always");
     CHECK(r.positive == 48);
-    // The same table with two worker threads.
-    CHECK(app::explore_report_json(dpor(sc, 2)) == app::explore_report_json(r));
+    // The same table with two worker threads (which cut the search into 64
+    // units instead of one: only the units and sleep-blocked figures differ).
+    nlohmann::json a = app::explore_report_json(dpor(sc, 2)), b = app::explore_report_json(r);
+    CHECK(a["outcomes"] == b["outcomes"]);
+    CHECK(a["executions"] == b["executions"]);
+    CHECK(a["observation"] == b["observation"]);
 }

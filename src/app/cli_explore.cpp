@@ -31,7 +31,9 @@ CLI::App* add_explore_command(CLI::App& cli, ExploreArgs& a) {
     e->add_option("--jobs", a.jobs, "Worker threads (the table is the same for any number)")
         ->check(CLI::Range(1u, 256u));
     e->add_option("--shard", a.shard, "K/N: explore only the K-th of N shares of the work units (see contsim merge)");
-    e->add_option("--split", a.split, "Work units to cut the search into (the counts never depend on it)")
+    e->add_option("--split", a.split,
+                  "Work units to cut the search into (default: 1 for one worker, 64 with --jobs or --shard; "
+                  "the table never depends on it)")
         ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}));
     e->add_flag("--from-schedule", a.from_schedule,
                 "Replay the file's schedule (up to its trailing run-to-completion entries) as every execution's prefix");

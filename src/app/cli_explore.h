@@ -16,7 +16,7 @@ struct ExploreArgs {
     std::uint32_t max_steps = 20000;
     double time_limit = 0;
     unsigned preemptions = 2, depth = 3, jobs = 1;
-    std::size_t split = 64;
+    std::size_t split = 0;
     bool from_schedule = false;
     std::vector<std::string> fixes;
     std::optional<std::string> kernel, save;

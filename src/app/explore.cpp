@@ -122,6 +122,7 @@ void add_row(Rows& rows, const Outcome& oc, const OutcomeRow& row) {
     it->second.executions += row.executions;
     if (better(row, it->second)) {
         it->second.witness = row.witness;
+        it->second.raw_witness = row.raw_witness;
         it->second.switches = row.switches;
         it->second.steps = row.steps;
     }
@@ -133,7 +134,6 @@ struct Worker {
     const ExploreOptions& o;
     RunResult cur;
     Part* part = nullptr;
-    std::map<Outcome, std::vector<sim::StepInfo>> witness_steps;
 
     const sim::Machine& run_once(sim::Policy& p) {
         cur = RunResult{};  // the old machine goes first: machines nest on this thread
@@ -144,26 +144,22 @@ struct Worker {
         return *cur.machine;
     }
 
+    // The witness of an execution depends only on its trace: the
+    // linearisation with the fewest context switches (sim::fewest_switches
+    // looks at the happens-before order alone). Each trace is explored exactly
+    // once whatever the work units, so the least witness of an outcome is the
+    // same for any --split, --jobs and --shard.
     void on_execution(const sim::Machine& m) {
         Outcome oc = outcome_of(cur, sc);
         OutcomeRow row;
         row.executions = 1;
+        row.raw_witness = cur.token;
         row.witness = cur.token;
         row.switches = m.runs().empty() ? 0 : m.runs().size() - 1;
         row.steps = m.step();
         row.matches_expect = cur.matches;
-        auto it = part->rows.find(oc);
-        if (it == part->rows.end() || better(row, it->second)) witness_steps[oc] = m.steps();
-        if (it == part->rows.end()) row.outcome = oc;
-        add_row(part->rows, oc, row);
-        ++(cur.matches ? part->positive : part->negative);
-    }
-
-    // A witness with fewer context switches from the same trace, kept only if
-    // its replay ends in the same outcome.
-    void improve_witnesses() {
-        for (auto& [oc, row] : part->rows) {
-            std::vector<int> picks = sim::fewest_switches(witness_steps[oc]);
+        std::vector<int> picks = sim::fewest_switches(m.steps());
+        if (picks.size() == m.step() && !picks.empty()) {
             std::vector<sim::Run> runs;
             for (int c : picks) {
                 if (!runs.empty() && runs.back().cpu == c)
@@ -171,20 +167,12 @@ struct Worker {
                 else
                     runs.push_back({c, 1});
             }
-            if (picks.size() != row.steps || runs.empty() || runs.size() - 1 >= row.switches) continue;
-            RunOptions ro;
-            ro.max_steps = o.max_steps;
-            ro.token = sim::encode_token(runs);
-            try {
-                RunResult rr = run_scenario(sc, ro);
-                if (outcome_of(rr, sc) == oc && rr.steps == row.steps) {
-                    row.witness = rr.token;
-                    row.switches = runs.size() - 1;
-                }
-            } catch (const InputError&) {
-            }
+            row.witness = sim::encode_token(runs);
+            row.switches = runs.size() - 1;
         }
-        witness_steps.clear();
+        if (part->rows.find(oc) == part->rows.end()) row.outcome = oc;
+        add_row(part->rows, oc, row);
+        ++(cur.matches ? part->positive : part->negative);
     }
 };
 
@@ -251,6 +239,8 @@ void merge_into(ExploreResult& into, const ExploreResult& part) {
     into.units_done += part.units_done;
     into.positive += part.positive;
     into.negative += part.negative;
+    into.witness_fallbacks.insert(into.witness_fallbacks.end(), part.witness_fallbacks.begin(),
+                                  part.witness_fallbacks.end());
     Rows rows;
     for (const OutcomeRow& r : into.outcomes) rows.emplace(r.outcome, r);
     for (const OutcomeRow& r : part.outcomes) add_row(rows, r.outcome, r);
@@ -282,7 +272,7 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
         Worker w{sc, o, {}};
         sim::Explorer ex(o.search);
         std::uint64_t pruned = 0;
-        units = ex.split([&](sim::Policy& p) -> const sim::Machine& { return w.run_once(p); }, o.split,
+        units = ex.split([&](sim::Policy& p) -> const sim::Machine& { return w.run_once(p); }, o.effective_split(),
                          sim::Unit{res.prefix}, pruned);
         res.units = units.size();
         if (o.shard == 1) res.stats.sleep_blocked += pruned, res.stats.runs += pruned;
@@ -344,7 +334,6 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
                 }
                 runs_used += part.stats.runs;
                 w.cur = RunResult{};
-                w.improve_witnesses();
                 parts[i] = std::move(part);
             }
         } catch (...) {
@@ -379,6 +368,30 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
     if (res.stats.bound.empty() && !sample && !res.stats.complete)
         res.stats.bound = o.search.max_runs ? "max-runs" : "time-limit";
     if (sample) res.stats.complete = false;
+    // Each witness must replay to its outcome; if the trace's fewest-switch
+    // linearisation does not (a dependence the model misses), keep the
+    // execution's own schedule and say so.
+    for (auto& [oc, row] : rows) {
+        if (row.witness == row.raw_witness) continue;
+        RunOptions ro;
+        ro.max_steps = o.max_steps;
+        ro.token = row.witness;
+        bool same = false;
+        try {
+            RunResult rr = run_scenario(sc, ro);
+            same = outcome_of(rr, sc) == oc && rr.steps == row.steps;
+        } catch (const InputError&) {
+        }
+        if (!same) {
+            row.witness = row.raw_witness;
+            std::string err;
+            auto picks = sim::decode_token(row.witness, err);
+            std::size_t sw = 0;
+            for (std::size_t i = 1; picks && i < picks->size(); ++i) sw += (*picks)[i] != (*picks)[i - 1];
+            row.switches = sw;
+            res.witness_fallbacks.push_back(row.witness);
+        }
+    }
     for (auto& [k, row] : rows) res.outcomes.push_back(std::move(row));
     return res;
 }
@@ -436,6 +449,10 @@ std::string explore_report_text(const ExploreResult& r) {
     }
     s += "\n";
     s += fmt::format("Observation {} {} {} {}\n", sc.name, r.verdict(), r.positive, r.negative);
+    for (const std::string& w : r.witness_fallbacks)
+        s += fmt::format("Note: witness {} is the schedule explored: its fewest-switch form did not replay to the "
+                         "same outcome (the model has a dependence exploration does not see)\n",
+                         w);
     s += r.violation_reachable() ? "Violations are reachable.\n" : "No violation is reachable";
     if (!r.violation_reachable()) s += st.complete && o.shards == 1 ? ".\n" : " in the executions explored.\n";
     return s;
@@ -444,7 +461,8 @@ std::string explore_report_text(const ExploreResult& r) {
 namespace {
 json search_json(const ExploreResult& r) {
     const ExploreOptions& o = r.options;
-    json s = {{"strategy", r.strategy}, {"max_steps", o.max_steps}, {"split", o.split}};
+    json s = {{"strategy", r.strategy}, {"max_steps", o.max_steps}};
+    if (!sampling(o.search.strategy)) s["split"] = o.effective_split();
     switch (o.search.strategy) {
     case sim::Strategy::bounded: s["preemptions"] = o.search.preemptions; break;
     case sim::Strategy::pct: s["runs"] = o.runs, s["seed"] = o.seed, s["depth"] = o.depth; break;
@@ -494,6 +512,7 @@ json explore_report_json(const ExploreResult& r) {
     }
     j["outcomes"] = rows;
     j["observation"] = {{"name", sc.name}, {"verdict", r.verdict()}, {"positive", r.positive}, {"negative", r.negative}};
+    j["witness_fallbacks"] = r.witness_fallbacks;
     j["violation_reachable"] = r.violation_reachable();
     j["exit_code"] = r.exit_code();
     return j;
@@ -551,7 +570,7 @@ ExploreResult read_explore_report(const std::string& file, std::unique_ptr<Scena
     r.options.search.strategy = *strat;
     const json& se = rd.at(j, "search", "search");
     r.options.max_steps = static_cast<std::uint32_t>(rd.uint(se, "max_steps", "search."));
-    r.options.split = rd.uint(se, "split", "search.");
+    if (se.contains("split")) r.options.split = rd.uint(se, "split", "search.");
     if (se.contains("preemptions")) r.options.search.preemptions = static_cast<unsigned>(rd.uint(se, "preemptions", "search."));
     if (se.contains("runs")) r.options.runs = rd.uint(se, "runs", "search.");
     if (se.contains("seed")) r.options.seed = rd.uint(se, "seed", "search.");
@@ -589,6 +608,9 @@ ExploreResult read_explore_report(const std::string& file, std::unique_ptr<Scena
     const json& obs = rd.at(j, "observation", "observation");
     r.positive = rd.uint(obs, "positive", "observation.");
     r.negative = rd.uint(obs, "negative", "observation.");
+    if (j.contains("witness_fallbacks") && j["witness_fallbacks"].is_array())
+        for (const json& w : j["witness_fallbacks"])
+            if (w.is_string()) r.witness_fallbacks.push_back(w.get<std::string>());
     const json& rows = rd.at(j, "outcomes", "outcomes");
     if (!rows.is_array()) rd.fail("outcomes", "an array");
     for (std::size_t i = 0; i < rows.size(); ++i) {

@@ -20,7 +20,11 @@ struct ExploreOptions {
     std::uint32_t max_steps = 20000;  // per execution
     unsigned jobs = 1;                // worker threads, each with its own fibers and model
     unsigned shard = 1, shards = 1;   // --shard K/N: this process explores units K-1, K-1+N, ...
-    std::size_t split = 64;           // work units (exhaustive strategies); the counts never depend on jobs/shards
+    // Work units for the exhaustive strategies; 0: one unit for a single
+    // worker, 64 when --jobs or --shard share the search. The table (counts
+    // and witnesses) never depends on it; the cost does (probes, sleep-blocked runs).
+    std::size_t split = 0;
+    std::size_t effective_split() const { return split ? split : (jobs > 1 || shards > 1 ? 64 : 1); }
     bool from_schedule = false;       // replay the file's schedule as the prefix of every execution
     std::uint64_t runs = 1000;        // pct, random: executions sampled
     std::uint64_t seed = 1;           // pct, random
@@ -46,6 +50,7 @@ struct OutcomeRow {
     Outcome outcome;
     std::uint64_t executions = 0;
     std::string witness;          // schedule token: fewest context switches, then fewest steps
+    std::string raw_witness;      // the schedule the explorer ran for it (not reported)
     std::size_t switches = 0;     // runs in the witness token, less one
     std::uint32_t steps = 0;
     bool matches_expect = false;  // the scenario's expect holds for this outcome
@@ -59,6 +64,7 @@ struct ExploreResult {
     std::size_t units = 0;             // work units of the whole search (runs, for pct/random)
     std::size_t units_done = 0;        // units this result covers (all, or this shard's)
     std::vector<std::uint8_t> prefix;  // --from-schedule: the schedule's picks every execution starts with
+    std::vector<std::string> witness_fallbacks;  // witnesses whose fewest-switch form did not replay (model bug)
     std::vector<OutcomeRow> outcomes;  // sorted by outcome
     std::uint64_t positive = 0;        // executions matching expect
     std::uint64_t negative = 0;
