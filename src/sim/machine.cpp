@@ -243,6 +243,12 @@ void Machine::yield(const Label& l, const Cell* c, Access a, const Wait* w) {
     waiting_ &= ~(CpuMask{1} << cur_);
 }
 
+void Machine::oops(Finding f) {
+    report(std::move(f));
+    abort_ = true;
+    unwind(nullptr);
+}
+
 __attribute__((noinline)) void Machine::unwind(const Label* parked_at) {
     // The parked call's last word comes before the throw (see below).
     if (parked_at && cpus_[cur_].wait && cpus_[cur_].wait->abandoned) cpus_[cur_].wait->abandoned(*this, *parked_at);

@@ -126,6 +126,10 @@ public:
     // synchronize_rcu() has just read which CPUs are inside read sections.
     void note_rcu_snapshot();
     void report(Finding f);
+    // A kernel oops in the running CPU (a NULL pointer dereference, ...):
+    // report it and abort the run, unwinding every CPU, as the kernel would
+    // kill the task and leave the machine in doubt.
+    [[noreturn]] void oops(Finding f);
     void use_after_free(const Cell& c, const Label& l);
 
     int cpu() const { return cur_; }

@@ -41,7 +41,9 @@ again:
     }
     parent = tsk->containers.read(yp::read_containers)->container[h].read(yp::read_parent);
     /* Pin the hierarchy */
-    atomic_inc(parent->root->sb.read(yp::read_sb)->s_active, yp::inc_s_active);
+    // container_put_super() clears root->sb before it takes manage_mutex.
+    super_block* sb = deref(parent->root->sb.read(yp::read_sb), yp::read_sb, "parent->root->sb");
+    atomic_inc(sb->s_active, yp::inc_s_active);
     /* Keep the container alive */
     atomic_inc(parent->count, yp::inc_parent_count);
     mutex_unlock(manage_mutex, yp::unlock_manage_mutex);
@@ -83,7 +85,8 @@ again:
         /* Aargh, we raced ... */
         mutex_unlock(parent->i_mutex, yp::unlock_i_mutex_race);
         atomic_dec(parent->count, yp::dec_parent_count_race);
-        deactivate_super(parent->root->sb.read(yp::read_sb_race), yp::deactivate_super_race);
+        deactivate_super(deref(parent->root->sb.read(yp::read_sb_race), yp::read_sb_race, "parent->root->sb"),
+                         yp::deactivate_super_race);
         printk(fmt::format("Race in container_clone() - leaking container {}", nodename));
         goto again;
     }
@@ -95,7 +98,8 @@ again:
 out_release:
     mutex_unlock(parent->i_mutex, yp::unlock_i_mutex);
     atomic_dec(parent->count, yp::dec_parent_count);
-    deactivate_super(parent->root->sb.read(yp::read_sb_release), yp::deactivate_super);
+    deactivate_super(deref(parent->root->sb.read(yp::read_sb_release), yp::read_sb_release, "parent->root->sb"),
+                     yp::deactivate_super);
     return ret;
 }
 

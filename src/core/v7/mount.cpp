@@ -158,7 +158,8 @@ int KernelV7::container_get_sb(const std::string* data, int* hierarchy_out, supe
         if (ret) kernel_bug("container_get_sb", fmt::format("BUG_ON(ret): rebind_subsystems() returned {}", result_name(ret)));
     } else {
         /* Reuse the existing superblock */
-        super_block* sb = root->sb.read(yp::read_root_sb);
+        // container_put_super() may have cleared root->sb since the loop above read it.
+        super_block* sb = deref(root->sb.read(yp::read_root_sb), yp::read_root_sb, "root->sb");
         atomic_inc(sb->s_active, yp::inc_s_active);  // simple_set_mnt() cannot fail here
         *sb_out = sb;
     }

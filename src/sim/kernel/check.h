@@ -31,3 +31,22 @@ void note_decrement(Machine& m, atomic_t& a, const Label& l);
 void double_free(Machine& m, Object& o, const Label& l);
 
 }  // namespace sim
+
+namespace sim {
+// A pointer the code goes on to dereference: NULL is a kernel oops (reported,
+// the run aborted), never a crash of the simulator. `what` names the
+// expression ("parent->root->sb"); the label's function names the caller.
+template <class T>
+T* deref(T* p, const Label& l, const char* what) {
+    if (!p) {
+        Machine& m = Machine::current();
+        std::string fn(l.name);
+        fn = fn.substr(0, fn.find(':'));
+        m.oops({"kernel-bug",
+                "BUG: unable to handle kernel NULL pointer dereference: " + fn + "(): " + what + " is NULL at step " +
+                    std::to_string(m.step()),
+                m.step(), m.cpu(), {}, {}});
+    }
+    return p;
+}
+}  // namespace sim
