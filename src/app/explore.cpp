@@ -7,6 +7,7 @@
 #include <tuple>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <mutex>
 #include <thread>
 
@@ -259,6 +260,7 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
 
     // The work units: subtrees of the search, or sampled runs.
     std::vector<sim::Unit> units;
+    std::vector<double> estimates;  // log size of each unit's subtree
     std::uint32_t pct_k = 0;
     if (sample) {
         res.units = o.runs;
@@ -273,12 +275,28 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
         sim::Explorer ex(o.search);
         std::uint64_t pruned = 0;
         units = ex.split([&](sim::Policy& p) -> const sim::Machine& { return w.run_once(p); }, o.effective_split(),
-                         sim::Unit{res.prefix}, pruned);
+                         sim::Unit{res.prefix}, pruned, &estimates);
         res.units = units.size();
         if (o.shard == 1) res.stats.sleep_blocked += pruned, res.stats.runs += pruned;
     }
+    // This process's units, biggest first (so that workers finish together).
+    // Shards: largest-estimate-first to the least loaded shard, which every
+    // shard computes the same way from the same estimates.
     std::vector<std::size_t> mine;
-    for (std::size_t i = o.shard - 1; i < res.units; i += o.shards) mine.push_back(i);
+    if (sample) {
+        for (std::size_t i = o.shard - 1; i < res.units; i += o.shards) mine.push_back(i);
+    } else {
+        std::vector<std::size_t> order(units.size());
+        for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+        std::stable_sort(order.begin(), order.end(),
+                         [&](std::size_t a, std::size_t b) { return estimates[a] > estimates[b]; });
+        std::vector<double> load(o.shards, 0);
+        for (std::size_t i : order) {
+            std::size_t to = static_cast<std::size_t>(std::min_element(load.begin(), load.end()) - load.begin());
+            load[to] += std::exp(std::min(estimates[i], 600.0));
+            if (to == o.shard - 1) mine.push_back(i);
+        }
+    }
 
     std::vector<std::optional<Part>> parts(mine.size());
     std::atomic<std::size_t> next{0};

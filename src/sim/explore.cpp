@@ -1,6 +1,7 @@
 #include "sim/explore.h"
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <stdexcept>
 #include <cstdlib>
@@ -131,6 +132,11 @@ CpuMask Explorer::branches(const Node& nd) const {
 
 int Explorer::choose(Machine& m, CpuMask runnable, int current) {
     const std::size_t k = m.step();
+    if (probed_ && probing_) {  // split(): past the probe point, run on serially to size the subtree
+        const int c = lowest_cpu(runnable);
+        ++remaining_[c];
+        return c;
+    }
     if (k < nodes_.size()) {  // replaying the path to the next unexplored choice
         const Node& nd = nodes_[k];
         if (nd.chosen < 0 || nd.enabled != runnable) {
@@ -174,11 +180,13 @@ int Explorer::choose(Machine& m, CpuMask runnable, int current) {
         m.stop();
         return lowest_cpu(runnable);
     }
-    if (probing_) {  // split(): the first node with a choice (or none)
+    if (probing_) {  // split(): the first node with a choice (or none); then on to the end
         probe_ = nd;
         probed_ = true;
-        m.stop();
-        return lowest_cpu(runnable);
+        remaining_.fill(0);
+        const int c = lowest_cpu(runnable);
+        ++remaining_[c];
+        return c;
     }
     if (cand == 0) {  // everything runnable is asleep: explored elsewhere
         blocked_ = true;
@@ -393,17 +401,35 @@ unsigned Explorer::preemptions(const Machine& m) const {
     return n;
 }
 
+namespace {
+// log of the number of interleavings of the remaining steps (a multinomial
+// coefficient): the size of a DFS subtree if nothing blocked, and a proxy for
+// a DPOR one.
+double log_interleavings(const std::array<std::uint32_t, kMaxCpus>& r) {
+    double total = 0, sum = 0;
+    for (std::uint32_t x : r) {
+        total += std::lgamma(static_cast<double>(x) + 1);
+        sum += x;
+    }
+    return std::lgamma(sum + 1) - total;
+}
+}  // namespace
+
 std::vector<Unit> Explorer::split(const RunOnce& run_once, std::size_t target, const Unit& root,
-                                  std::uint64_t& pruned) {
+                                  std::uint64_t& pruned, std::vector<double>* estimates) {
     ExplorePolicy policy(*this);
     diverged_.clear();
     budget_ = opt_.strategy == Strategy::bounded ? opt_.preemptions : ~0u;
     const bool dpor = opt_.strategy == Strategy::dpor;
     struct Item {
-        Unit unit;
-        bool leaf;  // a complete execution: nothing below to split
+        Unit unit;            // its prefix runs to the branching node (forced steps included)
+        bool leaf = false;    // a complete execution, or nothing to split
+        CpuMask cand = 0;     // the branches at its node
+        double size = 0;      // log of the estimated subtree size
     };
-    auto probe = [&](const Unit& u, bool exact) -> const Machine& {
+    // Runs a unit's prefix, then its forced steps; stops right after the
+    // prefix (exact) or sizes the rest by running on serially.
+    auto run_probe = [&](const Unit& u, bool exact) -> const Machine& {
         prefix_ = u.prefix;
         sleepers_ = u.sleepers;
         nodes_.clear();
@@ -415,53 +441,69 @@ std::vector<Unit> Explorer::split(const RunOnce& run_once, std::size_t target, c
         if (!diverged_.empty()) throw std::runtime_error(diverged_);
         return m;
     };
-    std::vector<Item> level{{root, false}};
-    for (;;) {
-        if (level.size() >= target) break;
-        std::vector<Item> next;
-        bool grew = false;
-        for (Item& it : level) {
-            if (it.leaf) {
-                next.push_back(std::move(it));
-                continue;
+    auto make_item = [&](const Unit& u) {
+        run_probe(u, false);
+        Item it;
+        it.unit = Unit{prefix_, u.sleepers};
+        if (!probed_) {  // the run ended on the forced path
+            it.leaf = true;
+            return it;
+        }
+        it.cand = branches(probe_);  // two or more, or none (all asleep: pruned)
+        it.size = log_interleavings(remaining_);
+        return it;
+    };
+    std::vector<Item> items{make_item(root)};
+    if (items[0].cand == 0 && !items[0].leaf) {
+        items.clear();
+        ++pruned;
+    }
+    std::size_t live = items.size();
+    // Split the biggest estimated subtree first (ties: the earlier prefix),
+    // until there are `target` units: subtrees of comparable size, so that
+    // workers and shards get even shares.
+    while (live < target) {
+        std::size_t best = items.size();
+        for (std::size_t i = 0; i < items.size(); ++i)
+            if (!items[i].leaf &&
+                (best == items.size() || items[i].size > items[best].size ||
+                 (items[i].size == items[best].size && items[i].unit.prefix < items[best].unit.prefix)))
+                best = i;
+        if (best == items.size()) break;
+        Item parent = std::move(items[best]);
+        items.erase(items.begin() + static_cast<std::ptrdiff_t>(best));
+        --live;
+        const auto node = static_cast<std::uint32_t>(parent.unit.prefix.size());
+        std::vector<Unit::Sleeper> earlier;
+        for (CpuMask s = parent.cand; s; s &= s - 1) {
+            Unit u = parent.unit;
+            u.prefix.push_back(static_cast<std::uint8_t>(__builtin_ctz(s)));
+            if (dpor) {
+                u.sleepers.insert(u.sleepers.end(), earlier.begin(), earlier.end());
+                // Each later sibling sleeps on the step this one takes here,
+                // read from a run that takes it (with its RCU snapshot flag).
+                if (s & (s - 1)) earlier.push_back({node, run_probe(u, true).steps().at(node)});
             }
-            probe(it.unit, false);
-            Unit base{prefix_, it.unit.sleepers};
-            if (!probed_) {  // the run ended on the forced path
-                next.push_back({std::move(base), true});
-                continue;
-            }
-            const CpuMask cand = branches(probe_);
-            if (cand == 0) {
+            Item child = make_item(u);
+            if (!child.leaf && child.cand == 0) {  // every runnable CPU asleep
                 ++pruned;
                 continue;
             }
-            // Each child sleeps on the steps its earlier siblings take here,
-            // read from a run that takes them (with their RCU snapshot flag).
-            const auto node = static_cast<std::uint32_t>(base.prefix.size());
-            std::vector<Unit::Sleeper> earlier;
-            for (CpuMask s = cand; s; s &= s - 1) {
-                Unit u = base;
-                u.prefix.push_back(static_cast<std::uint8_t>(__builtin_ctz(s)));
-                if (dpor) {
-                    u.sleepers.insert(u.sleepers.end(), earlier.begin(), earlier.end());
-                    if (s & (s - 1)) {  // a later sibling will sleep on this one's step
-                        const Machine& m = probe(u, true);
-                        earlier.push_back({node, m.steps().at(node)});
-                    }
-                }
-                next.push_back({std::move(u), false});
-            }
-            grew = true;
+            items.push_back(std::move(child));
+            ++live;
         }
-        level = std::move(next);
-        if (!grew) break;
     }
     prefix_.clear();
     sleepers_.clear();
     nodes_.clear();
+    std::sort(items.begin(), items.end(),
+              [](const Item& a, const Item& b) { return a.unit.prefix < b.unit.prefix; });
     std::vector<Unit> out;
-    for (Item& it : level) out.push_back(std::move(it.unit));
+    if (estimates) estimates->clear();
+    for (Item& it : items) {
+        out.push_back(std::move(it.unit));
+        if (estimates) estimates->push_back(it.size);
+    }
     return out;
 }
 

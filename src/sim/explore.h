@@ -100,11 +100,14 @@ public:
     // Explores only the subtree below `unit` (its prefix is replayed, never varied).
     ExploreStats explore(const RunOnce& run_once, const OnExecution& on_execution, const Unit& unit);
 
-    // The work units below `root`: the prefixes at the shallowest depth with
-    // at least `target` of them (or every leaf, when the tree is smaller),
-    // in CPU order. Prefixes whose every runnable CPU is asleep are dropped
-    // and counted in `pruned`. Costs one short run per tree node above the frontier.
-    std::vector<Unit> split(const RunOnce& run_once, std::size_t target, const Unit& root, std::uint64_t& pruned);
+    // The work units below `root`, in prefix order: the subtree with the
+    // largest estimated size (the interleavings of the steps left in a serial
+    // run from its branching node) is split first, until there are `target`
+    // units or nothing left to split. Prefixes whose every runnable CPU is
+    // asleep are dropped and counted in `pruned`. `estimates`, if given,
+    // receives each unit's log size estimate. Costs about two runs per unit.
+    std::vector<Unit> split(const RunOnce& run_once, std::size_t target, const Unit& root, std::uint64_t& pruned,
+                            std::vector<double>* estimates = nullptr);
 
 private:
     friend class ExplorePolicy;
@@ -138,7 +141,8 @@ private:
     bool exact_ = false;        // split(): stop right after the prefix (to read its last step)
     bool probing_ = false;      // split(): follow the prefix and forced steps, stop at the next choice
     bool probed_ = false;       // split(): the run reached stop_at_
-    Node probe_;                // split(): the node at stop_at_
+    Node probe_;                // split(): the branching node the probe reached
+    std::array<std::uint32_t, kMaxCpus> remaining_{};  // split(): each CPU's steps after it, run serially
     unsigned budget_ = 0;       // bounded: this round's preemption bound
     std::string diverged_;
     ExploreStats stats_;
