@@ -363,6 +363,44 @@ TEST_CASE("bad input: ops", "[bad]") {
     }
 }
 
+TEST_CASE("bad input: module_param names a module and parameter the kernel has", "[bad]") {
+    auto v7 = [](const json& op, bool numtasks = true) {
+        return with([&](json& j) {
+            j["kernel"] = "containers-v7";
+            if (!numtasks) j["config"] = {{"RES_GROUPS_NUMTASKS", false}};
+            j["setup"].push_back(op);
+        });
+    };
+    json good = {{"op", "module_param"}, {"module", "numtasks"}, {"param", "total_numtasks"}, {"value", 3}};
+    SECTION("unknown parameter") {
+        json op = good;
+        op["param"] = "max_tasks";
+        CHECK(parse_error(v7(op)) == "bad.json: $.setup[5].param: unknown parameter \"max_tasks\" of module numtasks: "
+                                     "expected one of: total_numtasks, forkrate, forkrate_interval");
+    }
+    SECTION("unknown module") {
+        json op = good;
+        op["module"] = "cpuset";
+        CHECK(parse_error(v7(op)) == "bad.json: $.setup[5].module: unknown module \"cpuset\": expected a module with "
+                                     "parameters in this kernel: numtasks");
+    }
+    SECTION("numtasks not configured") {
+        CHECK(parse_error(v7(good, false)) ==
+              "bad.json: $.setup[5].module: unknown module \"numtasks\": expected a module with parameters in this "
+              "kernel: (none; numtasks needs RES_GROUPS_NUMTASKS)");
+    }
+    SECTION("value of the wrong type") {
+        json op = good;
+        op["value"] = true;
+        CHECK(parse_error(v7(op)) == "bad.json: $.setup[5].value: expected a string, found a boolean");
+    }
+    SECTION("a kernel without the op") {
+        CHECK(parse_error(with([&](json& j) { j["setup"].push_back(good); })) ==
+              "bad.json: $.setup[5].op: op \"module_param\" is not available on kernel containers-v7-1; it has: fork, "
+              "exit, attach, mount, mkdir, rmdir, write, read, setuid, capability");
+    }
+}
+
 TEST_CASE("bad input: schedule", "[bad]") {
     auto step0 = [](json s) { return with([&](json& j) { j["schedule"][0] = s; }); };
     SECTION("schedule not an array") {

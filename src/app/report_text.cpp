@@ -56,6 +56,7 @@ std::string op_summary(const Op& op) {
     if (op.op == "tick") return fmt::format("tick {}", op.cputime);
     if (op.op == "register_subsys") return "register " + op.subsystem;
     if (op.op == "css_get" || op.op == "css_put") return fmt::format("{} {} {}", op.op, op.subsystem, op.path);
+    if (op.op == "module_param") return fmt::format("echo {} > /sys/module/{}/parameters/{}", op.value, op.module, op.param);
     if (op.op == "setuid") return fmt::format("setresuid({}, {}, {})", op.uid, op.euid, op.suid);
     if (op.op == "capability") return fmt::format("CAP_SYS_ADMIN {}", op.cap_on ? "on" : "off");
     return op.op + " " + op.path;

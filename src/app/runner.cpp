@@ -35,6 +35,7 @@ int do_op(core::Kernel& k, const Op& op, std::vector<std::string>* reads = nullp
     if (op.op == "register_subsys") return k.register_subsys(op.subsystem);
     if (op.op == "css_get") return k.css_get_op(op.path, op.subsystem);
     if (op.op == "css_put") return k.css_put_op(op.path, op.subsystem);
+    if (op.op == "module_param") return k.module_param(op.module, op.param, op.value);
     if (op.op == "setuid") return k.setuid(op.uid, op.euid, op.suid);
     if (op.op == "capability") return k.capability(op.cap, op.cap_on);
     return -EINVAL;

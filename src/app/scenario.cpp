@@ -96,7 +96,7 @@ std::string normalize(const std::string& p) {
 const std::vector<std::string> kOps{"fork",  "exit",    "attach", "mount", "mkdir",           "rmdir",
                                     "write", "read",    "umount", "remount", "clone",         "unshare",
                                     "open",  "close",   "tick",   "register_subsys", "css_get", "css_put",
-                                    "setuid", "capability"};
+                                    "module_param", "setuid", "capability"};
 
 // The namespace flags of 2.6.20's clone(2)/unshare(2).
 const std::vector<std::pair<std::string, unsigned long>> kCloneFlags{
@@ -273,6 +273,31 @@ Op parse_op(const Ctx& c, const json& j, const std::string& where, bool in_setup
         path_key();
         known_dir();
         subsystem_key(k.subsystems, "a subsystem of this kernel");
+    } else if (op.op == "module_param") {
+        // The numtasks module's files exist only in a kernel that has it
+        // (built in or "m"; before register_subsys the write gets -ENOENT).
+        keys.insert(keys.end(), {"module", "param", "value"});
+        std::vector<std::string> mods;
+        const std::vector<std::string>* params = nullptr;
+        op.module = c.str(c.need(j, where, "module"), where + ".module");
+        for (const auto& [m, ps] : core::v7::KernelV7::module_params()) {
+            if (std::find(k.subsystems.begin(), k.subsystems.end(), m) == k.subsystems.end()) continue;
+            mods.push_back(m);
+            if (m == op.module) params = &ps;
+        }
+        if (!params)
+            c.fail(where + ".module",
+                   fmt::format("unknown module \"{}\": expected a module with parameters in this kernel: {}", op.module,
+                               mods.empty() ? std::string("(none; numtasks needs RES_GROUPS_NUMTASKS)") : join(mods)));
+        op.param = c.str(c.need(j, where, "param"), where + ".param");
+        if (std::find(params->begin(), params->end(), op.param) == params->end())
+            c.fail(where + ".param", fmt::format("unknown parameter \"{}\" of module {}: expected one of: {}", op.param,
+                                                 op.module, join(*params)));
+        const json& v = c.need(j, where, "value");
+        if (v.is_number_integer())
+            op.value = std::to_string(v.get<long>());
+        else
+            op.value = c.str(v, where + ".value");
     } else if (op.op == "setuid") {
         keys.insert(keys.end(), {"uid", "euid", "suid"});
         op.uid = c.integer(c.need(j, where, "uid"), where + ".uid", 0, 65535);

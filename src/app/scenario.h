@@ -24,7 +24,8 @@ struct InputError : std::runtime_error {
 
 struct Op {
     std::string op;        // fork, exit, attach, mount, mkdir, rmdir, write, read, umount, remount, clone,
-                           // unshare, open, close, tick, register_subsys, css_get, css_put, setuid, capability
+                           // unshare, open, close, tick, register_subsys, css_get, css_put, module_param,
+                           // setuid, capability
     int pid = 0;           // fork/clone: the child's pid; attach: the pid written to tasks
     std::string name;      // fork/clone: the child's name (default "T<pid>")
     std::string path;      // mount point, directory or file
@@ -35,6 +36,7 @@ struct Op {
     std::vector<std::string> flag_names;  // as written
     std::string file;                     // open/close: the file's name
     std::string subsystem;                // register_subsys, css_get, css_put
+    std::string module, param;            // module_param (its value in `value`)
     unsigned long cputime = 1;            // tick
     int uid = 0, euid = 0, suid = 0;      // setuid
     int cap = 0;                          // capability: CAP_SYS_ADMIN

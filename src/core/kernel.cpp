@@ -150,6 +150,7 @@ int Kernel::tick(unsigned long) { return -ENOSYS; }
 int Kernel::register_subsys(const std::string&) { return -ENOSYS; }
 int Kernel::css_get_op(const std::string&, const std::string&) { return -ENOSYS; }
 int Kernel::css_put_op(const std::string&, const std::string&) { return -ENOSYS; }
+int Kernel::module_param(const std::string&, const std::string&, const std::string&) { return -ENOSYS; }
 
 // kernel/exit.c do_exit(): PF_EXITING, the container hook, then the reaping
 // that makes the task unfindable and drops the two task_struct references.

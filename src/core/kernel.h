@@ -84,6 +84,8 @@ public:
     virtual int register_subsys(const std::string& ss);
     virtual int css_get_op(const std::string& dir, const std::string& ss);
     virtual int css_put_op(const std::string& dir, const std::string& ss);
+    // echo VALUE > /sys/module/MODULE/parameters/PARAM, as root.
+    virtual int module_param(const std::string& module, const std::string& param, const std::string& value);
     // Subsystems compiled into this kernel (registered at boot or loadable), by name.
     virtual std::vector<std::string> subsystem_names() const { return {}; }
 

@@ -198,6 +198,9 @@ public:
     int register_subsys(const std::string& ss) override;
     int css_get_op(const std::string& dir, const std::string& ss) override;
     int css_put_op(const std::string& dir, const std::string& ss) override;
+    int module_param(const std::string& module, const std::string& param, const std::string& value) override;
+    // The writable module parameters, by module: {"numtasks", {"total_numtasks", ...}}.
+    static const std::vector<std::pair<std::string, std::vector<std::string>>>& module_params();
     std::vector<std::string> subsystem_names() const override;
     // The Kconfig symbol that builds each subsystem in ("CONTAINER_CPUACCT"),
     // and whether it may be "m" (registered from module_init, not start_kernel).

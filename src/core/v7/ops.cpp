@@ -47,7 +47,7 @@ std::vector<std::string> KernelV7::subsystem_names() const {
 
 bool KernelV7::has_op(const std::string& op) const {
     static const char* const mine[] = {"umount", "remount", "clone", "unshare", "open", "close",
-                                       "tick", "register_subsys", "css_get", "css_put"};
+                                       "tick", "register_subsys", "css_get", "css_put", "module_param"};
     for (const char* m : mine)
         if (op == m) return true;
     return Kernel::has_op(op);
@@ -144,6 +144,25 @@ int KernelV7::css_put_op(const std::string& dir, const std::string& name) {
     css_put(css);
     if (css_held_[css] > 0) --css_held_[css];  // a put without a get holds nothing
     return 0;
+}
+
+// numtasks.c's module_param_call()s (5/7): the only module parameters in the series.
+const std::vector<std::pair<std::string, std::vector<std::string>>>& KernelV7::module_params() {
+    static const std::vector<std::pair<std::string, std::vector<std::string>>> p{
+        {"numtasks", {"total_numtasks", "forkrate", "forkrate_interval"}}};
+    return p;
+}
+
+// A root write to /sys/module/MODULE/parameters/PARAM: sysfs calls the
+// parameter's set function (param_attr_store() -> kp->set) with the text.
+// No such file while the module is not loaded: -ENOENT.
+int KernelV7::module_param(const std::string& module, const std::string& param, const std::string& value) {
+    auto* nt = dynamic_cast<subsys::numtasks_subsys_t*>(subsys_by_name(module));
+    if (!nt) return -ENOENT;
+    if (param == "total_numtasks") return nt->set_total_numtasks(value);
+    if (param == "forkrate") return nt->set_forkrate(value);
+    if (param == "forkrate_interval") return nt->set_forkrate_interval(value);
+    return -ENOENT;
 }
 
 }  // namespace core::v7
