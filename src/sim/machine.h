@@ -128,8 +128,10 @@ public:
     void report(Finding f);
     // A kernel oops in the running CPU (a NULL pointer dereference, ...):
     // report it and abort the run, unwinding every CPU, as the kernel would
-    // kill the task and leave the machine in doubt.
-    [[noreturn]] void oops(Finding f);
+    // kill the task and leave the machine in doubt. Never returns, but is not
+    // declared [[noreturn]]: ASan would then call __asan_handle_no_return in
+    // the caller's frame on the fiber stack, which it misreads (see unwind()).
+    void oops(Finding f);
     void use_after_free(const Cell& c, const Label& l);
 
     int cpu() const { return cur_; }
