@@ -41,17 +41,6 @@ std::string decode_error(const std::string& token) {
     return err;
 }
 
-std::vector<sim::Run> runs_of(const std::vector<int>& picks) {
-    std::vector<sim::Run> runs;
-    for (int c : picks) {
-        if (!runs.empty() && runs.back().cpu == c)
-            ++runs.back().count;
-        else
-            runs.push_back({c, 1});
-    }
-    return runs;
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -102,7 +91,7 @@ TEST_CASE("schedule token: round trip over random run lists", "[sim][token]") {
         INFO("token " << token);
         std::vector<int> picks = decode_ok(token);
         REQUIRE(picks == expect);
-        REQUIRE(sim::encode_token(runs_of(picks)) == token);
+        REQUIRE(sim::encode_token(sim::runs_of(picks)) == token);
     }
 }
 

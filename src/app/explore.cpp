@@ -36,16 +36,8 @@ Outcome outcome_of(const RunResult& r, const Scenario& sc) {
 namespace {
 
 std::string prefix_token(const std::vector<std::uint8_t>& prefix) {
-    std::vector<sim::Run> runs;
-    for (int c : prefix) {
-        if (!runs.empty() && runs.back().cpu == c)
-            ++runs.back().count;
-        else
-            runs.push_back({c, 1});
-    }
-    return sim::encode_token(runs);
+    return sim::encode_token(sim::runs_of(std::vector<int>(prefix.begin(), prefix.end())));
 }
-
 
 std::string returns_text(const std::vector<int>& v) {
     std::string s = "[";
@@ -161,13 +153,7 @@ struct Worker {
         row.matches_expect = cur.matches;
         std::vector<int> picks = sim::fewest_switches(m.steps());
         if (picks.size() == m.step() && !picks.empty()) {
-            std::vector<sim::Run> runs;
-            for (int c : picks) {
-                if (!runs.empty() && runs.back().cpu == c)
-                    ++runs.back().count;
-                else
-                    runs.push_back({c, 1});
-            }
+            std::vector<sim::Run> runs = sim::runs_of(picks);
             row.witness = sim::encode_token(runs);
             row.switches = runs.size() - 1;
         }
@@ -404,9 +390,7 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
             row.witness = row.raw_witness;
             std::string err;
             auto picks = sim::decode_token(row.witness, err);
-            std::size_t sw = 0;
-            for (std::size_t i = 1; picks && i < picks->size(); ++i) sw += (*picks)[i] != (*picks)[i - 1];
-            row.switches = sw;
+            row.switches = picks && !picks->empty() ? sim::runs_of(*picks).size() - 1 : 0;
             res.witness_fallbacks.push_back(row.witness);
         }
     }
@@ -683,12 +667,8 @@ nlohmann::ordered_json witness_scenario(const ExploreResult& r, const OutcomeRow
     auto picks = sim::decode_token(row.witness, err);
     json sched = json::array();
     if (picks)
-        for (std::size_t i = 0; i < picks->size();) {
-            std::size_t k = i;
-            while (k < picks->size() && (*picks)[k] == (*picks)[i]) ++k;
-            sched.push_back({{"cpu", sc.threads[static_cast<std::size_t>((*picks)[i])].cpu}, {"steps", k - i}});
-            i = k;
-        }
+        for (const sim::Run& r : sim::runs_of(*picks))
+            sched.push_back({{"cpu", sc.threads[static_cast<std::size_t>(r.cpu)].cpu}, {"steps", r.count}});
     j["schedule"] = sched;
     json expect = json::object();
     expect["violations"] = row.outcome.violations;

@@ -46,4 +46,15 @@ std::optional<std::vector<int>> decode_token(const std::string& token, std::stri
     return picks;
 }
 
+std::vector<Run> runs_of(const std::vector<int>& picks) {
+    std::vector<Run> runs;
+    for (int c : picks) {
+        if (!runs.empty() && runs.back().cpu == c)
+            ++runs.back().count;
+        else
+            runs.push_back({c, 1});
+    }
+    return runs;
+}
+
 }  // namespace sim

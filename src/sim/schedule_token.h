@@ -14,6 +14,9 @@ struct Run {
 };
 
 std::string encode_token(const std::vector<Run>& runs);
+// The runs of a sequence of picks ({0,0,1} -> {{0,2},{1,1}}): its context
+// switches are size() - 1.
+std::vector<Run> runs_of(const std::vector<int>& picks);
 // Returns nullopt and sets `error` when the token is malformed.
 std::optional<std::vector<int>> decode_token(const std::string& token, std::string& error);
 
