@@ -57,7 +57,7 @@ TEST_CASE("ops: bad new ops are rejected with the exact message", "[ops][bad]") 
           "v7.json: $.threads[0].ops[0].path: unknown mount point \"/dev/elsewhere\": expected the path of an earlier "
           "mount");
     CHECK(error_of(with_op({{"op", "clone"}, {"pid", 200}, {"flags", {"CLONE_NEWPID"}}})) ==
-          "v7.json: $.threads[0].ops[0].flags[0]: unknown flag \"CLONE_NEWPID\"; expected one of: CLONE_NEWNS, "
+          "v7.json: $.threads[0].ops[0].flags[0]: unknown flag \"CLONE_NEWPID\"; expected one of: CLONE_VM, CLONE_NEWNS, "
           "CLONE_NEWUTS, CLONE_NEWIPC");
     CHECK(error_of(with_op({{"op", "close"}, {"file", "f9"}})) ==
           "v7.json: $.threads[0].ops[0].file: unknown file \"f9\": expected the name of an open op");

@@ -98,9 +98,9 @@ const std::vector<std::string> kOps{"fork",  "exit",    "attach", "mount", "mkdi
                                     "open",  "close",   "tick",   "register_subsys", "css_get", "css_put",
                                     "module_param", "setuid", "capability"};
 
-// The namespace flags of 2.6.20's clone(2)/unshare(2).
+// The clone(2)/unshare(2) flags of 2.6.20 the model acts on: CLONE_VM (share the mm) and the namespaces.
 const std::vector<std::pair<std::string, unsigned long>> kCloneFlags{
-    {"CLONE_NEWNS", 0x00020000}, {"CLONE_NEWUTS", 0x04000000}, {"CLONE_NEWIPC", 0x08000000}};
+    {"CLONE_VM", 0x00000100}, {"CLONE_NEWNS", 0x00020000}, {"CLONE_NEWUTS", 0x04000000}, {"CLONE_NEWIPC", 0x08000000}};
 
 // Static knowledge accumulated in op order: which pids and paths exist.
 struct Known {

@@ -1,6 +1,7 @@
 #include "core/kernel.h"
 
 #include "core/common_labels.h"
+#include "core/mm.h"
 #include "sim/kernel/slab.h"
 #include "sim/kernel/task_ref.h"
 #include "sim/machine.h"
@@ -83,11 +84,21 @@ int Kernel::do_fork(int pid, const std::string& comm, unsigned long flags) {
     sim::atomic_set(p->usage, 2, lbl::copy_process::set_usage);
     tasks_.push_back(p);
     fork_hook(p);
-    if (int r = copy_namespaces_hook(flags, p)) {
-        exit_hook(p);  // bad_fork_cleanup_cpuset: container_exit(p)
+    auto bad_fork_cleanup_cpuset = [&](int r) {
+        exit_hook(p);  // container_exit(p)
         p->exit_hook_done = true;
-        sim::kfree(p, lbl::copy_process::free_task);
+        sim::kfree(p, lbl::copy_process::free_task);  // bad_fork_free
         return r;
+    };
+    if (models_mm()) {
+        // dup_task_struct() copied current's memory-policy view.
+        p->mems_allowed.init(parent->mems_allowed.peek());
+        p->cpuset_mems_generation.init(parent->cpuset_mems_generation.peek());
+        if (int r = copy_mm(flags, p, parent)) return bad_fork_cleanup_cpuset(r);
+    }
+    if (int r = copy_namespaces_hook(flags, p)) {
+        if (mm_struct* mm = p->mm.peek()) mmput(mm);  // bad_fork_cleanup_mm
+        return bad_fork_cleanup_cpuset(r);
     }
     sim::write_lock(tasklist_lock, lbl::copy_process::write_lock_tasklist);
     pid_hash.write(pid_hash.peek() + 1, lbl::copy_process::attach_pid);
@@ -157,7 +168,8 @@ int Kernel::module_param(const std::string&, const std::string&, const std::stri
 int Kernel::exit() {
     task_struct* tsk = current();
     tsk->flags.write(tsk->flags.peek() | PF_EXITING, lbl::do_exit::set_pf_exiting);
-    exit_hook(tsk);
+    if (models_mm()) exit_mm(tsk);
+    exit_hook(tsk);  // cpuset_exit() (container_exit() on 3/7) runs after exit_mm()
     tsk->exit_hook_done = true;
     sim::write_lock(tasklist_lock, lbl::release_task::write_lock_tasklist);
     pid_hash.write(pid_hash.peek() + 1, lbl::release_task::detach_pid);

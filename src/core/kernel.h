@@ -127,6 +127,9 @@ protected:
     virtual int fork_allowed(task_struct*) { return 0; }
     // copy_process()'s copy_namespaces(clone_flags, p); an error fails the fork.
     virtual int copy_namespaces_hook(unsigned long /*flags*/, task_struct*) { return 0; }
+    // Do tasks have an mm_struct (copy_mm at fork, exit_mm at exit)? Only
+    // where some modelled code reads another task's mm (cpuset on 3/7).
+    virtual bool models_mm() const { return false; }
     int do_fork(int pid, const std::string& comm, unsigned long flags);
     void printk(const std::string& line);
 

@@ -11,7 +11,10 @@ task_struct::task_struct(int pid_nr, const std::string& comm_name)
       usage(this, "usage", true, 0),
       cpuset(this, "cpuset", nullptr),
       container(this, "container", nullptr),
-      containers(this, "containers", nullptr) {
+      containers(this, "containers", nullptr),
+      mm(this, "mm", nullptr),
+      mems_allowed(this, "mems_allowed", 0x1),  // node_online_map: one node
+      cpuset_mems_generation(this, "cpuset_mems_generation", 0) {
     set_name(comm_name);
 }
 

@@ -12,8 +12,11 @@ namespace core {
 namespace cpuset_2620 { struct cpuset; }
 namespace v7_1 { struct container; }
 namespace v7 { struct container_group; }
+struct mm_struct;
 
 constexpr unsigned long PF_EXITING = 0x00000004;  // include/linux/sched.h
+constexpr unsigned long PF_SPREAD_PAGE = 0x01000000;
+constexpr unsigned long PF_SPREAD_SLAB = 0x02000000;
 constexpr int CAP_SYS_ADMIN = 21;                 // include/linux/capability.h
 
 struct task_struct : sim::Object {
@@ -33,6 +36,13 @@ struct task_struct : sim::Object {
     sim::Shared<cpuset_2620::cpuset*> cpuset;          // cpuset-2.6.20
     sim::Shared<v7_1::container*> container;           // containers-v7-1
     sim::Shared<v7::container_group*> containers;      // containers-v7
+
+    // containers-v7 only (Kernel::models_mm()): NULL on the other kernels.
+    sim::Shared<mm_struct*> mm;                 // LL=task_lock; written only by the task (exit_mm)
+    // cpuset's view of the task's memory (kernel/cpuset.c 2.6.20): written by
+    // the task itself under callback_mutex + task_lock, read by it lock-free.
+    sim::Shared<unsigned long> mems_allowed;    // nodemask_t; LL=callback_mutex+task_lock
+    sim::Shared<int> cpuset_mems_generation;    // LL=callback_mutex+task_lock
 
     // Model bookkeeping, not kernel state: did this task's exit hook run?
     bool exit_hook_done = false;

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "core/common_labels.h"
+#include "core/mm.h"
 #include "core/errno_names.h"
 #include "core/v7/labels.h"
 #include "sim/kernel/rcu.h"
@@ -118,7 +119,7 @@ std::vector<const Label*> KernelV7::labels() const {
     std::vector<const Label*> v;
     {
         using namespace core::lbl;
-        v = {CONTSIM_COMMON_LABELS(CONTSIM_LIST_LABEL)};
+        v = {CONTSIM_COMMON_LABELS(CONTSIM_LIST_LABEL) CONTSIM_MM_LABELS(CONTSIM_LIST_LABEL)};
     }
     {
         using namespace core::v7::lbl;
@@ -147,6 +148,8 @@ std::vector<const Label*> KernelV7::labels() const {
 // the register_subsys op.
 void KernelV7::boot() {
     create_init_task();
+    // init's mm: the boot CPU allocates it before any other CPU runs (no step).
+    init_task_->mm.init(sim::Machine::current().arena().create<mm_struct>(init_task_->comm));
     container_init_early();
     for (const SubsysConfig& c : subsys_configs()) {
         if (!config(c.symbol, true) || config_module(c.symbol)) continue;
@@ -984,6 +987,7 @@ void KernelV7::reachable(std::set<const Object*>& out) const {
         if (t->hashed) {
             out.insert(t);
             if (t->containers.peek()) add_group(t->containers.peek());
+            if (t->mm.peek()) out.insert(t->mm.peek());
         }
     for (int h = 0; h < MAX_HIER; ++h) {
         if (rootnode[h].sb.peek()) out.insert(rootnode[h].sb.peek());

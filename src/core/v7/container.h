@@ -182,6 +182,7 @@ public:
     std::string default_mount_point() const override { return "/dev/container"; }
 
     void boot() override;
+    bool models_mm() const override { return true; }
     int mount(const MountArgs& a) override;
     int mkdir(const std::string& path) override;
     int rmdir(const std::string& path) override;

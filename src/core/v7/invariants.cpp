@@ -1,11 +1,14 @@
 // End-of-run invariants of containers-v7 beyond container counts and group
 // krefs (container.cpp): every super_block's s_active, every live css's
 // refcnt, every live task's usage, the files' beancounter pointers, and
-// whether every task got the fork callback of every subsystem that has one.
+// every mm's mm_users, whether every task got the fork callback of every subsystem that has one.
 #include <fmt/format.h>
 
 #include "core/v7/container.h"
 #include "core/v7/file.h"
+#include "core/mm.h"
+
+#include <map>
 
 namespace core::v7 {
 
@@ -93,6 +96,22 @@ void KernelV7::check_refcounts(std::vector<Finding>& out) const {
                                   fmt::format("BUG: task usage mismatch: {} (pid {}) ->usage is {} but a live task "
                                               "holds 2 (release_task's and the final schedule's)",
                                               t->name(), t->pid, t->usage.counter)));
+    }
+    // mm_users: every task whose ->mm it is holds one (get_task_mm()'s
+    // references are all put by the end of a run).
+    std::map<const mm_struct*, int> users;
+    for (const task_struct* t : tasks_)
+        if (!t->freed && t->mm.peek()) users[t->mm.peek()]++;
+    for (const auto& [mm, n] : users) {
+        if (mm->freed)
+            out.push_back(finding("dangling-pointer",
+                                  fmt::format("BUG: dangling pointer: {} task{} still use{} freed {}", n,
+                                              n == 1 ? "" : "s", n == 1 ? "s" : "", mm->name())));
+        else if (mm->mm_users.counter != n)
+            out.push_back(finding("mm-users-mismatch",
+                                  fmt::format("BUG: mm_users mismatch: {}->mm_users is {} but {} task{} use{} it",
+                                              mm->name(), mm->mm_users.counter, n, n == 1 ? "" : "s",
+                                              n == 1 ? "s" : "")));
     }
     // Fork callbacks: a live task has had every registered fork callback,
     // from container_fork() or from container_register_subsys()'s replay.

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "core/mm.h"
 #include "core/v7/container.h"
 #include "core/v7/file.h"
 #include "core/v7/labels.h"
@@ -70,6 +71,7 @@ int KernelV7::copy_namespaces_hook(unsigned long flags, task_struct* p) {
 // sys_unshare(): -EINVAL for flags it does not know; the namespace part goes
 // to unshare_nsproxy_namespaces() for current.
 int KernelV7::unshare(unsigned long flags) {
+    if (int err = unshare_vm(flags, current())) return err;
     if (!(flags & (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC))) return 0;
     return subsys::unshare_nsproxy_namespaces(*this, flags, current());
 }
