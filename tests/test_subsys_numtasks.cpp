@@ -336,7 +336,7 @@ TEST_CASE("numtasks race: two forks with one free slot both pass the check befor
     CHECK(r1 == 0);
     CHECK(w.stats("A") == stats_text(4, 0, 0, 0));
     CHECK(messages(w.findings()) ==
-          std::vector<std::string>{"over-limit: BUG: over limit: the fork of C2 (pid 201) at step 87 (CPU1) "
+          std::vector<std::string>{"over-limit: BUG: over limit: the fork of C2 (pid 201) at step 88 (CPU1) "
                                    "charged numtasks(A) to 4, over its cnt_max_shares of 3"});
 }
 
@@ -396,7 +396,7 @@ TEST_CASE("numtasks race: attach vs exit — the exit callback charges A off, th
           "its children");
     CHECK(f[1].kind == "charge-underflow");
     CHECK(f[1].message ==
-          "BUG: charge underflow hidden: dec_usage_count() found numtasks(A)->cnt_cur_alloc already 0 at step 66 "
+          "BUG: charge underflow hidden: dec_usage_count() found numtasks(A)->cnt_cur_alloc already 0 at step 73 "
           "(CPU0, moving T1 (pid 100) out) and returned without a decrement");
     // The order that does it, in the run's own steps.
     auto step_of = [&](const std::string& label, int cpu) {
@@ -411,8 +411,8 @@ TEST_CASE("numtasks race: attach vs exit — the exit callback charges A off, th
     CHECK(0 < exit_cb);
     CHECK(exit_cb < assign);
     CHECK(assign < attach_cb);
-    CHECK(attach_cb < 66);
-    CHECK(66 < exit_read);
+    CHECK(attach_cb < 73);
+    CHECK(73 < exit_read);
 
     // rmdir B: free_shares_struct hands B's borrowed unit back to the root, so
     // the leaked charge vanishes with the group; only the recorded underflow remains.

@@ -3,7 +3,9 @@
 #include <bitset>
 #include <cctype>
 #include <cerrno>
+#include <cstdlib>
 
+#include "sim/kernel/rcu.h"
 #include "sim/kernel/rwlock.h"
 #include "sim/kernel/slab.h"
 #include "sim/kernel/spinlock.h"
@@ -58,6 +60,13 @@ cpuset_subsys_t::cpuset_subsys_t(KernelV7& k)
     cft_mems.name = "mems";
     cft_mems.private_ = FILE_MEMLIST;
     cft_mems.write = cft_cpus.write;
+    cft_memory_migrate.name = "memory_migrate";
+    cft_memory_migrate.private_ = FILE_MEMORY_MIGRATE;
+    cft_memory_migrate.write = cft_cpus.write;
+    auto read = [this](container* c, const cftype* cft, std::string& out) {
+        return cpuset_common_file_read(c, cft, out);
+    };
+    cft_cpus.read = cft_mems.read = cft_memory_migrate.read = read;
 }
 
 std::vector<const Label*> cpuset_subsys_t::labels() const {
@@ -103,7 +112,7 @@ int cpuset_subsys_t::create(container* cont) {
     cs = kmalloc<cpuset>(yp::kmalloc_cpuset, GFP_KERNEL, "cpuset(" + cont->dname + ")");
     if (!cs) return -ENOMEM;
 
-    // cpuset_update_task_memory_state(): current's mems_allowed is not modelled.
+    cpuset_update_task_memory_state();
     // cs is not visible to any other CPU yet: initialised without steps. The
     // spread flags it would copy from the parent are never set in the model.
     cs->flags.init(0);
@@ -121,8 +130,9 @@ int cpuset_subsys_t::create(container* cont) {
 void cpuset_subsys_t::destroy(container* cont) {
     namespace yp = lbl::cpuset_destroy;
     cpuset* cs = container_cs(cont, yp::read_css);
-    // cpuset_update_task_memory_state(): not modelled. is_cpu_exclusive(cs)
-    // is never true (no cpu_exclusive file), so update_flag() is not called.
+    cpuset_update_task_memory_state();
+    // is_cpu_exclusive(cs) is never true (no cpu_exclusive file), so
+    // update_flag(CS_CPU_EXCLUSIVE, cs, "0") is not called.
     number_of_cpusets--;
     kfree(cs, yp::kfree_cpuset);
 }
@@ -147,20 +157,22 @@ void cpuset_subsys_t::post_attach(container* cont, container* oldcont, task_stru
     cpuset* oldcs = container_cs(oldcont, yp::read_old_css);
     nodemask_t from = oldcs->mems_allowed.read(yp::read_old_mems_allowed);
     nodemask_t to = cs->mems_allowed.read(yp::read_mems_allowed);
-    if (get_task_mm(tsk)) {
-        // mpol_rebind_mm(mm, &to); if (is_memory_migrate(cs)) cpuset_migrate_mm(mm, &from, &to); mmput(mm);
+    core::mm_struct* mm = core::get_task_mm(tsk);
+    if (mm) {
+        core::mpol_rebind_mm(mm);  // &to: no mempolicies in the model
+        if (cs->flags.read(yp::read_flags) & (1ul << CS_MEMORY_MIGRATE)) cpuset_migrate_mm(mm, from, to);
+        core::mmput(mm);
     }
-    (void)from;
-    (void)to;
 }
 
 int cpuset_subsys_t::populate(container* cont) {
     int err;
-    // Only cpus and mems are modelled; cpu_exclusive, mem_exclusive,
-    // memory_migrate, memory_pressure, the spread files and (top only)
+    // cpu_exclusive, mem_exclusive, notify_on_release (the container's
+    // own now), memory_pressure, the spread files and (top only)
     // memory_pressure_enabled are left out.
     if ((err = kernel.container_add_file(cont, &cft_cpus)) < 0) return err;
     if ((err = kernel.container_add_file(cont, &cft_mems)) < 0) return err;
+    if ((err = kernel.container_add_file(cont, &cft_memory_migrate)) < 0) return err;
     return 0;
 }
 
@@ -185,12 +197,77 @@ void cpuset_subsys_t::set_cpus_allowed(task_struct* p, cpumask_t new_mask) {
     cell->write(new_mask, lbl::set_cpus_allowed::write_cpus_allowed);
 }
 
-// kernel/fork.c get_task_mm(): takes task_lock to read tsk->mm. There is no
-// mm_struct in the model, so it finds none (as after exit_mm()).
-bool cpuset_subsys_t::get_task_mm(task_struct* task) {
-    task_lock(task, lbl::get_task_mm::task_lock);
-    task_unlock(task, lbl::get_task_mm::task_unlock);
-    return false;
+// Return in *pmask the online nodes of the nearest ancestor that has any.
+// Call with callback_mutex held.
+void cpuset_subsys_t::guarantee_online_mems(cpuset* cs, nodemask_t* pmask) {
+    namespace yp = lbl::guarantee_online_mems;
+    while (cs && !(cs->mems_allowed.read(yp::read_mems_allowed) & node_online_map)) cs = cs->parent;
+    if (cs)
+        *pmask = cs->mems_allowed.read(yp::read_mems_allowed) & node_online_map;  // nodes_and()
+    else
+        *pmask = node_online_map;
+}
+
+// Bring current's mems_allowed up to date with its cpuset when the cpuset's
+// mems_generation moved on. 2.6.20 calls it from the page allocator too; the
+// model calls it where 3/7's cpuset.c does: cpuset_create, cpuset_destroy
+// and cpuset_migrate_mm.
+void cpuset_subsys_t::cpuset_update_task_memory_state() {
+    namespace yp = lbl::cpuset_update_task_memory_state;
+    int my_cpusets_mem_gen;
+    task_struct* tsk = kernel.current();
+    cpuset* cs;
+
+    // task_cs(tsk) without rcu_read_lock: only the comparison with
+    // &top_cpuset uses the pointer ("Don't need rcu for top_cpuset").
+    if (task_cs(tsk, yp::read_task_cs) == &top_cpuset) {
+        /* Don't need rcu for top_cpuset.  It's never freed. */
+        my_cpusets_mem_gen = top_cpuset.mems_generation.read(yp::read_top_mems_generation);
+    } else {
+        rcu_read_lock(yp::rcu_read_lock);
+        my_cpusets_mem_gen = task_cs(tsk, yp::read_current_cs)->mems_generation.read(yp::read_mems_generation);
+        rcu_read_unlock(yp::rcu_read_unlock);
+    }
+
+    // tsk->cpuset_mems_generation is current's own field: read without a step.
+    if (my_cpusets_mem_gen != tsk->cpuset_mems_generation.peek()) {
+        kernel.container_lock(yp::lock_callback_mutex);
+        task_lock(tsk, yp::task_lock);
+        cs = task_cs(tsk, yp::read_task_cs_locked); /* Maybe changed when task not locked */
+        nodemask_t mems;
+        guarantee_online_mems(cs, &mems);
+        tsk->mems_allowed.write(mems, yp::write_mems_allowed);
+        tsk->cpuset_mems_generation.write(cs->mems_generation.read(yp::read_cs_mems_generation),
+                                          yp::write_task_mems_generation);
+        // Neither spread flag can be set (no spread files): both cleared.
+        (void)cs->flags.read(yp::read_cs_flags);
+        tsk->flags.write(tsk->flags.peek() & ~(core::PF_SPREAD_PAGE | core::PF_SPREAD_SLAB), yp::write_task_flags);
+        task_unlock(tsk, yp::task_unlock);
+        kernel.container_unlock(yp::unlock_callback_mutex);
+        // mpol_rebind_task(tsk, &tsk->mems_allowed): no mempolicies in the model.
+    }
+}
+
+// Migrate memory of mm from the nodes `from` to `to` (the caller holds
+// manage_mutex). As posted, the mems_allowed it updates are current's, not
+// those of the task that owns mm.
+void cpuset_subsys_t::cpuset_migrate_mm(core::mm_struct* mm, nodemask_t /*from*/, nodemask_t to) {
+    namespace yp = lbl::cpuset_migrate_mm;
+    task_struct* tsk = kernel.current();
+
+    cpuset_update_task_memory_state();
+
+    kernel.container_lock(yp::lock_callback_mutex);
+    tsk->mems_allowed.write(to, yp::write_mems_allowed);
+    kernel.container_unlock(yp::unlock_callback_mutex);
+
+    core::do_migrate_pages(mm);  // (mm, from, to, MPOL_MF_MOVE_ALL)
+
+    kernel.container_lock(yp::lock_callback_mutex_2);
+    nodemask_t mems;
+    guarantee_online_mems(task_cs(tsk, yp::read_task_cs), &mems);
+    tsk->mems_allowed.write(mems, yp::write_mems_allowed_2);
+    kernel.container_unlock(yp::unlock_callback_mutex_2);
 }
 
 // Would replacing cur's masks by the trial ones keep the structural rules?
@@ -239,6 +316,7 @@ int cpuset_subsys_t::cpuset_common_file_write(container* cont, const cftype* cft
         switch (cft->private_) {
         case FILE_CPULIST: retval = update_cpumask(cs, buf); break;
         case FILE_MEMLIST: retval = update_nodemask(cs, buf); break;
+        case FILE_MEMORY_MIGRATE: retval = update_flag(CS_MEMORY_MIGRATE, cs, buf); break;
         default: retval = -EINVAL; break;
         }
     }
@@ -322,6 +400,7 @@ int cpuset_subsys_t::update_nodemask(cpuset* cs, const std::string& buf) {
         kfree(mmarray, yp::kfree_mmarray_retry);
     }
 
+    std::vector<core::mm_struct*> mms;  // mmarray[]'s contents
     int n = 0;
     /* Load up mmarray[] with mm reference for each task in cpuset. */
     // do_each_thread(g, p): the tasks on the task list (hashed). task_cs(p)
@@ -332,17 +411,94 @@ int cpuset_subsys_t::update_nodemask(cpuset* cs, const std::string& buf) {
         if (!p->hashed) continue;
         if (n >= ntasks) continue;  // printk(KERN_WARNING "Cpuset mempolicy rebind incomplete.\n")
         if (task_cs(p, yp::read_task_css) != cs) continue;
-        if (!get_task_mm(p)) continue;
-        n++;  // mmarray[n++] = mm
+        core::mm_struct* mm = core::get_task_mm(p);
+        if (!mm) continue;
+        mms.push_back(mm);  // mmarray[n++] = mm
+        n++;
     }
     write_unlock(kernel.tasklist(), yp::write_unlock_tasklist);
 
-    // mpol_rebind_mm()/cpuset_migrate_mm()/mmput() for each mm: no mm_struct
-    // in the model (and memory_migrate is never set).
+    /*
+     * Now that we've dropped the tasklist spinlock, we can rebind the vma
+     * mempolicies of each mm in mmarray[] to their new cpuset, and release
+     * that mm. [...] Also migrate pages in each mm to new nodes.
+     */
+    bool migrate = cs->flags.read(yp::read_flags) & (1ul << CS_MEMORY_MIGRATE);
+    for (core::mm_struct* mm : mms) {
+        nodemask_t to = cs->mems_allowed.read(yp::read_mems_allowed);
+        core::mpol_rebind_mm(mm);  // &cs->mems_allowed
+        if (migrate) cpuset_migrate_mm(mm, oldmem, to);
+        core::mmput(mm);
+    }
+
     kfree(mmarray, yp::kfree_mmarray);
     cpuset_being_rebound.write(nullptr, yp::clear_being_rebound);
     retval = 0;
     return retval;
+}
+
+// update_flag - read a 0 or a 1 in a file and update associated flag.
+// Call with manage_mutex held.
+int cpuset_subsys_t::update_flag(unsigned long bit, cpuset* cs, const std::string& buf) {
+    namespace yp = lbl::update_flag;
+    bool turning_on = std::strtoul(buf.c_str(), nullptr, 10) != 0;  // simple_strtoul
+
+    // trialcs = *cs
+    unsigned long trial_flags = cs->flags.read(yp::copy_trialcs);
+    cpumask_t trial_cpus = cs->cpus_allowed.read(yp::copy_trialcs);
+    nodemask_t trial_mems = cs->mems_allowed.read(yp::copy_trialcs);
+    if (turning_on)
+        trial_flags |= 1ul << bit;
+    else
+        trial_flags &= ~(1ul << bit);
+
+    int err = validate_change(cs, trial_cpus, trial_mems);
+    if (err < 0) return err;
+    // cpu_exclusive_changed is false: CS_CPU_EXCLUSIVE is never written.
+    kernel.container_lock(yp::lock_callback_mutex);
+    cs->flags.write(trial_flags, yp::write_flags);
+    kernel.container_unlock(yp::unlock_callback_mutex);
+    return 0;
+}
+
+namespace {
+// lib/bitmap.c bitmap_scnlistprintf() for one word: "0-1", "0", "".
+std::string scnlistprintf(unsigned long mask) {
+    std::string s;
+    for (int a = 0; a < static_cast<int>(sizeof(mask) * 8); ++a) {
+        if (!(mask & (1ul << a))) continue;
+        int b = a;
+        while (b + 1 < static_cast<int>(sizeof(mask) * 8) && (mask & (1ul << (b + 1)))) ++b;
+        if (!s.empty()) s += ',';
+        s += std::to_string(a);
+        if (b > a) s += '-' + std::to_string(b);
+        a = b;
+    }
+    return s;
+}
+}  // namespace
+
+// cpus and mems through cpuset_sprintf_cpulist()/_memlist() under
+// callback_mutex; memory_migrate as 0 or 1. Each ends in a newline.
+int cpuset_subsys_t::cpuset_common_file_read(container* cont, const cftype* cft, std::string& out) {
+    namespace yp = lbl::cpuset_common_file_read;
+    cpuset* cs = container_cs(cont, yp::read_css);
+    // page = __get_free_page(GFP_KERNEL): a page, not a slab object; no step.
+    switch (cft->private_) {
+    case FILE_CPULIST:
+    case FILE_MEMLIST: {
+        kernel.container_lock(yp::lock_callback_mutex);
+        unsigned long mask = cft->private_ == FILE_CPULIST ? cs->cpus_allowed.read(yp::read_mask)
+                                                           : cs->mems_allowed.read(yp::read_mask);
+        kernel.container_unlock(yp::unlock_callback_mutex);
+        out = scnlistprintf(mask);
+        break;
+    }
+    case FILE_MEMORY_MIGRATE: out = (cs->flags.read(yp::read_flags) & (1ul << CS_MEMORY_MIGRATE)) ? "1" : "0"; break;
+    default: return -EINVAL;
+    }
+    out += '\n';
+    return 0;
 }
 
 // lib/bitmap.c bitmap_parselist() (2.6.20): ranges "a" or "a-b" separated by

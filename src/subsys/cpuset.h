@@ -1,8 +1,8 @@
 // The cpuset container subsystem as V7 patch 3/7 leaves kernel/cpuset.c: a
 // struct cpuset embeds its container_subsys_state, and the hooks are
-// cpuset_create/destroy/can_attach/attach/post_attach/populate. Only the
-// "cpus" and "mems" files are modelled (no exclusive/migrate/spread flags,
-// no mm_struct), so the flag-dependent branches are not reachable.
+// cpuset_create/destroy/can_attach/attach/post_attach/populate. The "cpus",
+// "mems" and "memory_migrate" files are modelled (no exclusive, spread or
+// memory_pressure files), so of the flags only CS_MEMORY_MIGRATE is ever set.
 #pragma once
 #include <map>
 #include <memory>
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/labels.h"
+#include "core/mm.h"
 #include "core/v7/container.h"
 
 #define CONTSIM_V7_CPUSET_LABELS(X)                                                                          \
@@ -30,8 +31,40 @@
     X(cpuset_post_attach, read_old_css, "struct cpuset *oldcs = container_cs(oldcont);")                     \
     X(cpuset_post_attach, read_old_mems_allowed, "from = oldcs->mems_allowed;")                              \
     X(cpuset_post_attach, read_mems_allowed, "to = cs->mems_allowed;")                                       \
-    X(get_task_mm, task_lock, "task_lock(task);")                                                            \
-    X(get_task_mm, task_unlock, "task_unlock(task);")                                                        \
+    X(cpuset_post_attach, read_flags, "if (is_memory_migrate(cs))")                                         \
+    X(cpuset_update_task_memory_state, read_task_cs, "if (task_cs(tsk) == &top_cpuset) {")                  \
+    X(cpuset_update_task_memory_state, read_top_mems_generation, "my_cpusets_mem_gen = top_cpuset.mems_generation;") \
+    X(cpuset_update_task_memory_state, rcu_read_lock, "rcu_read_lock();")                                   \
+    X(cpuset_update_task_memory_state, read_current_cs, "my_cpusets_mem_gen = task_cs(current)->mems_generation; /* task_cs */") \
+    X(cpuset_update_task_memory_state, read_mems_generation, "my_cpusets_mem_gen = task_cs(current)->mems_generation;") \
+    X(cpuset_update_task_memory_state, rcu_read_unlock, "rcu_read_unlock();")                               \
+    X(cpuset_update_task_memory_state, lock_callback_mutex, "container_lock();")                            \
+    X(cpuset_update_task_memory_state, task_lock, "task_lock(tsk);")                                        \
+    X(cpuset_update_task_memory_state, read_task_cs_locked, "cs = task_cs(tsk); /* Maybe changed when task not locked */") \
+    X(cpuset_update_task_memory_state, write_mems_allowed, "guarantee_online_mems(cs, &tsk->mems_allowed);") \
+    X(cpuset_update_task_memory_state, read_cs_mems_generation, "tsk->cpuset_mems_generation = cs->mems_generation;") \
+    X(cpuset_update_task_memory_state, write_task_mems_generation, "tsk->cpuset_mems_generation = cs->mems_generation;") \
+    X(cpuset_update_task_memory_state, read_cs_flags, "if (is_spread_page(cs)) ... if (is_spread_slab(cs))") \
+    X(cpuset_update_task_memory_state, write_task_flags, "tsk->flags &= ~PF_SPREAD_PAGE; tsk->flags &= ~PF_SPREAD_SLAB;") \
+    X(cpuset_update_task_memory_state, task_unlock, "task_unlock(tsk);")                                    \
+    X(cpuset_update_task_memory_state, unlock_callback_mutex, "container_unlock();")                        \
+    X(guarantee_online_mems, read_mems_allowed, "while (cs && !nodes_intersects(cs->mems_allowed, node_online_map))") \
+    X(cpuset_migrate_mm, lock_callback_mutex, "container_lock();")                                          \
+    X(cpuset_migrate_mm, write_mems_allowed, "tsk->mems_allowed = *to;")                                    \
+    X(cpuset_migrate_mm, unlock_callback_mutex, "container_unlock();")                                      \
+    X(cpuset_migrate_mm, lock_callback_mutex_2, "container_lock(); /* after do_migrate_pages() */")         \
+    X(cpuset_migrate_mm, read_task_cs, "guarantee_online_mems(task_cs(tsk),&tsk->mems_allowed);")           \
+    X(cpuset_migrate_mm, write_mems_allowed_2, "guarantee_online_mems(task_cs(tsk),&tsk->mems_allowed);")   \
+    X(cpuset_migrate_mm, unlock_callback_mutex_2, "container_unlock();")                                    \
+    X(update_flag, copy_trialcs, "trialcs = *cs;")                                                          \
+    X(update_flag, lock_callback_mutex, "mutex_lock(&callback_mutex);")                                     \
+    X(update_flag, write_flags, "cs->flags = trialcs.flags;")                                               \
+    X(update_flag, unlock_callback_mutex, "mutex_unlock(&callback_mutex);")                                 \
+    X(cpuset_common_file_read, read_css, "struct cpuset *cs = container_cs(cont);")                         \
+    X(cpuset_common_file_read, lock_callback_mutex, "mutex_lock(&callback_mutex); /* cpuset_sprintf_*list */") \
+    X(cpuset_common_file_read, read_mask, "mask = cs->cpus_allowed; /* or mems_allowed */")                 \
+    X(cpuset_common_file_read, unlock_callback_mutex, "mutex_unlock(&callback_mutex);")                     \
+    X(cpuset_common_file_read, read_flags, "*s++ = is_memory_migrate(cs) ? '1' : '0';")                     \
     X(cpuset_common_file_write, read_css, "struct cpuset *cs = container_cs(cont);")                         \
     X(cpuset_common_file_write, kmalloc_buffer, "buffer = kmalloc(nbytes + 1, GFP_KERNEL)")                  \
     X(cpuset_common_file_write, lock_manage_mutex, "container_manage_lock();")                               \
@@ -63,6 +96,8 @@
     X(update_nodemask, kfree_mmarray_retry, "kfree(mmarray); /* try again */")                               \
     X(update_nodemask, read_task_css, "if (task_cs(p) != cs) continue; /* container_cs() */")                \
     X(update_nodemask, write_unlock_tasklist, "write_unlock_irq(&tasklist_lock);")                           \
+    X(update_nodemask, read_flags, "migrate = is_memory_migrate(cs);")                                      \
+    X(update_nodemask, read_mems_allowed, "mpol_rebind_mm(mm, &cs->mems_allowed); /* and cpuset_migrate_mm's to */") \
     X(update_nodemask, kfree_mmarray, "kfree(mmarray);")                                                     \
     X(update_nodemask, clear_being_rebound, "cpuset_being_rebound = NULL;")
 
@@ -86,11 +121,14 @@ constexpr int MAX_NUMNODES = 1;  // 1 << CONFIG_NODES_SHIFT, NODES_SHIFT 0 witho
 constexpr cpumask_t cpu_online_map = 0x3;
 constexpr nodemask_t node_online_map = 0x1;
 
+/* bits in struct cpuset flags field (3/7: CS_REMOVED and notify_on_release moved to the container) */
+enum cpuset_flagbits_t { CS_CPU_EXCLUSIVE, CS_MEM_EXCLUSIVE, CS_MEMORY_MIGRATE, CS_SPREAD_PAGE, CS_SPREAD_SLAB };
+
 // LL= notes say which lock protects a field when it is written.
 struct cpuset : sim::Object {
     explicit cpuset(const std::string& name);
     container_subsys_state css;             // first member, as in the C
-    sim::Shared<unsigned long> flags;       // LL=manage_mutex+callback_mutex; no flag file is modelled
+    sim::Shared<unsigned long> flags;       // LL=manage_mutex+callback_mutex; only CS_MEMORY_MIGRATE is modelled
     sim::Shared<cpumask_t> cpus_allowed;    // LL=manage_mutex+callback_mutex
     sim::Shared<nodemask_t> mems_allowed;   // LL=manage_mutex+callback_mutex
     cpuset* parent = nullptr;               // immutable after creation
@@ -114,14 +152,18 @@ public:
     cpuset top_cpuset;
 
 private:
-    enum cpuset_filetype_t { FILE_CPULIST, FILE_MEMLIST };
+    enum cpuset_filetype_t { FILE_CPULIST, FILE_MEMLIST, FILE_MEMORY_MIGRATE };
 
     void set_container_cs(container* cont, cpuset* cs, const sim::Label* l);
     cpuset* container_cs(container* cont, const sim::Label& l);
     cpuset* task_cs(task_struct* task, const sim::Label& l);
     void guarantee_online_cpus(cpuset* cs, cpumask_t* pmask);
     void set_cpus_allowed(task_struct* p, cpumask_t new_mask);
-    bool get_task_mm(task_struct* task);
+    void guarantee_online_mems(cpuset* cs, nodemask_t* pmask);
+    void cpuset_update_task_memory_state();
+    void cpuset_migrate_mm(core::mm_struct* mm, nodemask_t from, nodemask_t to);
+    int update_flag(unsigned long bit, cpuset* cs, const std::string& buf);
+    int cpuset_common_file_read(container* cont, const cftype* cft, std::string& out);
     int validate_change(cpuset* cur, cpumask_t trial_cpus, nodemask_t trial_mems);
     int cpuset_common_file_write(container* cont, const cftype* cft, const std::string& buf);
     int update_cpumask(cpuset* cs, const std::string& buf);
@@ -132,6 +174,7 @@ private:
     sim::Shared<cpuset*> cpuset_being_rebound;
     cftype cft_cpus;
     cftype cft_mems;
+    cftype cft_memory_migrate;
     // task_struct has no cpus_allowed field in the model: set_cpus_allowed()
     // writes a cell that belongs to the task (so a freed task is noticed).
     std::map<const task_struct*, std::unique_ptr<sim::Shared<cpumask_t>>> task_cpus_allowed_;
