@@ -199,6 +199,8 @@ public:
     int register_subsys(const std::string& ss) override;
     int css_get_op(const std::string& dir, const std::string& ss) override;
     int css_put_op(const std::string& dir, const std::string& ss) override;
+    // References the css_get op took on css and the css_put op has not dropped.
+    int css_references_held(const container_subsys_state* css) const;
     int module_param(const std::string& module, const std::string& param, const std::string& value) override;
     // The writable module parameters, by module: {"numtasks", {"total_numtasks", ...}}.
     static const std::vector<std::pair<std::string, std::vector<std::string>>>& module_params();

@@ -124,15 +124,22 @@ int KernelV7::register_subsys(const std::string& name) {
 // The scenario's css_get/css_put on a directory's state for a subsystem, as a
 // subsystem would call them (include/linux/container.h). A subsystem not
 // bound to the directory's hierarchy has no state there: -EINVAL.
+// The css_get/css_put ops stand for kernel code that reaches a css through
+// its directory: the path walk pins the dentry (dget) for the op, so the
+// container itself outlives it; the css does not (3/7's rmdir destroys the
+// states right after the sentinel, whatever the dentry count).
 int KernelV7::css_get_op(const std::string& dir, const std::string& name) {
     struct container* cont = lookup(dir);
     if (!cont) return -ENOENT;
     container_subsys* ss = subsys_by_name(name);
     if (!ss) return -ENOENT;
-    container_subsys_state* css = cont->subsys[ss->subsys_id].read(lbl::css_op::read_css);
-    if (!css) return -EINVAL;
-    int ret = css_get(css);
-    if (!ret) ++css_held_[css];
+    dget(cont);
+    int ret = -EINVAL;
+    if (container_subsys_state* css = cont->subsys[ss->subsys_id].read(lbl::css_op::read_css)) {
+        ret = css_get(css);
+        if (!ret) ++css_held_[css];
+    }
+    dput(cont);
     return ret;
 }
 
@@ -141,11 +148,20 @@ int KernelV7::css_put_op(const std::string& dir, const std::string& name) {
     if (!cont) return -ENOENT;
     container_subsys* ss = subsys_by_name(name);
     if (!ss) return -ENOENT;
-    container_subsys_state* css = cont->subsys[ss->subsys_id].read(lbl::css_op::read_css);
-    if (!css) return -EINVAL;
-    css_put(css);
-    if (css_held_[css] > 0) --css_held_[css];  // a put without a get holds nothing
-    return 0;
+    dget(cont);
+    int ret = -EINVAL;
+    if (container_subsys_state* css = cont->subsys[ss->subsys_id].read(lbl::css_op::read_css)) {
+        css_put(css);
+        if (css_held_[css] > 0) --css_held_[css];  // a put without a get holds nothing
+        ret = 0;
+    }
+    dput(cont);
+    return ret;
+}
+
+int KernelV7::css_references_held(const container_subsys_state* css) const {
+    auto it = css_held_.find(css);
+    return it == css_held_.end() ? 0 : it->second;
 }
 
 // numtasks.c's module_param_call()s (5/7): the only module parameters in the series.
