@@ -166,3 +166,14 @@ TEST_CASE("ops: the shipped findings of the posted code", "[ops][scenarios]") {
         CHECK(r.violation_set() == std::vector<std::string>{"double-free", "kernel-bug", "use-after-free"});
     }
 }
+
+TEST_CASE("ops: a css_put with no get is reported once, at the container its state points to", "[ops]") {
+    // cpuset's top state is also dummytop->subsys[id] while cpuset is bound
+    // (rebind_subsystems leaves it there): one state, one finding.
+    app::RunResult r = run_file("scenarios/ops/css_put.json");
+    REQUIRE(r.findings.size() == 1);
+    CHECK(r.findings[0].kind == "refcnt-mismatch");
+    CHECK(r.findings[0].message ==
+          "BUG: css refcnt mismatch: /dev/container's cpuset state has refcnt -1 but 0 css_get references and 0 open "
+          "files hold it");
+}

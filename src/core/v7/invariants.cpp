@@ -64,6 +64,10 @@ void KernelV7::check_refcounts(std::vector<Finding>& out) const {
             for (int j = 0; j < subsys_count; ++j) {
                 const container_subsys_state* css = c->subsys[j].peek();
                 if (!css || css->object->freed) continue;
+                // A bound subsystem's top state is also dummytop's
+                // (rebind_subsystems leaves dummytop->subsys[i] set): check
+                // each state once, at the container it points back to.
+                if (css->container.peek() != c) continue;
                 auto held = css_held_.find(css);
                 int gets = held == css_held_.end() ? 0 : held->second;
                 int files = 0;
