@@ -79,7 +79,7 @@ for page in sorted((root / "docs/races").glob("*.md")):
             m = ROW.match(line) if timeline else None
             if m:
                 wanted.append((int(m.group(1)),) + cell(m.group(2)))
-            elif line.strip().startswith("BUG:") and line.strip() not in out_lines:
+            elif line.strip().startswith(("BUG:", "WARNING:")) and line.strip() not in out_lines:
                 errors.append(f"finding not in any run: {line.strip()[:90]!r}")
         if not wanted:
             continue

@@ -10,6 +10,7 @@
 #include <catch2/catch.hpp>
 
 #include "sim/kernel/atomic.h"
+#include "sim/kernel/kref.h"
 #include "sim/kernel/mutex.h"
 #include "sim/kernel/rcu.h"
 #include "sim/kernel/rwlock.h"
@@ -716,4 +717,39 @@ TEST_CASE("step-limit: a run that never finishes is stopped", "[sim][checks][ste
         REQUIRE(unwound == 1);
         REQUIRE(m.token() == "a50");
     }
+}
+
+// ---------------------------------------------------------------------------
+// kref-get-zero
+
+struct Group : sim::Object {
+    Group() : sim::Object("group"), ref(this, "ref") { set_name("G"); }
+    sim::kref ref;
+};
+
+const sim::Label L_kref_get{"find:get", "get_container_group(res);"};
+const sim::Label L_kref_put{"exit:put", "put_container_group(cg);"};
+
+TEST_CASE("kref-get-zero: a kref_get on a count its last put took to 0 warns, naming that put",
+          "[sim][checks][kref]") {
+    sim::Machine m;
+    Group g;
+    g.ref.refcount.counter = 1;
+    sim::ReplayPolicy p({1, 0});
+    m.run({cpu("CPU0", [&] { sim::kref_get(g.ref, L_kref_get); }),
+           cpu("CPU1", [&] { sim::kref_put(g.ref, [](sim::kref*) {}, L_kref_put); })},
+          p);
+    REQUIRE(kinds(m) == Kinds{"kref-get-zero"});
+    REQUIRE(m.findings()[0].message ==
+            "WARNING: kref_get() on a zero refcount: G->ref 0 -> 1 at step 2 (CPU0 find); put to 0 at step 1 (CPU1 "
+            "exit)");
+    REQUIRE(m.findings()[0].related_steps == Steps{1});
+
+    sim::Machine m2;
+    Group h;
+    h.ref.refcount.counter = 1;
+    sim::SerialPolicy sp;
+    m2.run({cpu("CPU0", [&] { sim::kref_get(h.ref, L_kref_get); })}, sp);
+    REQUIRE(m2.findings().empty());
+    REQUIRE(h.ref.refcount.counter == 2);
 }

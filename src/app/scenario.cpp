@@ -23,7 +23,8 @@ const std::vector<std::string>& violation_kinds() {
         "rcu-misuse",         "kernel-bug",       "internal-error",   "refcnt-mismatch",
         "s-active-mismatch",  "usage-mismatch",   "missed-callback",
         // the subsystems' own checks (numtasks, res_group)
-        "charge-mismatch",    "charge-underflow", "over-limit",       "out-of-bounds"};
+        "charge-mismatch",    "charge-underflow", "over-limit",       "out-of-bounds",
+        "kref-get-zero",      "mm-users-mismatch"};
     return k;
 }
 

@@ -124,6 +124,20 @@ void refcount_underflow(Machine& m, atomic_t& a, int before, int after, const La
               m.step(), m.cpu(), rel, {}});
 }
 
+void kref_get_on_zero(Machine& m, atomic_t& a, const Label& l) {
+    std::string prev = "no earlier put";
+    std::vector<std::uint32_t> rel;
+    if (a.last_dec_label && a.last_dec_run == m.run_serial()) {
+        prev = fmt::format("put to 0 at step {} ({} {})", a.last_dec_step, m.who(a.last_dec_run, a.last_dec_cpu),
+                           label_function(a.last_dec_label));
+        rel.push_back(a.last_dec_step);
+    }
+    m.report({"kref-get-zero",
+              fmt::format("WARNING: kref_get() on a zero refcount: {} 0 -> 1 at step {} ({} {}); {}", a.display(),
+                          m.step(), m.cpu_state().name, label_function(&l), prev),
+              m.step(), m.cpu(), rel, {}});
+}
+
 void note_decrement(Machine& m, atomic_t& a, const Label& l) {
     a.last_dec_step = m.step();
     a.last_dec_cpu = m.cpu();

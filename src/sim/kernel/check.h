@@ -27,6 +27,8 @@ void lock_released(Machine& m, const Cell& lock, const Label& l);
 // An atomic_t used as a count went below zero.
 void refcount_underflow(Machine& m, atomic_t& a, int before, int after, const Label& l);
 void note_decrement(Machine& m, atomic_t& a, const Label& l);
+// kref_get() found the count at 0 (lib/kref.c's WARN_ON).
+void kref_get_on_zero(Machine& m, atomic_t& a, const Label& l);
 
 void double_free(Machine& m, Object& o, const Label& l);
 

@@ -12,7 +12,11 @@ struct kref {
 };
 
 inline void kref_init(kref& k, const Label& l) { atomic_set(k.refcount, 1, l); }
-inline void kref_get(kref& k, const Label& l) { atomic_inc(k.refcount, l); }
+// lib/kref.c: WARN_ON(!atomic_read(&kref->refcount)) before the increment:
+// a get on a kref already put to 0 resurrects an object its release freed.
+inline void kref_get(kref& k, const Label& l) {
+    if (atomic_inc_return(k.refcount, l) == 1) kref_get_on_zero(Machine::current(), k.refcount, l);
+}
 
 template <class Release>
 inline int kref_put(kref& k, Release release, const Label& l) {
