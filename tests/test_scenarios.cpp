@@ -2,6 +2,7 @@
 // that finds violations exits 1; a recorded token replays the same run.
 #include <algorithm>
 #include <filesystem>
+#include <set>
 
 #include <catch2/catch.hpp>
 
@@ -47,6 +48,20 @@ TEST_CASE("every shipped scenario replays to its expect", "[scenarios]") {
         INFO(mismatches(r));
         CHECK(r.matches);
         CHECK(r.exit_code() == 0);
+    }
+}
+
+TEST_CASE("every yield point a shipped scenario executes is listed by its kernel's labels", "[scenarios][labels]") {
+    for (const auto& f : scenario_files()) {
+        INFO(f);
+        app::Scenario sc = app::load_scenario(f);
+        app::RunResult r = app::run_scenario(sc);
+        std::set<std::string> listed;
+        for (const sim::Label* l : r.kernel->labels()) listed.insert(l->name);
+        for (const sim::Event& e : r.machine->trace()) {
+            INFO(e.label->name);
+            CHECK(listed.count(e.label->name) == 1);
+        }
     }
 }
 
