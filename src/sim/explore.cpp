@@ -41,13 +41,20 @@ bool dependent(const StepInfo& a, const StepInfo& b) {
 
 std::vector<int> fewest_switches(const std::vector<StepInfo>& st) {
     const std::size_t n = st.size();
-    // Each step's predecessors: dependent earlier steps of other CPUs.
+    // Each step's predecessors on other CPUs: per CPU, only the latest
+    // dependent earlier step (that CPU's earlier steps precede it anyway).
     std::vector<std::vector<std::size_t>> preds(n);
     std::array<std::vector<std::size_t>, kMaxCpus> of_cpu;
     for (std::size_t j = 0; j < n; ++j) {
         of_cpu[st[j].cpu].push_back(j);
-        for (std::size_t i = 0; i < j; ++i)
-            if (st[i].cpu != st[j].cpu && dependent(st[i], st[j])) preds[j].push_back(i);
+        CpuMask seen = bit(st[j].cpu);
+        for (std::size_t i = j; i-- > 0;) {
+            if (seen & bit(st[i].cpu)) continue;
+            if (dependent(st[i], st[j])) {
+                preds[j].push_back(i);
+                seen |= bit(st[i].cpu);
+            }
+        }
     }
     std::vector<int> best;
     std::size_t best_switches = ~std::size_t{0};
@@ -218,6 +225,14 @@ void Explorer::analyse(const Machine& m) {
     std::array<std::uint32_t, kMaxCpus> count{};
     std::array<std::int64_t, kMaxCpus> last;
     last.fill(-1);
+    // Steps this path shares with the execution analysed last: their clocks
+    // stand and their races were handled then (race() only ever adds to the
+    // backtrack sets of nodes still on the path).
+    const std::size_t from = std::min(analysed_, n);
+    for (std::size_t j = 0; j < from; ++j) {
+        ++count[st[j].cpu];
+        last[st[j].cpu] = static_cast<std::int64_t>(j);
+    }
     auto join = [ncpu](Clock& a, const Clock& b) {
         for (int q = 0; q < ncpu; ++q) a[q] = std::max(a[q], b[q]);
     };
@@ -225,7 +240,7 @@ void Explorer::analyse(const Machine& m) {
     // steps it races with (dependent, other CPU, not ordered through a third
     // step). A lock acquisition races with the previous acquisition, not with
     // the release that let it run (reversing that would need the lock free).
-    for (std::size_t j = 0; j < n + bl.size(); ++j) {
+    for (std::size_t j = from; j < n + bl.size(); ++j) {
         const StepInfo& e = j < n ? st[j] : bl[j - n];
         const int c = e.cpu;
         Clock C{};
@@ -252,6 +267,7 @@ void Explorer::analyse(const Machine& m) {
             last[c] = static_cast<std::int64_t>(j);
         }
     }
+    analysed_ = n;
 }
 
 void Explorer::race(std::size_t i, std::size_t j, const StepInfo& ej, const Clock& cj) {
@@ -311,9 +327,11 @@ bool Explorer::backtrack(const Machine& m) {
         CpuMask todo = nd.backtrack & nd.enabled & ~nd.done & ~nd.sleep;
         if (todo) {
             nd.chosen = lowest_cpu(todo);
+            analysed_ = std::min(analysed_, k);  // step k and after change
             return true;
         }
         nodes_.pop_back();
+        analysed_ = std::min(analysed_, nodes_.size());
     }
     return false;
 }
@@ -344,6 +362,7 @@ ExploreStats Explorer::explore(const RunOnce& run_once, const OnExecution& on_ex
         prefix_ = unit.prefix;
         sleepers_ = unit.sleepers;
         nodes_.clear();
+        analysed_ = 0;
         if (!run_unit(run_once, on_execution)) break;
     }
     prefix_.clear();

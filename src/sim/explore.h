@@ -150,6 +150,9 @@ private:
     // DPOR analysis scratch (kept to avoid reallocating per execution).
     std::vector<StepInfo> ev_;
     std::vector<std::uint32_t> pos_;                          // index of the event within its CPU
+    // clock_/pos_ are valid for the path's steps [0, analysed_): the next
+    // execution replays them unchanged, so their races were already handled.
+    std::size_t analysed_ = 0;
     std::vector<std::array<std::uint32_t, kMaxCpus>> clock_;  // happens-before vector clocks
     std::vector<std::size_t> pending_races_;
 };
