@@ -121,19 +121,35 @@ void add_row(Rows& rows, const Outcome& oc, const OutcomeRow& row) {
     }
 }
 
-// The machine and kernel of one worker thread: each execution is a fresh run.
+// The machine and kernel of one worker thread. With ExploreOptions::snapshot
+// (the default), boot and set-up run once per worker and each execution
+// restores their state (app::SnapshotRunner); otherwise each execution is a
+// fresh run_scenario().
 struct Worker {
+    Worker(const Scenario& s, const ExploreOptions& opt) : sc(s), o(opt) {}
     const Scenario& sc;
     const ExploreOptions& o;
-    RunResult cur;
+    RunResult cur;  // the last execution, without a snapshot
     Part* part = nullptr;
+    std::unique_ptr<SnapshotRunner> snap;
+    bool snap_tried = false;
+    const RunResult* last = nullptr;  // the last execution's result
 
     const sim::Machine& run_once(sim::Policy& p) {
+        if (o.snapshot && !snap_tried) {
+            snap_tried = true;
+            snap = SnapshotRunner::create(sc, o.max_steps);
+        }
+        if (snap) {
+            last = &snap->run(p);
+            return snap->machine();
+        }
         cur = RunResult{};  // the old machine goes first: machines nest on this thread
         RunOptions ro;
         ro.max_steps = o.max_steps;
         ro.policy = &p;
         cur = run_scenario(sc, ro);
+        last = &cur;
         return *cur.machine;
     }
 
@@ -143,14 +159,14 @@ struct Worker {
     // once whatever the work units, so the least witness of an outcome is the
     // same for any --split, --jobs and --shard.
     void on_execution(const sim::Machine& m) {
-        Outcome oc = outcome_of(cur, sc);
+        Outcome oc = outcome_of(*last, sc);
         OutcomeRow row;
         row.executions = 1;
-        row.raw_witness = cur.token;
-        row.witness = cur.token;
+        row.raw_witness = last->token;
+        row.witness = last->token;
         row.switches = m.runs().empty() ? 0 : m.runs().size() - 1;
         row.steps = m.step();
-        row.matches_expect = cur.matches;
+        row.matches_expect = last->matches;
         std::vector<int> picks = sim::fewest_switches(m.steps());
         if (picks.size() == m.step() && !picks.empty()) {
             std::vector<sim::Run> runs = sim::runs_of(picks);
@@ -159,7 +175,7 @@ struct Worker {
         }
         if (part->rows.find(oc) == part->rows.end()) row.outcome = oc;
         add_row(part->rows, oc, row);
-        ++(cur.matches ? part->positive : part->negative);
+        ++(last->matches ? part->positive : part->negative);
     }
 };
 
@@ -251,13 +267,13 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
     if (sample) {
         res.units = o.runs;
         // PCT's k: the length of the serial execution (deterministic).
-        Worker w{sc, o, {}};
+        Worker w(sc, o);
         sim::SerialPolicy serial;
         PrefixPolicy pp(res.prefix, serial);
         pct_k = w.run_once(pp).step();
         res.stats.complete = false;  // sampling never exhausts the tree
     } else {
-        Worker w{sc, o, {}};
+        Worker w(sc, o);
         sim::Explorer ex(o.search);
         std::uint64_t pruned = 0;
         units = ex.split([&](sim::Policy& p) -> const sim::Machine& { return w.run_once(p); }, o.effective_split(),
@@ -292,7 +308,7 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
     std::exception_ptr err;
     const auto start = std::chrono::steady_clock::now();
     auto work = [&] {
-        Worker w{sc, o, {}};
+        Worker w(sc, o);
         try {
             for (;;) {
                 const std::size_t i = next++;
