@@ -264,6 +264,14 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
     std::vector<sim::Unit> units;
     std::vector<double> estimates;  // log size of each unit's subtree
     std::uint32_t pct_k = 0;
+    // The first worker's snapshot of set-up: the main thread's worker takes
+    // it over when there is one (--jobs 1), rather than setting up again.
+    std::unique_ptr<SnapshotRunner> main_snap;
+    bool main_snap_tried = false;
+    auto keep_snapshot = [&](Worker& w) {
+        main_snap = std::move(w.snap);
+        main_snap_tried = w.snap_tried;
+    };
     if (sample) {
         res.units = o.runs;
         // PCT's k: the length of the serial execution (deterministic).
@@ -272,6 +280,7 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
         PrefixPolicy pp(res.prefix, serial);
         pct_k = w.run_once(pp).step();
         res.stats.complete = false;  // sampling never exhausts the tree
+        keep_snapshot(w);
     } else {
         Worker w(sc, o);
         sim::Explorer ex(o.search);
@@ -280,6 +289,7 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
                          sim::Unit{res.prefix}, pruned, &estimates);
         res.units = units.size();
         if (o.shard == 1) res.stats.sleep_blocked += pruned, res.stats.runs += pruned;
+        keep_snapshot(w);
     }
     // This process's units, biggest first (so that workers finish together).
     // Shards: largest-estimate-first to the least loaded shard, which every
@@ -307,8 +317,13 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
     std::mutex err_mu;
     std::exception_ptr err;
     const auto start = std::chrono::steady_clock::now();
+    const std::thread::id main_thread = std::this_thread::get_id();
     auto work = [&] {
         Worker w(sc, o);
+        if (std::this_thread::get_id() == main_thread) {
+            w.snap = std::move(main_snap);
+            w.snap_tried = main_snap_tried;
+        }
         try {
             for (;;) {
                 const std::size_t i = next++;
@@ -370,6 +385,7 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
         for (unsigned t = 0; t < o.jobs; ++t) ts.emplace_back(work);
         for (auto& t : ts) t.join();
     }
+    main_snap.reset();  // unused when no worker ran on this thread
     if (err) std::rethrow_exception(err);
 
     // Combine in unit order (the result does not depend on the order anyway).
