@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "app/explore.h"
+#include "app/runner.h"
 #include "app/scenario.h"
 #include "sim/explore.h"
 
@@ -121,6 +122,44 @@ int main(int argc, char** argv) {
         else if (!std::strcmp(argv[i], "--reps") && i + 1 < argc) reps = std::atoi(argv[++i]);
         else if (!std::strcmp(argv[i], "--quick")) quick = true;
         else rest.push_back(argv[i]);
+    }
+
+    // 0. The set-up snapshot (issue 4 §3): per-run time of the search with
+    // boot and set-up restored from a snapshot (the default) and replayed
+    // afresh for every run (--no-snapshot), and that the reports agree.
+    {
+        std::printf("== set-up snapshot: search time per run, restored vs fresh (best of %d)\n", reps);
+        std::printf("%-52s %-4s %8s %8s %11s %11s %7s\n", "scenario", "", "runs", "snap B", "restored us",
+                    "fresh us", "ratio");
+        double sum_a = 0, sum_b = 0;
+        std::uint64_t sum_runs = 0;
+        auto row = [&](const std::string& f, sim::Strategy s, std::uint64_t cap, int r) {
+            app::Scenario sc = app::load_scenario(f);
+            app::ExploreOptions o = options(s, cap);
+            o.snapshot = true;
+            Timed a = timed(sc, o, r);
+            o.snapshot = false;
+            Timed b = timed(sc, o, r);
+            auto snap = app::SnapshotRunner::create(sc, o.max_steps);
+            const double runs = static_cast<double>(a.r.stats.runs);
+            std::printf("%-52s %-4s %8llu %8zu %11.2f %11.2f %6.2fx%s\n", stem(f).c_str(),
+                        app::strategy_name(s).c_str(), static_cast<unsigned long long>(a.r.stats.runs),
+                        snap ? snap->snapshot_bytes() : 0, a.ms * 1000 / runs, b.ms * 1000 / runs, b.ms / a.ms,
+                        app::explore_report_json(a.r) == app::explore_report_json(b.r) ? "" : "  REPORTS DIFFER");
+            std::fflush(stdout);
+            return std::pair<double, double>(a.ms, b.ms);
+        };
+        for (const std::string& f : files()) {
+            app::Scenario sc = app::load_scenario(f);
+            if (sc.threads.size() < 3 && sc.kernel != "containers-v7") continue;
+            auto [a, b] = row(f, sim::Strategy::dpor, 0, reps);
+            sum_a += a, sum_b += b;
+        }
+        std::printf("three-CPU and containers-v7 (3/7) DPOR searches together: restored %.1f ms, fresh %.1f ms (%.2fx)\n",
+                    sum_a, sum_b, sum_b / sum_a);
+        (void)sum_runs;
+        row(kDir + "v7-1-sep2006-fix-recheck.json", sim::Strategy::dfs, quick ? 100000 : 0, 1);
+        std::printf("\n");
     }
 
     // 1. Every scenario: DPOR (complete) and DFS (capped).

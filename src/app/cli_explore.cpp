@@ -37,6 +37,9 @@ CLI::App* add_explore_command(CLI::App& cli, ExploreArgs& a) {
         ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}));
     e->add_flag("--from-schedule", a.from_schedule,
                 "Replay the file's schedule (up to its trailing run-to-completion entries) as every execution's prefix");
+    e->add_flag("--no-snapshot", a.no_snapshot,
+                "Boot and set up afresh for every execution instead of restoring a snapshot of set-up (same report; "
+                "for comparison)");
     e->add_option("--fix", a.fixes, "Apply a named fix (repeatable)");
     e->add_option("--kernel", a.kernel, "Run on this kernel instead of the file's");
     e->add_option("--format", a.format, "Output format")->check(CLI::IsMember({"text", "json"}));
@@ -82,6 +85,7 @@ int cmd_explore(const ExploreArgs& a) {
     o.jobs = a.jobs;
     o.split = a.split;
     o.from_schedule = a.from_schedule;
+    o.snapshot = !a.no_snapshot;
     o.runs = a.runs;
     o.seed = a.seed;
     o.depth = a.depth;

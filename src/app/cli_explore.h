@@ -18,6 +18,7 @@ struct ExploreArgs {
     unsigned preemptions = 2, depth = 3, jobs = 1;
     std::size_t split = 0;
     bool from_schedule = false;
+    bool no_snapshot = false;
     std::vector<std::string> fixes;
     std::optional<std::string> kernel, save;
 };

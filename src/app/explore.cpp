@@ -121,19 +121,35 @@ void add_row(Rows& rows, const Outcome& oc, const OutcomeRow& row) {
     }
 }
 
-// The machine and kernel of one worker thread: each execution is a fresh run.
+// The machine and kernel of one worker thread. With ExploreOptions::snapshot
+// (the default), boot and set-up run once per worker and each execution
+// restores their state (app::SnapshotRunner); otherwise each execution is a
+// fresh run_scenario().
 struct Worker {
+    Worker(const Scenario& s, const ExploreOptions& opt) : sc(s), o(opt) {}
     const Scenario& sc;
     const ExploreOptions& o;
-    RunResult cur;
+    RunResult cur;  // the last execution, without a snapshot
     Part* part = nullptr;
+    std::unique_ptr<SnapshotRunner> snap;
+    bool snap_tried = false;
+    const RunResult* last = nullptr;  // the last execution's result
 
     const sim::Machine& run_once(sim::Policy& p) {
+        if (o.snapshot && !snap_tried) {
+            snap_tried = true;
+            snap = SnapshotRunner::create(sc, o.max_steps);
+        }
+        if (snap) {
+            last = &snap->run(p);
+            return snap->machine();
+        }
         cur = RunResult{};  // the old machine goes first: machines nest on this thread
         RunOptions ro;
         ro.max_steps = o.max_steps;
         ro.policy = &p;
         cur = run_scenario(sc, ro);
+        last = &cur;
         return *cur.machine;
     }
 
@@ -143,14 +159,14 @@ struct Worker {
     // once whatever the work units, so the least witness of an outcome is the
     // same for any --split, --jobs and --shard.
     void on_execution(const sim::Machine& m) {
-        Outcome oc = outcome_of(cur, sc);
+        Outcome oc = outcome_of(*last, sc);
         OutcomeRow row;
         row.executions = 1;
-        row.raw_witness = cur.token;
-        row.witness = cur.token;
+        row.raw_witness = last->token;
+        row.witness = last->token;
         row.switches = m.runs().empty() ? 0 : m.runs().size() - 1;
         row.steps = m.step();
-        row.matches_expect = cur.matches;
+        row.matches_expect = last->matches;
         std::vector<int> picks = sim::fewest_switches(m.steps());
         if (picks.size() == m.step() && !picks.empty()) {
             std::vector<sim::Run> runs = sim::runs_of(picks);
@@ -159,7 +175,7 @@ struct Worker {
         }
         if (part->rows.find(oc) == part->rows.end()) row.outcome = oc;
         add_row(part->rows, oc, row);
-        ++(cur.matches ? part->positive : part->negative);
+        ++(last->matches ? part->positive : part->negative);
     }
 };
 
@@ -248,22 +264,32 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
     std::vector<sim::Unit> units;
     std::vector<double> estimates;  // log size of each unit's subtree
     std::uint32_t pct_k = 0;
+    // The first worker's snapshot of set-up: the main thread's worker takes
+    // it over when there is one (--jobs 1), rather than setting up again.
+    std::unique_ptr<SnapshotRunner> main_snap;
+    bool main_snap_tried = false;
+    auto keep_snapshot = [&](Worker& w) {
+        main_snap = std::move(w.snap);
+        main_snap_tried = w.snap_tried;
+    };
     if (sample) {
         res.units = o.runs;
         // PCT's k: the length of the serial execution (deterministic).
-        Worker w{sc, o, {}};
+        Worker w(sc, o);
         sim::SerialPolicy serial;
         PrefixPolicy pp(res.prefix, serial);
         pct_k = w.run_once(pp).step();
         res.stats.complete = false;  // sampling never exhausts the tree
+        keep_snapshot(w);
     } else {
-        Worker w{sc, o, {}};
+        Worker w(sc, o);
         sim::Explorer ex(o.search);
         std::uint64_t pruned = 0;
         units = ex.split([&](sim::Policy& p) -> const sim::Machine& { return w.run_once(p); }, o.effective_split(),
                          sim::Unit{res.prefix}, pruned, &estimates);
         res.units = units.size();
         if (o.shard == 1) res.stats.sleep_blocked += pruned, res.stats.runs += pruned;
+        keep_snapshot(w);
     }
     // This process's units, biggest first (so that workers finish together).
     // Shards: largest-estimate-first to the least loaded shard, which every
@@ -291,8 +317,13 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
     std::mutex err_mu;
     std::exception_ptr err;
     const auto start = std::chrono::steady_clock::now();
+    const std::thread::id main_thread = std::this_thread::get_id();
     auto work = [&] {
-        Worker w{sc, o, {}};
+        Worker w(sc, o);
+        if (std::this_thread::get_id() == main_thread) {
+            w.snap = std::move(main_snap);
+            w.snap_tried = main_snap_tried;
+        }
         try {
             for (;;) {
                 const std::size_t i = next++;
@@ -354,6 +385,7 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
         for (unsigned t = 0; t < o.jobs; ++t) ts.emplace_back(work);
         for (auto& t : ts) t.join();
     }
+    main_snap.reset();  // unused when no worker ran on this thread
     if (err) std::rethrow_exception(err);
 
     // Combine in unit order (the result does not depend on the order anyway).

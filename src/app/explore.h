@@ -29,6 +29,10 @@ struct ExploreOptions {
     std::uint64_t runs = 1000;        // pct, random: executions sampled
     std::uint64_t seed = 1;           // pct, random
     unsigned depth = 3;               // pct: bug depth d
+    // Boot and set-up once per worker thread and restore their state before
+    // each execution (app::SnapshotRunner), instead of a fresh run each time.
+    // The report is the same either way (--no-snapshot: for comparison).
+    bool snapshot = true;
 };
 
 // What an execution ends with: the violation kinds, the values named in

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "core/v7/container.h"
 #include "sim/leak.h"
 #include "sim/script_policy.h"
 
@@ -124,19 +125,13 @@ std::vector<std::string> RunResult::violation_set() const {
     return v;
 }
 
-RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
-    RunResult r;
-    r.scenario = &sc;
-    r.machine = std::make_unique<sim::Machine>();
-    sim::Machine& m = *r.machine;
-    m.set_max_steps(opt.max_steps);
-    r.kernel = core::make_kernel(sc.kernel, sc.fixes);
-    core::Kernel& k = *r.kernel;
+namespace {
+
+// Boot and set-up: one CPU, serial, untraced. Throws InputError.
+void boot_and_setup(sim::Machine& m, core::Kernel& k, const Scenario& sc) {
     k.set_config(sc.config);
     k.set_config_modules(sc.modules);
     m.alloc_fail().configure(sc.fail_alloc);
-
-    // Boot and set-up: one CPU, serial, untraced.
     std::string setup_error;
     sim::SerialPolicy serial;
     m.run({{"set-up", nullptr,
@@ -160,7 +155,11 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
     if (!setup_error.empty()) throw InputError(setup_error);
     if (!m.findings().empty())
         throw InputError(fmt::format("{}: $.setup: set-up is not clean: {}", sc.file, m.findings().front().message));
+}
 
+// The threads, after set-up, then the end-of-run checks and `expect`.
+void run_threads(RunResult& r, sim::Machine& m, core::Kernel& k, const Scenario& sc, const RunOptions& opt) {
+    sim::SerialPolicy serial;
     // The threads; injected allocation failures count from here.
     m.alloc_fail().arm(true);
     std::vector<sim::Machine::Thread> threads;
@@ -213,14 +212,101 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
     r.findings = m.findings();
     if (!r.aborted) {
         k.check_invariants(r.findings);
-        std::set<const sim::Object*> reach;
+            std::set<const sim::Object*> reach;
         k.reachable(reach);
-        sim::check_leaks(m.arena(), reach, r.findings);
-    }
+            sim::check_leaks(m.arena(), reach, r.findings);
+        }
     r.nodes = k.nodes();
     r.groups = k.groups();
     compare(r, sc);
+}
+
+}  // namespace
+
+RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
+    RunResult r;
+    r.scenario = &sc;
+    r.machine = std::make_unique<sim::Machine>();
+    sim::Machine& m = *r.machine;
+    m.set_max_steps(opt.max_steps);
+    r.kernel = core::make_kernel(sc.kernel, sc.fixes);
+    boot_and_setup(m, *r.kernel, sc);
+    run_threads(r, m, *r.kernel, sc, opt);
     return r;
+}
+
+// --- SnapshotRunner -----------------------------------------------------------
+
+std::unique_ptr<SnapshotRunner> SnapshotRunner::create(const Scenario& sc, std::uint32_t max_steps) {
+    // Warm-up, outside any region: one ordinary run of the scenario brings up
+    // this thread's Boost.Fiber scheduler, dispatcher and main context, the
+    // FiberAlgo and the stack pool, and the function-local statics the model
+    // reaches, so that none of them is ever allocated in the region (and
+    // overwritten by a restore). The kernels' tables that hold heap storage
+    // are touched explicitly, whatever this scenario reaches.
+    core::v7::KernelV7::subsys_configs();
+    core::v7::KernelV7::module_params();
+    try {
+        sim::SerialPolicy serial;
+        RunOptions ro;
+        ro.max_steps = max_steps;
+        ro.policy = &serial;
+        run_scenario(sc, ro);
+    } catch (const std::exception&) {
+        return nullptr;  // the caller's ordinary runs report it
+    }
+
+    std::unique_ptr<SnapshotRunner> s(new SnapshotRunner);
+    s->region_ = sim::region::Region::create();
+    if (!s->region_) return nullptr;
+    s->sc_ = &sc;
+    s->max_steps_ = max_steps;
+    try {
+        sim::region::Scope in(*s->region_);
+        // The same construction order as run_scenario(): cell ids and serials follow it.
+        auto m = std::make_unique<sim::Machine>();
+        m->set_max_steps(max_steps);
+        std::unique_ptr<core::Kernel> k = core::make_kernel(sc.kernel, sc.fixes);
+        boot_and_setup(*m, *k, sc);
+        for (const ThreadSpec& t : sc.threads)
+            if (!k->task_by_pid(t.task)) return nullptr;  // run_scenario() says which
+        s->machine_ = m.release();
+        s->kernel_ = k.release();
+    } catch (const std::exception&) {
+        // Unwound inside the region (still mapped): the machine and kernel
+        // were destroyed as usual. The exception is gone before the region is.
+        return nullptr;
+    }
+    s->region_->snapshot();
+    return s;
+}
+
+SnapshotRunner::~SnapshotRunner() {
+    cur_.reset();
+    // As a RunResult would: the kernel, then the machine (which hands this
+    // thread's current machine back). Their memory is the region's.
+    delete kernel_;
+    delete machine_;
+}
+
+std::size_t SnapshotRunner::snapshot_bytes() const { return region_->snapshot_size(); }
+
+const RunResult& SnapshotRunner::run(sim::Policy& policy) {
+    cur_.reset();  // frees nothing: its memory is the region's
+    region_->restore();
+    try {
+        sim::region::Scope in(*region_);
+        RunOptions ro;
+        ro.max_steps = max_steps_;
+        ro.policy = &policy;
+        cur_.emplace();
+        cur_->scenario = sc_;
+        run_threads(*cur_, *machine_, *kernel_, *sc_, ro);
+    } catch (...) {
+        region_->pin();  // the exception in flight may point into the region
+        throw;
+    }
+    return *cur_;
 }
 
 }  // namespace app

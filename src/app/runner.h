@@ -10,6 +10,7 @@
 #include "app/scenario.h"
 #include "core/kernel.h"
 #include "sim/machine.h"
+#include "sim/region.h"
 
 namespace app {
 
@@ -51,6 +52,39 @@ struct RunResult {
 
 // Throws InputError (unfollowable schedule, failing set-up, bad token).
 RunResult run_scenario(const Scenario& sc, const RunOptions& opt = {});
+
+// Runs of one scenario that share one boot and set-up (contsim explore): the
+// machine and kernel are built, booted and set up once inside a snapshot
+// region (sim/region.h), whose used bytes are then copied aside; each run()
+// copies them back and runs only the threads. A run gives the same result as
+// run_scenario() with the same options (tests/test_snapshot.cpp).
+class SnapshotRunner {
+public:
+    // nullptr when the snapshot cannot be made (no free region slot, or the
+    // set-up fails: run_scenario() then reports the error as usual).
+    static std::unique_ptr<SnapshotRunner> create(const Scenario& sc, std::uint32_t max_steps);
+    ~SnapshotRunner();
+    SnapshotRunner(const SnapshotRunner&) = delete;
+    SnapshotRunner& operator=(const SnapshotRunner&) = delete;
+
+    // The threads under `policy` (exploring, untraced). The result has no
+    // machine or kernel; it and machine() are valid until the next run().
+    const RunResult& run(sim::Policy& policy);
+    const sim::Machine& machine() const { return *machine_; }
+    std::size_t snapshot_bytes() const;
+
+private:
+    SnapshotRunner() = default;
+    std::unique_ptr<sim::region::Region> region_;  // first member: destroyed last
+    const Scenario* sc_ = nullptr;
+    std::uint32_t max_steps_ = 0;
+    sim::Machine* machine_ = nullptr;  // in the region
+    core::Kernel* kernel_ = nullptr;   // in the region
+    // The last run's result. Its strings and vectors are in the region: it is
+    // destroyed before each restore and built afresh, never assigned to (an
+    // assignment would keep the old capacity, which the restore hands out again).
+    std::optional<RunResult> cur_;
+};
 
 // The value of expect.final's target.key at the end of a run, as compared
 // with `expect` (a path that no longer exists counts as freed); nullopt when

@@ -33,6 +33,8 @@ public:
     const std::vector<Object*>& objects() const { return objects_; }
 
 private:
+    explicit Arena(std::size_t initial);
+    std::size_t initial_size_;
     std::unique_ptr<std::byte[]> initial_;  // not zeroed: objects are constructed in place
     std::pmr::monotonic_buffer_resource mem_;
     std::vector<Object*> objects_;

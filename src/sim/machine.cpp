@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "sim/fiber_algo.h"
+#include "sim/region.h"
 #include "sim/stack_pool.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -55,7 +56,10 @@ bool Machine::has_finding(const std::string& kind) const {
 void Machine::report(Finding f) { findings_.push_back(std::move(f)); }
 
 void Machine::fail_schedule(std::string message) {
-    if (schedule_error_.empty()) schedule_error_ = std::move(message);
+    // Called from Policy::choose(), where a snapshot region is paused: the
+    // Machine's own copy belongs to the region (see sim/region.h).
+    sim::region::Resume in_model;
+    if (schedule_error_.empty()) schedule_error_.assign(message.data(), message.size());
     abort_ = true;
 }
 
@@ -188,7 +192,13 @@ int Machine::next_cpu() {
                     step_, cur_, {}, {}});
             abort_ = true;
         } else {
-            int c = policy_->choose(*this, m, cur_);
+            int c;
+            {
+                // The policy is the explorer's, not the model's: what it
+                // allocates must survive the restore of a snapshot region.
+                sim::region::Pause outside;
+                c = policy_->choose(*this, m, cur_);
+            }
             if (!abort_) {
                 pick(c);
                 return c;

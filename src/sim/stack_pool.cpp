@@ -1,4 +1,5 @@
 #include "sim/stack_pool.h"
+#include "sim/region.h"
 
 #include <cstdlib>
 #include <new>
@@ -18,7 +19,11 @@ StackPool::~StackPool() {
     for (void* p : free_) std::free(p);
 }
 
+// The pool is per OS thread and outlives every run: its list of free stacks
+// must never be allocated from a snapshot region (sim/region.h).
+
 boost::context::stack_context StackPool::allocate() {
+    sim::region::Pause outside;
     void* base;
     if (!free_.empty()) {
         base = free_.back();
@@ -36,6 +41,7 @@ boost::context::stack_context StackPool::allocate() {
 }
 
 void StackPool::deallocate(boost::context::stack_context& sc) {
+    sim::region::Pause outside;
     free_.push_back(static_cast<char*>(sc.sp) - sc.size);
 }
 

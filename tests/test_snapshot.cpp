@@ -1,0 +1,177 @@
+// contsim explore restores a snapshot of boot and set-up before each execution
+// (app::SnapshotRunner, sim/region.h) instead of replaying them: the report
+// must be byte-identical to the fresh-run path (--no-snapshot), for every
+// shipped scenario and for one and two workers.
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "app/explore.h"
+#include "app/runner.h"
+#include "app/scenario.h"
+#include "sim/policy.h"
+#include "sim/region.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+std::vector<std::string> scenario_files() {
+    std::vector<std::string> files;
+    for (const auto& e : fs::recursive_directory_iterator(fs::path(CONTSIM_SOURCE_DIR) / "scenarios")) {
+#if defined(__SANITIZE_ADDRESS__)
+        // As in test_scenarios.cpp: ASan misreads the unwind after this
+        // scenario's oops on a fiber stack; the release suite covers it.
+        if (e.path().filename() == "umount-vs-clone-null-sb.json") continue;
+#endif
+        if (e.is_regular_file() && e.path().extension() == ".json") files.push_back(e.path().string());
+    }
+    std::sort(files.begin(), files.end());
+    return files;
+}
+
+// The three scenarios whose DPOR search has ~30,000 executions: capped with
+// one worker (a capped search with one worker is deterministic), skipped with
+// two (which units a cap leaves out depends on timing).
+bool big(const std::string& f) { return f.find("/exit-init-group-") != std::string::npos; }
+
+// Known bug, not the snapshot's: this scenario crashes (SIGSEGV in
+// Machine::next_cpu during Explorer::split's probes) whenever the search is
+// split into many units, --no-snapshot included (`contsim explore
+// scenarios/unmentioned/umount-vs-clone-null-sb.json --split 64`).
+bool split_crashes(const std::string& f) { return f.find("/umount-vs-clone-null-sb.json") != std::string::npos; }
+
+json report(const app::Scenario& sc, app::ExploreOptions o, bool snapshot) {
+    o.snapshot = snapshot;
+    return app::explore_report_json(app::explore_scenario(sc, o));
+}
+
+}  // namespace
+
+TEST_CASE("explore: the same report with and without the set-up snapshot, every scenario, 1 and 2 workers",
+          "[explore][snapshot]") {
+    auto files = scenario_files();
+    REQUIRE(files.size() > 50);
+    for (const std::string& f : files) {
+        app::Scenario sc = app::load_scenario(f);
+        for (unsigned jobs : {1u, 2u}) {
+            if (jobs > 1 && (big(f) || split_crashes(f))) continue;
+#if defined(__SANITIZE_ADDRESS__)
+            // Under ASan (some 50x slower) two workers on the attach/exit
+            // scenarios only: the release suite covers the rest (~8 min less).
+            if (jobs > 1 && f.find("/attach-exit/") == std::string::npos) continue;
+#endif
+            INFO(f << " --jobs " << jobs);
+            app::ExploreOptions o;
+            o.jobs = jobs;
+            if (big(f)) o.search.max_runs = 2000;
+            json with = report(sc, o, true);
+            json without = report(sc, o, false);
+            CHECK(with.dump() == without.dump());
+        }
+    }
+}
+
+TEST_CASE("explore: the snapshot leaves every strategy's report unchanged", "[explore][snapshot]") {
+    const std::string dir = std::string(CONTSIM_SOURCE_DIR) + "/scenarios/";
+    for (const char* name : {"attach-exit/v7-1-cs1-negative.json", "attach-exit/v7-1-three-cpu.json",
+                             "attach-exit/v7-group-use-after-free.json", "ops/module_param.json"}) {
+        app::Scenario sc = app::load_scenario(dir + name);
+        for (sim::Strategy s : {sim::Strategy::dfs, sim::Strategy::bounded, sim::Strategy::pct, sim::Strategy::random}) {
+            INFO(name << " " << app::strategy_name(s));
+            app::ExploreOptions o;
+            o.search.strategy = s;
+            o.search.preemptions = 1;
+            o.runs = 200;
+            if (s == sim::Strategy::dfs) o.search.max_runs = 3000;
+            CHECK(report(sc, o, true).dump() == report(sc, o, false).dump());
+            o.jobs = 2;
+            if (s != sim::Strategy::dfs) CHECK(report(sc, o, true).dump() == report(sc, o, false).dump());
+        }
+        app::ExploreOptions o;
+        o.from_schedule = true;
+        INFO(name << " --from-schedule");
+        CHECK(report(sc, o, true).dump() == report(sc, o, false).dump());
+    }
+}
+
+TEST_CASE("SnapshotRunner: each restored run is the fresh run of the same schedule", "[explore][snapshot]") {
+    app::Scenario sc =
+        app::load_scenario(std::string(CONTSIM_SOURCE_DIR) + "/scenarios/attach-exit/v7-1-cs1-negative.json");
+    auto snap = app::SnapshotRunner::create(sc, 20000);
+    REQUIRE(snap);
+    CHECK(snap->snapshot_bytes() > 0);
+    CHECK(snap->snapshot_bytes() < 256 * 1024);  // the arena starts small inside a region
+    for (std::uint64_t seed = 1; seed <= 50; ++seed) {
+        sim::RandomPolicy p(seed), q(seed);
+        const app::RunResult& a = snap->run(p);
+        app::RunOptions ro;
+        ro.policy = &q;
+        app::RunResult b = app::run_scenario(sc, ro);
+        INFO("seed " << seed);
+        CHECK(a.token == b.token);
+        CHECK(a.steps == b.steps);
+        CHECK(a.violation_set() == b.violation_set());
+        CHECK(a.findings.size() == b.findings.size());
+        for (std::size_t i = 0; i < a.findings.size() && i < b.findings.size(); ++i)
+            CHECK(a.findings[i].message == b.findings[i].message);
+        CHECK(a.matches == b.matches);
+        CHECK(a.nodes.size() == b.nodes.size());
+    }
+}
+
+TEST_CASE("sim::region: bump allocation, no-op delete, pause, snapshot and restore", "[sim][snapshot]") {
+    auto r = sim::region::Region::create();
+    REQUIRE(r);
+    CHECK_FALSE(sim::region::active());
+    std::string* kept;
+    std::vector<int>* v;
+    {
+        sim::region::Scope in(*r);
+        CHECK(sim::region::active());
+        kept = new std::string(100, 'x');
+        CHECK(sim::region::contains(kept));
+        CHECK(sim::region::contains(kept->data()));
+        v = new std::vector<int>{1, 2, 3};
+        {
+            sim::region::Pause out;
+            CHECK_FALSE(sim::region::active());
+            auto* outside = new int(7);
+            CHECK_FALSE(sim::region::contains(outside));
+            delete outside;
+            {
+                sim::region::Resume back;
+                CHECK(sim::region::active());
+            }
+            CHECK_FALSE(sim::region::active());
+        }
+        CHECK(sim::region::active());
+    }
+    CHECK_FALSE(sim::region::active());
+    const std::size_t used = r->used();
+    r->snapshot();
+    CHECK(r->snapshot_size() == used);
+    {
+        sim::region::Scope in(*r);
+        kept->assign(200, 'y');  // a new buffer past the snapshot
+        v->push_back(4);
+        delete new std::string(1000, 'z');  // delete inside the region: nothing happens
+    }
+    CHECK(r->used() > used);
+    CHECK(*kept == std::string(200, 'y'));
+    r->restore();
+    CHECK(r->used() == used);
+    CHECK(*kept == std::string(100, 'x'));
+    CHECK(*v == std::vector<int>{1, 2, 3});
+    CHECK(r->overflows() == 0);
+    r.reset();  // unmapped: never touch kept or v again
+    int* after = new int(1);
+    CHECK_FALSE(sim::region::contains(after));
+    delete after;
+}
