@@ -41,11 +41,17 @@ std::vector<std::string> scenario_files() {
 // two (which units a cap leaves out depends on timing).
 bool big(const std::string& f) { return f.find("/exit-init-group-") != std::string::npos; }
 
-// Known bug, not the snapshot's: this scenario crashes (SIGSEGV in
-// Machine::next_cpu during Explorer::split's probes) whenever the search is
-// split into many units, --no-snapshot included (`contsim explore
-// scenarios/unmentioned/umount-vs-clone-null-sb.json --split 64`).
-bool split_crashes(const std::string& f) { return f.find("/umount-vs-clone-null-sb.json") != std::string::npos; }
+// Known exploration bug (issue 4, open): on these scenarios 64 units give a
+// different table from one (execution counts, and for ns-clone-mounted-first
+// the outcome set). Each mixes mount/umount/clone paths whose shared lists
+// (mounts, subsys_list, children) change without steps, so DPOR misses a
+// dependence. Listed by name so a new scenario cannot join them silently.
+bool units_disagree(const std::string& f) {
+    for (const char* k : {"/ns-clone-mounted-first.json", "/umount-vs-mount-null-sb.json",
+                          "/umount-vs-mount-reuses-dying-sb.json"})
+        if (f.find(k) != std::string::npos) return true;
+    return false;
+}
 
 json report(const app::Scenario& sc, app::ExploreOptions o, bool snapshot) {
     o.snapshot = snapshot;
@@ -60,8 +66,9 @@ TEST_CASE("explore: the same report with and without the set-up snapshot, every 
     REQUIRE(files.size() > 50);
     for (const std::string& f : files) {
         app::Scenario sc = app::load_scenario(f);
+        json one;
         for (unsigned jobs : {1u, 2u}) {
-            if (jobs > 1 && (big(f) || split_crashes(f))) continue;
+            if (jobs > 1 && big(f)) continue;
 #if defined(__SANITIZE_ADDRESS__)
             // Under ASan (some 50x slower) two workers on the attach/exit
             // scenarios only: the release suite covers the rest (~8 min less).
@@ -74,6 +81,14 @@ TEST_CASE("explore: the same report with and without the set-up snapshot, every 
             json with = report(sc, o, true);
             json without = report(sc, o, false);
             CHECK(with.dump() == without.dump());
+            // Two workers cut the search into 64 units: the same table as one.
+            if (jobs == 1) {
+                one = with;
+            } else if (!units_disagree(f)) {
+                CHECK(with["outcomes"] == one["outcomes"]);
+                CHECK(with["executions"] == one["executions"]);
+                CHECK(with["observation"] == one["observation"]);
+            }
         }
     }
 }

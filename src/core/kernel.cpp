@@ -1,5 +1,7 @@
 #include "core/kernel.h"
 
+#include <algorithm>
+
 #include "core/common_labels.h"
 #include "core/mm.h"
 #include "sim/kernel/slab.h"
@@ -103,6 +105,10 @@ int Kernel::do_fork(int pid, const std::string& comm, unsigned long flags) {
     sim::write_lock(tasklist_lock, lbl::copy_process::write_lock_tasklist);
     pid_hash.write(pid_hash.peek() + 1, lbl::copy_process::attach_pid);
     p->hashed = true;
+    // list_add_tail(&p->tasks, &init_task.tasks) under tasklist_lock: the task
+    // list's order is the order of these steps (not of the allocations).
+    tasks_.erase(std::find(tasks_.begin(), tasks_.end(), p));
+    tasks_.push_back(p);
     sim::write_unlock(tasklist_lock, lbl::copy_process::write_unlock_tasklist);
     return 0;
 }

@@ -24,6 +24,8 @@ using Clock = std::array<std::uint32_t, kMaxCpus>;
 
 bool dependent(const StepInfo& a, const StepInfo& b) {
     if (a.cpu == b.cpu) return true;
+    // An oops after a step ends the run: that step disables every other CPU.
+    if (a.fatal || b.fatal) return true;
     // kfree(O) against any step through a cell of O (use-after-free, double free).
     if (a.access == Access::free && a.object != 0 && b.object == a.object) return true;
     if (b.access == Access::free && b.object != 0 && a.object == b.object) return true;

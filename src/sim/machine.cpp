@@ -225,6 +225,9 @@ void Machine::note_rcu_snapshot() {
 }
 
 void Machine::yield(const Label& l, const Cell* c, Access a, const Wait* w) {
+    // A field of a NULL struct pointer (&p->field with p == NULL) that no
+    // sim::deref() caught: an oops, never a crash of the simulator.
+    if (c && reinterpret_cast<std::uintptr_t>(c) < 4096) null_field(l);
     CpuState& me = cpus_[cur_];
     me.pending = &l;
     me.pending_cell = c;
@@ -253,8 +256,25 @@ void Machine::yield(const Label& l, const Cell* c, Access a, const Wait* w) {
     waiting_ &= ~(CpuMask{1} << cur_);
 }
 
+void Machine::null_field(const Label& l) {
+    std::string fn(l.name);
+    fn = fn.substr(0, fn.find(':'));
+    oops({"kernel-bug",
+          fmt::format("BUG: unable to handle kernel NULL pointer dereference: {}(): {} touches a field of a NULL "
+                      "pointer at step {}",
+                      fn, l.c_line, step_),
+          step_, cur_, {}, {}});
+}
+
 void Machine::oops(Finding f) {
     report(std::move(f));
+    if (exploring_) {
+        // The oops stops every CPU: exploration must see the step before it
+        // as disabling the others, whose pending steps never ran.
+        if (!steps_.empty() && steps_.back().cpu == cur_) steps_.back().fatal = true;
+        for (int i = 0; i < ncpus(); ++i)
+            if (i != cur_ && !cpus_[i].finished && cpus_[i].started) blocked_at_end_.push_back(pending_info(i));
+    }
     abort_ = true;
     unwind(nullptr);
 }

@@ -43,6 +43,7 @@ struct StepInfo {
     std::uint8_t cpu = 0;
     Access access = Access::read;
     bool rcu_snapshot = false;   // the CPU's local code after this step snapshotted RCU readers (synchronize_rcu)
+    bool fatal = false;          // the CPU's local code after this step oopsed: the run stopped every CPU
 };
 
 struct HeldLock {
@@ -132,6 +133,8 @@ public:
     // declared [[noreturn]]: ASan would then call __asan_handle_no_return in
     // the caller's frame on the fiber stack, which it misreads (see unwind()).
     void oops(Finding f);
+    // yield() on &p->field with p == NULL: an oops naming the label.
+    void null_field(const Label& l);
     void use_after_free(const Cell& c, const Label& l);
 
     int cpu() const { return cur_; }

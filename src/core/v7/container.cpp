@@ -628,15 +628,19 @@ int KernelV7::container_create(struct container* parent, const std::string& name
     namespace yp = lbl::container_create;
     containerfs_root* root = parent->root;
     int err = 0;
-    // The path walk holds the mount, so root->sb cannot change under us.
-    super_block* sb = root->sb.peek();
+    // A path walk holds the mount, so for mkdir root->sb cannot change under
+    // us; container_clone() gets here with no mount held, and a racing final
+    // umount may have cleared it (container_put_super): then the kernel
+    // oopses at the atomic_inc below. A step either way: a peek would hide
+    // that write from exploration.
+    super_block* sb = root->sb.read(yp::read_sb);
 
     struct container* cont = kzalloc<struct container>(yp::kzalloc_container, GFP_KERNEL, name);
     if (!cont) return -ENOMEM;
 
     /* Grab a reference on the superblock so the hierarchy doesn't get deleted
      * on unmount if there are child containers. */
-    atomic_inc(sb->s_active, yp::inc_s_active);
+    atomic_inc(deref(sb, yp::inc_s_active, "sb")->s_active, yp::inc_s_active);
 
     mutex_lock(manage_mutex, yp::lock_manage_mutex);
 

@@ -99,6 +99,7 @@
     X(sys_mkdirat, unlock_parent_i_mutex, "mutex_unlock(&nd.dentry->d_inode->i_mutex);")                         \
     X(vfs_rmdir, lock_i_mutex, "mutex_lock(&dentry->d_inode->i_mutex);")                                         \
     X(vfs_rmdir, unlock_i_mutex, "mutex_unlock(&dentry->d_inode->i_mutex);")                                     \
+    X(container_create, read_sb, "struct super_block *sb = root->sb;")                                        \
     X(container_create, kzalloc_container, "cont = kzalloc(sizeof(*cont), GFP_KERNEL);")                       \
     X(container_create, inc_s_active, "atomic_inc(&sb->s_active);")                                            \
     X(container_create, lock_manage_mutex, "mutex_lock(&manage_mutex);")                                       \
