@@ -1,7 +1,6 @@
 // Every shipped scenario replays to its expect; without expect, a scenario
 // that finds violations exits 1; a recorded token replays the same run.
 #include <algorithm>
-#include <filesystem>
 #include <set>
 
 #include <catch2/catch.hpp>
@@ -9,26 +8,10 @@
 #include "app/report.h"
 #include "app/runner.h"
 #include "app/scenario.h"
+#include "scenario_files.h"
 
-namespace fs = std::filesystem;
 
 namespace {
-std::vector<std::string> scenario_files() {
-    std::vector<std::string> files;
-    for (const auto& e : fs::recursive_directory_iterator(fs::path(CONTSIM_SOURCE_DIR) / "scenarios"))
-    {
-#if defined(__SANITIZE_ADDRESS__)
-        // ASan misreads the unwinding of container_clone()'s frame after its
-        // NULL-dereference oops on a fiber stack (stack-use-after-scope inside
-        // its own __asan_handle_no_return, google/sanitizers#189); the release
-        // suite replays this scenario.
-        if (e.path().filename() == "umount-vs-clone-null-sb.json") continue;
-#endif
-        if (e.is_regular_file() && e.path().extension() == ".json") files.push_back(e.path().string());
-    }
-    std::sort(files.begin(), files.end());
-    return files;
-}
 
 std::string mismatches(const app::RunResult& r) {
     std::string s;

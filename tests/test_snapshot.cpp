@@ -4,7 +4,6 @@
 // shipped scenario and for one and two workers.
 #include <algorithm>
 #include <cstring>
-#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -16,25 +15,11 @@
 #include "app/scenario.h"
 #include "sim/policy.h"
 #include "sim/region.h"
+#include "scenario_files.h"
 
-namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-std::vector<std::string> scenario_files() {
-    std::vector<std::string> files;
-    for (const auto& e : fs::recursive_directory_iterator(fs::path(CONTSIM_SOURCE_DIR) / "scenarios")) {
-#if defined(__SANITIZE_ADDRESS__)
-        // As in test_scenarios.cpp: ASan misreads the unwind after this
-        // scenario's oops on a fiber stack; the release suite covers it.
-        if (e.path().filename() == "umount-vs-clone-null-sb.json") continue;
-#endif
-        if (e.is_regular_file() && e.path().extension() == ".json") files.push_back(e.path().string());
-    }
-    std::sort(files.begin(), files.end());
-    return files;
-}
 
 // The three scenarios whose DPOR search has ~30,000 executions: capped with
 // one worker (a capped search with one worker is deterministic), skipped with

@@ -212,10 +212,10 @@ void run_threads(RunResult& r, sim::Machine& m, core::Kernel& k, const Scenario&
     r.findings = m.findings();
     if (!r.aborted) {
         k.check_invariants(r.findings);
-            std::set<const sim::Object*> reach;
+        std::set<const sim::Object*> reach;
         k.reachable(reach);
-            sim::check_leaks(m.arena(), reach, r.findings);
-        }
+        sim::check_leaks(m.arena(), reach, r.findings);
+    }
     r.nodes = k.nodes();
     r.groups = k.groups();
     compare(r, sc);

@@ -256,14 +256,15 @@ void Machine::yield(const Label& l, const Cell* c, Access a, const Wait* w) {
     waiting_ &= ~(CpuMask{1} << cur_);
 }
 
-void Machine::null_field(const Label& l) {
-    std::string fn(l.name);
-    fn = fn.substr(0, fn.find(':'));
+void Machine::null_deref(const Label& l, const std::string& what) {
     oops({"kernel-bug",
-          fmt::format("BUG: unable to handle kernel NULL pointer dereference: {}(): {} touches a field of a NULL "
-                      "pointer at step {}",
-                      fn, l.c_line, step_),
+          fmt::format("BUG: unable to handle kernel NULL pointer dereference: {}(): {} at step {}", label_function(&l),
+                      what, step_),
           step_, cur_, {}, {}});
+}
+
+void Machine::null_field(const Label& l) {
+    null_deref(l, std::string(l.c_line) + " touches a field of a NULL pointer");
 }
 
 void Machine::oops(Finding f) {

@@ -133,7 +133,10 @@ public:
     // declared [[noreturn]]: ASan would then call __asan_handle_no_return in
     // the caller's frame on the fiber stack, which it misreads (see unwind()).
     void oops(Finding f);
-    // yield() on &p->field with p == NULL: an oops naming the label.
+    // A NULL dereference in modelled code at label l ("what" says which
+    // pointer): the kernel-bug oops that sim::deref() and yield() raise.
+    void null_deref(const Label& l, const std::string& what);
+    // yield() on &p->field with p == NULL.
     void null_field(const Label& l);
     void use_after_free(const Cell& c, const Label& l);
 

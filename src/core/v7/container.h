@@ -273,6 +273,10 @@ private:
     void container_diput(struct container* cont);
     static void dget(struct container* cont) { ++cont->d_count; }
     void dput(struct container* cont);
+    // The css_get/css_put ops: dir's state of subsystem `name`, reached with
+    // the directory's dentry pinned, handed to fn (-ENOENT, -EINVAL otherwise).
+    int css_op(const std::string& dir, const std::string& name,
+               const std::function<int(container_subsys_state*)>& fn);
     int parse_containerfs_options(const std::string* data, unsigned long* bits);
     int rebind_subsystems(containerfs_root* root, unsigned long final_bits);
     int container_get_sb(const std::string* data, int* hierarchy_out, super_block** sb_out);

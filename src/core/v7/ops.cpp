@@ -5,6 +5,7 @@
 // (container_register_subsys after boot) and the css_get/css_put helpers.
 #include <algorithm>
 #include <cerrno>
+#include <functional>
 
 #include "core/mm.h"
 #include "core/v7/container.h"
@@ -128,35 +129,33 @@ int KernelV7::register_subsys(const std::string& name) {
 // its directory: the path walk pins the dentry (dget) for the op, so the
 // container itself outlives it; the css does not (3/7's rmdir destroys the
 // states right after the sentinel, whatever the dentry count).
-int KernelV7::css_get_op(const std::string& dir, const std::string& name) {
+int KernelV7::css_op(const std::string& dir, const std::string& name,
+                     const std::function<int(container_subsys_state*)>& fn) {
     struct container* cont = lookup(dir);
     if (!cont) return -ENOENT;
     container_subsys* ss = subsys_by_name(name);
     if (!ss) return -ENOENT;
     dget(cont);
-    int ret = -EINVAL;
-    if (container_subsys_state* css = cont->subsys[ss->subsys_id].read(lbl::css_op::read_css)) {
-        ret = css_get(css);
-        if (!ret) ++css_held_[css];
-    }
+    container_subsys_state* css = cont->subsys[ss->subsys_id].read(lbl::css_op::read_css);
+    int ret = css ? fn(css) : -EINVAL;
     dput(cont);
     return ret;
 }
 
+int KernelV7::css_get_op(const std::string& dir, const std::string& name) {
+    return css_op(dir, name, [this](container_subsys_state* css) {
+        int ret = css_get(css);
+        if (!ret) ++css_held_[css];
+        return ret;
+    });
+}
+
 int KernelV7::css_put_op(const std::string& dir, const std::string& name) {
-    struct container* cont = lookup(dir);
-    if (!cont) return -ENOENT;
-    container_subsys* ss = subsys_by_name(name);
-    if (!ss) return -ENOENT;
-    dget(cont);
-    int ret = -EINVAL;
-    if (container_subsys_state* css = cont->subsys[ss->subsys_id].read(lbl::css_op::read_css)) {
+    return css_op(dir, name, [this](container_subsys_state* css) {
         css_put(css);
         if (css_held_[css] > 0) --css_held_[css];  // a put without a get holds nothing
-        ret = 0;
-    }
-    dput(cont);
-    return ret;
+        return 0;
+    });
 }
 
 int KernelV7::css_references_held(const container_subsys_state* css) const {

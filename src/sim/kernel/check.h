@@ -40,15 +40,7 @@ namespace sim {
 // expression ("parent->root->sb"); the label's function names the caller.
 template <class T>
 T* deref(T* p, const Label& l, const char* what) {
-    if (!p) {
-        Machine& m = Machine::current();
-        std::string fn(l.name);
-        fn = fn.substr(0, fn.find(':'));
-        m.oops({"kernel-bug",
-                "BUG: unable to handle kernel NULL pointer dereference: " + fn + "(): " + what + " is NULL at step " +
-                    std::to_string(m.step()),
-                m.step(), m.cpu(), {}, {}});
-    }
+    if (!p) Machine::current().null_deref(l, std::string(what) + " is NULL");
     return p;
 }
 }  // namespace sim
