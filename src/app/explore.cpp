@@ -29,7 +29,10 @@ Outcome outcome_of(const RunResult& r, const Scenario& sc) {
         auto v = final_value(r, f.target, f.key);
         o.final.emplace_back(f.target + "." + f.key, v ? *v : json(nullptr));
     }
-    for (const ThreadResult& t : r.threads) o.returns.emplace_back(t.cpu, t.returns);
+    for (const ThreadResult& t : r.threads) {
+        o.returns.emplace_back(t.cpu, t.returns);
+        if (sc.expect.reads.count(t.cpu)) o.reads.emplace_back(t.cpu, t.reads);
+    }
     return o;
 }
 
@@ -55,6 +58,7 @@ std::string values_text(const Outcome& o) {
     std::string s;
     for (const auto& [k, v] : o.final) s += (s.empty() ? "" : " ") + k + "=" + (v.is_null() ? "?" : v.dump());
     for (const auto& [cpu, rets] : o.returns) s += (s.empty() ? "" : " ") + cpu + "=" + returns_text(rets);
+    for (const auto& [cpu, texts] : o.reads) s += (s.empty() ? "" : " ") + cpu + ".reads=" + json(texts).dump();
     return s;
 }
 
@@ -74,10 +78,10 @@ std::string fixes_text(const Scenario& sc) {
 }  // namespace
 
 bool Outcome::operator<(const Outcome& o) const {
-    return std::tie(violations, final, returns) < std::tie(o.violations, o.final, o.returns);
+    return std::tie(violations, final, returns, reads) < std::tie(o.violations, o.final, o.returns, o.reads);
 }
 bool Outcome::operator==(const Outcome& o) const {
-    return violations == o.violations && final == o.final && returns == o.returns;
+    return violations == o.violations && final == o.final && returns == o.returns && reads == o.reads;
 }
 
 bool ExploreResult::violation_reachable() const {
@@ -532,9 +536,10 @@ json explore_report_json(const ExploreResult& r) {
     j["bound"] = st.bound.empty() ? json(nullptr) : json(st.bound);
     json rows = json::array();
     for (const OutcomeRow& row : r.outcomes) {
-        json fin = json::object(), rets = json::object();
+        json fin = json::object(), rets = json::object(), reads = json::object();
         for (const auto& [k, v] : row.outcome.final) fin[k] = v;
         for (const auto& [cpu, v] : row.outcome.returns) rets[cpu] = returns_json(v);
+        for (const auto& [cpu, v] : row.outcome.reads) reads[cpu] = v;
         rows.push_back({{"executions", row.executions},
                         {"witness", row.witness},
                         {"switches", row.switches},
@@ -542,6 +547,7 @@ json explore_report_json(const ExploreResult& r) {
                         {"violations", row.outcome.violations},
                         {"final", fin},
                         {"returns", rets},
+                        {"reads", reads},
                         {"matches_expect", row.matches_expect}});
     }
     j["outcomes"] = rows;
@@ -678,6 +684,17 @@ ExploreResult read_explore_report(const std::string& file, std::unique_ptr<Scena
                 }
             row.outcome.returns.emplace_back(t.cpu, vals);
         }
+        const json& reads = rd.at(x, "reads", p + "reads");
+        for (const ThreadSpec& t : sc->threads) {
+            if (!sc->expect.reads.count(t.cpu)) continue;
+            std::vector<std::string> texts;
+            if (reads.contains(t.cpu))
+                for (const json& e : reads.at(t.cpu)) {
+                    if (!e.is_string()) rd.fail(p + "reads." + t.cpu, "an array of strings");
+                    texts.push_back(e.get<std::string>());
+                }
+            row.outcome.reads.emplace_back(t.cpu, texts);
+        }
         r.outcomes.push_back(std::move(row));
     }
     return r;
@@ -707,6 +724,11 @@ nlohmann::ordered_json witness_scenario(const ExploreResult& r, const OutcomeRow
     json rets = json::object();
     for (const auto& [cpu, v] : row.outcome.returns) rets[cpu] = returns_json(v);
     expect["returns"] = rets;
+    if (!row.outcome.reads.empty()) {
+        json reads = json::object();
+        for (const auto& [cpu, v] : row.outcome.reads) reads[cpu] = v;
+        expect["reads"] = reads;
+    }
     json fin = json::object();
     for (std::size_t i = 0; i < sc.expect.final.size() && i < row.outcome.final.size(); ++i) {
         const FinalCheck& f = sc.expect.final[i];

@@ -43,6 +43,9 @@ struct Outcome {
     std::vector<std::string> violations;
     std::vector<std::pair<std::string, nlohmann::json>> final;  // "target.key" -> value
     std::vector<std::pair<std::string, std::vector<int>>> returns;
+    // The text of each read op, for the CPUs whose reads the scenario's
+    // expect names (so an expect on reads is decided by the outcome alone).
+    std::vector<std::pair<std::string, std::vector<std::string>>> reads;
     bool operator<(const Outcome& o) const;
     bool operator==(const Outcome& o) const;
 };
