@@ -533,7 +533,7 @@ TEST_CASE("bad input: a schedule that cannot be followed is reported by run_scen
                                                            }).dump(2));
         REQUIRE(load_error(f) == kNoError);
         CHECK(run_error(f) == f + ": $.schedule[1]: CPU0 finished before reaching attach_task:read_oldcont#2 "
-                                  "(after step 21)");
+                                  "(after step 23)");
     }
 }
 

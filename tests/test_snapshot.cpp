@@ -26,18 +26,6 @@ namespace {
 // two (which units a cap leaves out depends on timing).
 bool big(const std::string& f) { return f.find("/exit-init-group-") != std::string::npos; }
 
-// Known exploration bug (issue 4, open): on these scenarios 64 units give a
-// different table from one (execution counts, and for ns-clone-mounted-first
-// the outcome set). Each mixes mount/umount/clone paths whose shared lists
-// (mounts, subsys_list, children) change without steps, so DPOR misses a
-// dependence. Listed by name so a new scenario cannot join them silently.
-bool units_disagree(const std::string& f) {
-    for (const char* k : {"/ns-clone-mounted-first.json", "/umount-vs-mount-null-sb.json",
-                          "/umount-vs-mount-reuses-dying-sb.json"})
-        if (f.find(k) != std::string::npos) return true;
-    return false;
-}
-
 json report(const app::Scenario& sc, app::ExploreOptions o, bool snapshot) {
     o.snapshot = snapshot;
     return app::explore_report_json(app::explore_scenario(sc, o));
@@ -69,7 +57,7 @@ TEST_CASE("explore: the same report with and without the set-up snapshot, every 
             // Two workers cut the search into 64 units: the same table as one.
             if (jobs == 1) {
                 one = with;
-            } else if (!units_disagree(f)) {
+            } else {
                 CHECK(with["outcomes"] == one["outcomes"]);
                 CHECK(with["executions"] == one["executions"]);
                 CHECK(with["observation"] == one["observation"]);

@@ -294,7 +294,7 @@ TEST_CASE("numtasks.stats: a res= token at the end makes stats_parse read past t
     REQUIRE(f.size() == 1);
     CHECK(f[0].kind == "out-of-bounds");
     CHECK(f[0].message ==
-          "BUG: out-of-bounds read: stats_parse() at step 4 (set-up) takes the remaining line at buf + 12 + 1, past "
+          "BUG: out-of-bounds read: stats_parse() at step 5 (set-up) takes the remaining line at buf + 12 + 1, past "
           "the end of res_group_file_write()'s kmalloc(12 + 1) buffer, and strlen()s and strcpy()s whatever follows");
 }
 
@@ -360,7 +360,7 @@ TEST_CASE("numtasks race: an attach between the check and the charge lands the c
     CHECK(r1 == 0);  // attach itself has no limit: numtasks has no can_attach
     CHECK(w.stats("A") == stats_text(3, 0, 0, 0));
     CHECK(messages(w.findings()) ==
-          std::vector<std::string>{"over-limit: BUG: over limit: the fork of C1 (pid 200) at step 95 (CPU0) charged "
+          std::vector<std::string>{"over-limit: BUG: over limit: the fork of C1 (pid 200) at step 97 (CPU0) charged "
                                    "numtasks(A) to 3, over its cnt_max_shares of 1"});
 }
 
@@ -396,7 +396,7 @@ TEST_CASE("numtasks race: attach vs exit — the exit callback charges A off, th
           "its children");
     CHECK(f[1].kind == "charge-underflow");
     CHECK(f[1].message ==
-          "BUG: charge underflow hidden: dec_usage_count() found numtasks(A)->cnt_cur_alloc already 0 at step 73 "
+          "BUG: charge underflow hidden: dec_usage_count() found numtasks(A)->cnt_cur_alloc already 0 at step 74 "
           "(CPU0, moving T1 (pid 100) out) and returned without a decrement");
     // The order that does it, in the run's own steps.
     auto step_of = [&](const std::string& label, int cpu) {

@@ -1,5 +1,6 @@
 // Yield points of the generic task code every kernel shares (kernel/fork.c,
-// kernel/exit.c, kernel/pid.c in 2.6.20).
+// kernel/exit.c, kernel/pid.c in 2.6.20) and the VFS's path walks and mounts
+// (fs/namei.c, fs/namespace.c).
 #pragma once
 #include "core/labels.h"
 
@@ -15,7 +16,16 @@
     X(release_task, detach_pid, "__unhash_process(p); /* detach_pid */")               \
     X(release_task, write_unlock_tasklist, "write_unlock_irq(&tasklist_lock);")        \
     X(release_task, put_task_struct, "put_task_struct(p); /* delayed_put_task_struct */") \
-    X(finish_task_switch, put_task_struct, "put_task_struct(prev); /* TASK_DEAD */")
+    X(finish_task_switch, put_task_struct, "put_task_struct(prev); /* TASK_DEAD */")     \
+    X(path_lookup, walk, "error = path_lookup(name, LOOKUP_FOLLOW, &nd); /* dcache and mounts */") \
+    X(lookup_hash, read_dcache, "dentry = lookup_hash(&nd); /* the parent's i_mutex held */") \
+    X(sys_mkdirat, lock_parent_i_mutex, "mutex_lock_nested(&nd->dentry->d_inode->i_mutex, I_MUTEX_PARENT); /* lookup_create() */") \
+    X(sys_mkdirat, unlock_parent_i_mutex, "mutex_unlock(&nd.dentry->d_inode->i_mutex);")    \
+    X(do_rmdir, lock_parent_i_mutex, "mutex_lock_nested(&nd.dentry->d_inode->i_mutex, I_MUTEX_PARENT);") \
+    X(do_rmdir, unlock_parent_i_mutex, "mutex_unlock(&nd.dentry->d_inode->i_mutex);")       \
+    X(do_add_mount, graft_tree, "err = graft_tree(newmnt, nd); /* the mount is visible */") \
+    X(dput, dec_d_count, "dput(dentry); /* atomic_dec_and_lock(&dentry->d_count, &dcache_lock) */") \
+    X(do_umount, umount_tree, "umount_tree(mnt, 1, &umount_list); /* the mount is gone */")
 
 namespace core::lbl {
 CONTSIM_COMMON_LABELS(CONTSIM_DEFINE_LABEL)

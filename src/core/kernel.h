@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/dcache.h"
 #include "core/errno_names.h"
 #include "core/task.h"
 #include "sim/finding.h"
@@ -143,6 +144,7 @@ protected:
     std::vector<std::string> log_;
     sim::rwlock_t tasklist_lock;
     sim::Shared<int> pid_hash;  // the pid hash as one location: lookups read it, attach_pid writes it
+    Dcache dcache;
     std::vector<task_struct*> tasks_;  // every task ever created, in creation order
     task_struct* init_task_ = nullptr;
     std::unique_ptr<task_struct> init_storage_;  // init_task is static, not kmalloc'ed

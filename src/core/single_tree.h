@@ -1,7 +1,8 @@
 // The single-hierarchy kernels' (containers-v7-1, cpuset-2.6.20) file-system
 // glue and end-of-run checks, for any node type with parent, children, dname
 // and a counting `count`, and a task pointer field naming the task's node.
-// Path lookup is VFS work the model does not step through.
+// Path walks follow the dentries (Node::d_subdirs) and read the dcache as a
+// step (core/dcache.h).
 #pragma once
 #include <algorithm>
 #include <set>
@@ -10,7 +11,9 @@
 
 #include <fmt/format.h>
 
+#include "core/dcache.h"
 #include "core/kernel.h"
+#include "sim/kernel/mutex.h"
 
 namespace core {
 
@@ -19,26 +22,75 @@ class SingleTree {
 public:
     // `field` is the task_struct member pointing at a Node (&task_struct::container).
     using Field = sim::Shared<Node*> task_struct::*;
-    SingleTree(Node& top, std::string default_mount, Field field, const char* field_name)
-        : top_(top), default_mount_(std::move(default_mount)), field_(field), field_name_(field_name) {}
+    SingleTree(Dcache& dcache, Node& top, std::string default_mount, Field field, const char* field_name)
+        : dcache_(dcache), top_(top), default_mount_(std::move(default_mount)), field_(field), field_name_(field_name) {}
 
     // get_sb_single(): one superblock, visible at any number of mount points.
     int mount(const MountArgs& a) {
         if (!a.subsystems.empty()) return -EINVAL;
+        dcache_.changed(lbl::do_add_mount::graft_tree);
         if (std::find(mounts_.begin(), mounts_.end(), a.path) == mounts_.end()) mounts_.push_back(a.path);
         return 0;
     }
 
+    // path_lookup(): a step, then the walk.
+    Node* path_lookup(const std::string& path) {
+        dcache_.path_lookup();
+        return lookup(path);
+    }
+
+    // sys_mkdirat(): the walk to the parent pins its dentry; lookup_create()
+    // takes the parent's i_mutex and looks the name up. `create(parent, name)`
+    // is the file system's mkdir; `dput(node)` drops a dentry reference.
+    template <class Create, class Dput>
+    int mkdir(const std::string& path, Create create, Dput dput) {
+        auto slash = path.find_last_of('/');
+        Node* parent = path_lookup(path.substr(0, slash));
+        if (!parent) return -ENOENT;
+        std::string name = path.substr(slash + 1);
+        Dcache::dget(parent);
+        sim::mutex_lock(parent->i_mutex, lbl::sys_mkdirat::lock_parent_i_mutex);
+        dcache_.lookup_hash();
+        int ret;
+        if (parent->d_deleted)
+            ret = -ENOENT;  // IS_DEADDIR
+        else if (child(parent, name))
+            ret = -EEXIST;
+        else
+            ret = create(parent, name);
+        sim::mutex_unlock(parent->i_mutex, lbl::sys_mkdirat::unlock_parent_i_mutex);
+        dput(parent);
+        return ret;
+    }
+
+    // do_rmdir(): a mount point is busy; otherwise the victim is looked up
+    // under its parent's i_mutex, so of two rmdirs only one finds it.
+    // `remove(victim)` is the file system's rmdir.
+    template <class Remove, class Dput>
+    int rmdir(const std::string& path, Remove remove, Dput dput) {
+        dcache_.path_lookup();
+        if (std::find(mounts_.begin(), mounts_.end(), path) != mounts_.end()) return -EBUSY;  // d_mountpoint()
+        auto slash = path.find_last_of('/');
+        Node* parent = lookup(path.substr(0, slash));
+        if (!parent) return -ENOENT;
+        Dcache::dget(parent);
+        sim::mutex_lock(parent->i_mutex, lbl::do_rmdir::lock_parent_i_mutex);
+        dcache_.lookup_hash();
+        Node* victim = child(parent, path.substr(slash + 1));
+        int ret = victim ? remove(victim) : -ENOENT;
+        sim::mutex_unlock(parent->i_mutex, lbl::do_rmdir::unlock_parent_i_mutex);
+        dput(parent);
+        return ret;
+    }
+
+    // The walk alone (not a step): for the runner's checks and after lookup_hash().
     Node* lookup(const std::string& path) const {
         for (const std::string& m : mounts_) {
             auto parts = path_below(m, path);
             if (!parts) continue;
             Node* c = &top_;
-            for (const std::string& p : *parts) {
-                auto it = std::find_if(c->children.begin(), c->children.end(), [&](Node* k) { return k->dname == p; });
-                if (it == c->children.end()) return nullptr;
-                c = *it;
-            }
+            for (const std::string& p : *parts)
+                if (!(c = child(c, p))) return nullptr;
             return c;
         }
         return nullptr;
@@ -106,6 +158,12 @@ public:
     }
 
 private:
+    static Node* child(const Node* dir, const std::string& name) {
+        auto it = std::find_if(dir->d_subdirs.begin(), dir->d_subdirs.end(), [&](Node* k) { return k->dname == name; });
+        return it == dir->d_subdirs.end() ? nullptr : *it;
+    }
+
+    Dcache& dcache_;
     Node& top_;
     std::string default_mount_;
     Field field_;

@@ -144,7 +144,9 @@ cpuset::cpuset(const std::string& name)
       cpus_allowed(this, "cpus_allowed", 0),
       mems_allowed(this, "mems_allowed", 0),
       count(this, "count", true, 0),
-      dname(name) {
+      dname(name),
+      i_mutex(this, "i_mutex", "&inode->i_mutex"),
+      d_count(this, "d_count", true, 1) {
     set_name(name);
 }
 
@@ -183,25 +185,19 @@ void KernelCpuset2620::boot() {
 // options like the other kernels do (2.6.20's cpuset_get_sb ignores its data).
 int KernelCpuset2620::mount(const MountArgs& a) { return tree_.mount(a); }
 
-// cpuset_mkdir(): the vfs holds the parent's i_mutex (not modelled).
+// sys_mkdirat() -> vfs_mkdir() -> cpuset_mkdir() -> cpuset_create().
 int KernelCpuset2620::mkdir(const std::string& path) {
-    auto slash = path.find_last_of('/');
-    cpuset* parent = tree_.lookup(path.substr(0, slash));
-    if (!parent) return -ENOENT;
-    std::string name = path.substr(slash + 1);
-    if (tree_.lookup(path)) return -EEXIST;
-    return cpuset_create(parent, name);
+    return tree_.mkdir(
+        path, [this](cpuset* parent, const std::string& name) { return cpuset_create(parent, name); },
+        [this](cpuset* c) { dput(c); });
 }
 
 int KernelCpuset2620::rmdir(const std::string& path) {
-    cpuset* cs = tree_.lookup(path);
-    if (!cs) return -ENOENT;
-    if (cs == &top_cpuset) return -EBUSY;
-    return cpuset_rmdir(cs);
+    return tree_.rmdir(path, [this](cpuset* c) { return cpuset_rmdir(c); }, [this](cpuset* c) { dput(c); });
 }
 
 int KernelCpuset2620::attach(const std::string& dir, int pid) {
-    cpuset* cs = tree_.lookup(dir);
+    cpuset* cs = tree_.path_lookup(dir);
     if (!cs) return -ENOENT;
     return write_file(cs, FILE_TASKLIST, std::to_string(pid));
 }
@@ -209,19 +205,19 @@ int KernelCpuset2620::attach(const std::string& dir, int pid) {
 // open(2) + write(2) + close(2) of a control file: the open file pins the
 // directory's dentry, so a concurrent rmdir cannot free the cpuset under it.
 int KernelCpuset2620::write_file(cpuset* cs, cpuset_filetype_t type, const std::string& value) {
-    ++cs->d_count;
+    Dcache::dget(cs);
     int r = cpuset_common_file_write(cs, type, value);
     dput(cs);
     return r;
 }
 
 void KernelCpuset2620::dput(cpuset* cs) {
-    if (--cs->d_count == 0) kfree(cs, lbl::cpuset_diput::kfree_cpuset);
+    if (Dcache::dput(cs)) kfree(cs, lbl::cpuset_diput::kfree_cpuset);
 }
 
 int KernelCpuset2620::write(const std::string& file, const std::string& value) {
     auto slash = file.find_last_of('/');
-    cpuset* cs = tree_.lookup(file.substr(0, slash));
+    cpuset* cs = tree_.path_lookup(file.substr(0, slash));
     if (!cs) return -ENOENT;
     std::string f = file.substr(slash + 1);
     if (f == "tasks") return write_file(cs, FILE_TASKLIST, value);
@@ -561,7 +557,8 @@ int KernelCpuset2620::cpuset_create(cpuset* parent, const std::string& name) {
     number_of_cpusets++;
     mutex_unlock(callback_mutex, yp::unlock_callback_mutex);
 
-    // err = cpuset_create_dir(cs, name, mode): the dentry is not modelled; it cannot fail.
+    // cpuset_create_dir() cannot fail in the model: no dentry or inode allocation.
+    dcache.d_instantiate(parent, cs, yp::create_dir);
 
     mutex_unlock(manage_mutex, yp::unlock_manage_mutex);
 
@@ -599,6 +596,7 @@ int KernelCpuset2620::cpuset_rmdir(cpuset* cs) {
     parent->children.erase(std::find(parent->children.begin(), parent->children.end(), cs));
     // d = dget(cs->dentry); cs->dentry = NULL; cpuset_d_remove_dir(d); dput(d):
     // the last dentry reference goes and cpuset_diput() frees the cpuset.
+    dcache.d_remove_dir(parent, cs, yp::d_remove_dir);
     dput(cs);
     number_of_cpusets--;
     mutex_unlock(callback_mutex, yp::unlock_callback_mutex);

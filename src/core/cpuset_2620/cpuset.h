@@ -43,10 +43,14 @@ struct cpuset : sim::Object {
     cpuset* parent = nullptr;               // LL=manage_mutex+callback_mutex
     std::vector<cpuset*> children;          // LL=manage_mutex+callback_mutex (list ops are not steps)
     std::string dname;                      // directory name
-    // Dentry references (the directory's own, plus each open control file).
-    // The VFS is not modelled, so these are not steps; the memory goes at the
-    // last one, in cpuset_diput(), not inside rmdir.
-    int d_count = 1;
+    // Dentry references: the directory's own, plus each walk or open control
+    // file (core/dcache.h); the memory goes at the last one, in the diput.
+    sim::atomic_t d_count;
+    std::vector<cpuset*> d_subdirs;  // the positive dentries below this directory (core/dcache.h)
+    bool d_deleted = false;        // rmdir'ed (IS_DEADDIR)
+    // The directory inode's i_mutex: mkdir and rmdir in it hold it
+    // (lookup_create(), do_rmdir()), so two of them on one name serialise.
+    sim::mutex i_mutex;
 };
 
 class KernelCpuset2620 : public Kernel {
@@ -95,7 +99,7 @@ private:
     sim::mutex manage_mutex;
     sim::mutex callback_mutex;
     int number_of_cpusets = 1;
-    SingleTree<cpuset> tree_{top_cpuset, "/dev/cpuset", &task_struct::cpuset, "cpuset"};
+    SingleTree<cpuset> tree_{dcache, top_cpuset, "/dev/cpuset", &task_struct::cpuset, "cpuset"};
 };
 
 }  // namespace core::cpuset_2620

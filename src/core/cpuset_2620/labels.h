@@ -79,6 +79,7 @@
     X(cpuset_create, test_parent_notify, "if (notify_on_release(parent)) /* and is_spread_page/slab(parent) */") \
     X(cpuset_create, lock_callback_mutex, "mutex_lock(&callback_mutex);")                             \
     X(cpuset_create, unlock_callback_mutex, "mutex_unlock(&callback_mutex);")                         \
+    X(cpuset_create, create_dir, "err = cpuset_create_dir(cs, name, mode); /* d_instantiate() */")   \
     X(cpuset_create, unlock_manage_mutex, "mutex_unlock(&manage_mutex);")                             \
     X(cpuset_rmdir, lock_manage_mutex, "mutex_lock(&manage_mutex);")                                  \
     X(cpuset_rmdir, read_count, "if (atomic_read(&cs->count) > 0)")                                   \
@@ -89,6 +90,7 @@
     X(cpuset_rmdir, unlock_manage_mutex_err, "mutex_unlock(&manage_mutex); return retval;")           \
     X(cpuset_rmdir, lock_callback_mutex, "mutex_lock(&callback_mutex);")                              \
     X(cpuset_rmdir, set_removed, "set_bit(CS_REMOVED, &cs->flags);")                                  \
+    X(cpuset_rmdir, d_remove_dir, "cpuset_d_remove_dir(d); /* d_delete() */")                         \
     X(cpuset_diput, kfree_cpuset, "kfree(cs); /* cpuset_d_remove_dir(d); dput(d) drops the last dentry */") \
     X(cpuset_rmdir, unlock_callback_mutex, "mutex_unlock(&callback_mutex);")                          \
     X(cpuset_rmdir, unlock_manage_mutex, "mutex_unlock(&manage_mutex);")                          \

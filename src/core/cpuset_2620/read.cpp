@@ -24,11 +24,11 @@ struct read_buffer : Object {
 
 int KernelCpuset2620::read(const std::string& path, std::string& out) {
     auto slash = path.find_last_of('/');
-    cpuset* cs = tree_.lookup(path.substr(0, slash));
+    cpuset* cs = tree_.path_lookup(path.substr(0, slash));
     if (!cs) return -ENOENT;
     std::string f = path.substr(slash + 1);
     int ret = 0;
-    ++cs->d_count;
+    Dcache::dget(cs);
     if (f == "tasks") {
         namespace yp = lbl::cpuset_tasks_open;
         Object* ctr = kmalloc<read_buffer>(yp::kmalloc_ctr, GFP_KERNEL, "ctr");

@@ -54,19 +54,17 @@ again:
     /* Hold the parent directory mutex across this operation to
      * stop anyone else deleting the new container */
     mutex_lock(parent->i_mutex, yp::lock_i_mutex);
-    // container_get_dentry() then vfs_mkdir() -> container_mkdir(): a dead
-    // parent gives -ENOENT, an existing name -EEXIST (may_create(); the
-    // directory permission check is not modelled).
+    // container_get_dentry() (lookup_one_len(): the dcache) then vfs_mkdir()
+    // -> container_mkdir(): a dead parent gives -ENOENT, an existing name
+    // -EEXIST (may_create(); the directory permission check is not modelled).
+    dcache.lookup_hash();
     if (parent->d_deleted)
         ret = -ENOENT;
-    else if (std::any_of(parent->children.begin(), parent->children.end(),
-                         [&](const struct container* k) { return k->dname == nodename; }))
+    else if (d_child(parent, nodename))
         ret = -EEXIST;
     else
         ret = container_create(parent, nodename);
-    child = nullptr;
-    for (struct container* k : parent->children)
-        if (k->dname == nodename) child = k;  // __d_cont(dentry)
+    child = d_child(parent, nodename);  // __d_cont(dentry)
     if (ret) {
         printk(fmt::format("Failed to create container {}: {}", nodename, ret));
         goto out_release;

@@ -58,7 +58,8 @@ container::container(const std::string& name)
       count(this, "count", true, 0),
       dname(name),
       subsys(detail::make_cells<container_subsys_state*>(this, detail::subsys_field_names, kSubsysCells)),
-      i_mutex(this, "i_mutex", "&inode->i_mutex") {
+      i_mutex(this, "i_mutex", "&inode->i_mutex"),
+      d_count(this, "d_count", true, 0) {
     set_name(name);
 }
 
@@ -72,7 +73,7 @@ container_group::container_group(const std::string& name)
 
 // alloc_super() starts s_active at 1: the mount's reference.
 super_block::super_block(int hierarchy, containerfs_root* root)
-    : Object("super_block"), s_active(this, "s_active", true, 1), s_fs_info(root) {
+    : Object("super_block"), s_active(this, "s_active", true, 1), s_fs_info(this, "s_fs_info", root) {
     set_name(fmt::format("sb(rootnode[{}])", hierarchy));
 }
 
@@ -396,7 +397,7 @@ int KernelV7::container_file_write(struct container* cont, const cftype* cft, co
 }
 
 void KernelV7::dput(struct container* cont) {
-    if (--cont->d_count == 0 && cont->d_deleted) container_diput(cont);
+    if (Dcache::dput(cont) && cont->d_deleted) container_diput(cont);
 }
 
 // Writes return nbytes in the kernel; the model reports 0 for success.
@@ -673,6 +674,7 @@ int KernelV7::container_create(struct container* parent, const std::string& name
     mutex_unlock(callback_mutex, yp::unlock_callback_mutex);
 
     // container_create_dir() cannot fail in the model (no dentry allocation).
+    dcache.d_instantiate(parent, cont, yp::create_dir);
     container_populate_dir(cont);
     /* If err < 0, we have a half-filled directory - oh well ;) */
 
@@ -725,8 +727,8 @@ int KernelV7::container_rmdir(struct container* cont) {
     parent->children.erase(std::find(parent->children.begin(), parent->children.end(), cont));
     // container_d_remove_dir(d); dput(d): the directory goes; container_diput()
     // frees the container now unless an open control file still pins it.
-    cont->d_deleted = true;
-    if (cont->d_count == 0) container_diput(cont);  // never here: do_rmdir() still holds its dentry
+    dcache.d_remove_dir(parent, cont, yp::d_remove_dir);
+    if (cont->d_count.counter == 0) container_diput(cont);  // never here: do_rmdir() still holds its dentry
     root->number_of_containers--;
     mutex_unlock(callback_mutex, yp::unlock_callback_mutex);
 
@@ -745,16 +747,18 @@ struct container* KernelV7::lookup(const std::string& path) const {
     for (auto m = mounts_.rbegin(); m != mounts_.rend(); ++m) {
         auto parts = path_below(m->path, path);
         if (!parts) continue;
-        const struct container* c = &rootnode[m->hierarchy].top_container;
-        for (const std::string& p : *parts) {
-            auto it = std::find_if(c->children.begin(), c->children.end(),
-                                   [&](const struct container* k) { return k->dname == p; });
-            if (it == c->children.end()) return nullptr;
-            c = *it;
-        }
-        return const_cast<struct container*>(c);
+        struct container* c = const_cast<struct container*>(&rootnode[m->hierarchy].top_container);
+        for (const std::string& p : *parts)
+            if (!(c = d_child(c, p))) return nullptr;
+        return c;
     }
     return nullptr;
+}
+
+struct container* KernelV7::d_child(const struct container* dir, const std::string& name) {
+    auto it = std::find_if(dir->d_subdirs.begin(), dir->d_subdirs.end(),
+                           [&](const struct container* k) { return k->dname == name; });
+    return it == dir->d_subdirs.end() ? nullptr : *it;
 }
 
 std::string KernelV7::relpath(const struct container* c) const {
@@ -797,20 +801,20 @@ std::string KernelV7::group_name(const std::array<struct container*, MAX_HIER>& 
 // takes the parent's i_mutex and fails on a directory removed meanwhile.
 int KernelV7::mkdir(const std::string& path) {
     auto slash = path.find_last_of('/');
-    struct container* parent = lookup(path.substr(0, slash));
+    struct container* parent = path_lookup(path.substr(0, slash));
     if (!parent) return -ENOENT;
     std::string name = path.substr(slash + 1);
     int ret;
     dget(parent);
-    mutex_lock(parent->i_mutex, lbl::sys_mkdirat::lock_parent_i_mutex);
+    mutex_lock(parent->i_mutex, core::lbl::sys_mkdirat::lock_parent_i_mutex);
+    dcache.lookup_hash();
     if (parent->d_deleted)
         ret = -ENOENT;  // IS_DEADDIR
-    else if (std::any_of(parent->children.begin(), parent->children.end(),
-                         [&](const struct container* k) { return k->dname == name; }))
+    else if (d_child(parent, name))
         ret = -EEXIST;
     else
         ret = container_create(parent, name);  // vfs_mkdir() -> container_mkdir()
-    mutex_unlock(parent->i_mutex, lbl::sys_mkdirat::unlock_parent_i_mutex);
+    mutex_unlock(parent->i_mutex, core::lbl::sys_mkdirat::unlock_parent_i_mutex);
     dput(parent);
     return ret;
 }
@@ -820,7 +824,7 @@ int KernelV7::mkdir(const std::string& path) {
 // not modelled: manage_mutex already orders the children list. The final
 // dput() is the one that frees the container.
 int KernelV7::rmdir(const std::string& path) {
-    struct container* c = lookup(path);
+    struct container* c = path_lookup(path);
     if (!c) return -ENOENT;
     if (c == c->top_container) return -EBUSY;  // the root of a mounted file system
     int ret;
@@ -833,14 +837,14 @@ int KernelV7::rmdir(const std::string& path) {
 }
 
 int KernelV7::attach(const std::string& dir, int pid) {
-    struct container* c = lookup(dir);
+    struct container* c = path_lookup(dir);
     if (!c) return -ENOENT;
     return container_file_write(c, &cft_tasks, std::to_string(pid));
 }
 
 int KernelV7::write(const std::string& file, const std::string& value) {
     auto slash = file.find_last_of('/');
-    struct container* c = lookup(file.substr(0, slash));
+    struct container* c = path_lookup(file.substr(0, slash));
     if (!c) return -ENOENT;
     std::string f = file.substr(slash + 1);
     for (const cftype* cft : c->files)

@@ -98,8 +98,9 @@ struct container : sim::Object {
     // progress or an open control file.
     sim::mutex i_mutex;
     std::vector<const cftype*> files;
-    int d_count = 0;          // dentry references (not steps: dget/dput are not modelled as accesses)
+    sim::atomic_t d_count;    // dentry references (core/dcache.h: dget is part of the walk, dput a step)
     bool d_deleted = false;   // rmdir'ed (IS_DEADDIR); freed at the last dput
+    std::vector<struct container*> d_subdirs;  // the positive dentries below (core/dcache.h)
 };
 
 // struct container_group: the set of containers (one per hierarchy) and
@@ -118,7 +119,7 @@ struct container_group : sim::Object {
 struct super_block : sim::Object {
     super_block(int hierarchy, containerfs_root* root);
     sim::atomic_t s_active;
-    containerfs_root* s_fs_info;
+    sim::Shared<containerfs_root*> s_fs_info;  // cleared by container_put_super() without a lock
 };
 
 // struct containerfs_root: the root of a hierarchy. Static (rootnode[]).
@@ -271,7 +272,7 @@ private:
     int container_create(struct container* parent, const std::string& name);
     int container_rmdir(struct container* cont);
     void container_diput(struct container* cont);
-    static void dget(struct container* cont) { ++cont->d_count; }
+    static void dget(struct container* cont) { Dcache::dget(cont); }
     void dput(struct container* cont);
     // The css_get/css_put ops: dir's state of subsystem `name`, reached with
     // the directory's dentry pinned, handed to fn (-ENOENT, -EINVAL otherwise).
@@ -292,7 +293,13 @@ private:
     int container_path(const struct container* cont, std::string& buf) const;
     container_subsys* builtin(const std::string& name) const;
 
+    // The walk alone (not a step); path_lookup() is the step and the walk.
     struct container* lookup(const std::string& path) const;
+    struct container* path_lookup(const std::string& path) {
+        dcache.path_lookup();
+        return lookup(path);
+    }
+    static struct container* d_child(const struct container* dir, const std::string& name);
     std::string relpath(const struct container* c) const;
     std::string group_name(const std::array<struct container*, CONFIG_MAX_CONTAINER_HIERARCHIES>& conts) const;
     int live_groups_using(const struct container* c) const;

@@ -95,8 +95,6 @@
     X(init_container_css, read_css, "struct container_subsys_state *css = cont->subsys[ss->subsys_id];")       \
     X(init_container_css, write_container, "css->container = cont;")                                           \
     X(init_container_css, set_refcnt, "atomic_set(&css->refcnt, 0);")                                          \
-    X(sys_mkdirat, lock_parent_i_mutex, "mutex_lock_nested(&nd->dentry->d_inode->i_mutex, I_MUTEX_PARENT); /* lookup_create() */") \
-    X(sys_mkdirat, unlock_parent_i_mutex, "mutex_unlock(&nd.dentry->d_inode->i_mutex);")                         \
     X(vfs_rmdir, lock_i_mutex, "mutex_lock(&dentry->d_inode->i_mutex);")                                         \
     X(vfs_rmdir, unlock_i_mutex, "mutex_unlock(&dentry->d_inode->i_mutex);")                                     \
     X(container_create, read_sb, "struct super_block *sb = root->sb;")                                        \
@@ -105,6 +103,7 @@
     X(container_create, lock_manage_mutex, "mutex_lock(&manage_mutex);")                                       \
     X(container_create, lock_callback_mutex, "mutex_lock(&callback_mutex);")                                   \
     X(container_create, unlock_callback_mutex, "mutex_unlock(&callback_mutex);")                               \
+    X(container_create, create_dir, "err = container_create_dir(cont, dentry, mode); /* d_instantiate() */")  \
     X(container_create, unlock_manage_mutex, "mutex_unlock(&manage_mutex);")                                   \
     X(container_create, read_css_destroy, "if (cont->subsys[ss->subsys_id]) ss->destroy(ss, cont); /* err_destroy */") \
     X(container_create, unlock_manage_mutex_err, "mutex_unlock(&manage_mutex); /* err_destroy */")             \
@@ -122,6 +121,7 @@
     X(container_rmdir, read_css_destroy, "if (cont->subsys[ss->subsys_id]) ss->destroy(ss, cont);")            \
     X(container_rmdir, lock_callback_mutex, "mutex_lock(&callback_mutex);")                                    \
     X(container_rmdir, set_removed, "set_bit(CONT_REMOVED, &cont->flags);")                                    \
+    X(container_rmdir, d_remove_dir, "container_d_remove_dir(d); /* d_delete() */")                            \
     X(container_diput, kfree_container, "kfree(cont); /* the last dput() of the directory */")                    \
     X(container_rmdir, unlock_callback_mutex, "mutex_unlock(&callback_mutex);")                                \
     X(container_rmdir, unlock_manage_mutex, "mutex_unlock(&manage_mutex);")                                    \
@@ -142,13 +142,17 @@
     X(rebind_subsystems, clear_cont_subsys, "cont->subsys[i] = NULL;")                                         \
     X(rebind_subsystems, assign_ss_hierarchy_0, "rcu_assign_pointer(subsys[i]->hierarchy, 0);")                \
     X(rebind_subsystems, unlock_callback_mutex, "mutex_unlock(&callback_mutex);")                              \
+    X(container_remount, read_s_fs_info, "struct containerfs_root *root = sb->s_fs_info;")                    \
     X(container_remount, lock_i_mutex, "mutex_lock(&cont->dentry->d_inode->i_mutex);")                         \
     X(container_remount, lock_manage_mutex, "mutex_lock(&manage_mutex);")                                      \
+    X(container_remount, populate_dir, "container_populate_dir(cont); /* the files change */")                \
     X(container_remount, unlock_manage_mutex, "mutex_unlock(&manage_mutex);")                                  \
     X(container_remount, unlock_i_mutex, "mutex_unlock(&cont->dentry->d_inode->i_mutex);")                     \
     X(sys_umount, deactivate_super, "mntput(mnt) -> deactivate_super(sb) /* atomic_dec_and_lock(&s->s_active) */") \
     X(deactivate_super, destroy_super, "destroy_super(s); /* kfree */")                                        \
+    X(container_put_super, read_s_fs_info, "struct containerfs_root *root = sb->s_fs_info;")                  \
     X(container_put_super, clear_root_sb, "root->sb = NULL;")                                                  \
+    X(container_put_super, clear_s_fs_info, "sb->s_fs_info = NULL;")                                          \
     X(container_put_super, lock_manage_mutex, "mutex_lock(&manage_mutex);")                                    \
     X(container_put_super, unlock_manage_mutex, "mutex_unlock(&manage_mutex);")                                \
     X(container_clone, lock_manage_mutex, "mutex_lock(&manage_mutex);")                                        \

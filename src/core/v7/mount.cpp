@@ -177,6 +177,7 @@ int KernelV7::mount(const MountArgs& a) {
     super_block* sb = nullptr;
     int ret = container_get_sb(a.subsystems.empty() ? nullptr : &opts, &h, &sb);
     if (!ret) {
+        dcache.changed(core::lbl::do_add_mount::graft_tree);
         mounts_.push_back({a.path, h, sb});
         if (mount_name_[h].empty()) mount_name_[h] = a.path;
     }
@@ -187,7 +188,8 @@ int KernelV7::container_remount(super_block* sb, const std::string* data) {
     namespace yp = lbl::container_remount;
     int ret = 0;
     unsigned long subsys_bits;
-    containerfs_root* root = sb->s_fs_info;
+    // s_umount is not modelled: a racing final umount may have shut the super_block down.
+    containerfs_root* root = deref(sb->s_fs_info.read(yp::read_s_fs_info), yp::read_s_fs_info, "sb->s_fs_info");
     struct container* cont = &root->top_container;
 
     mutex_lock(cont->i_mutex, yp::lock_i_mutex);
@@ -198,7 +200,10 @@ int KernelV7::container_remount(super_block* sb, const std::string* data) {
     if (!ret) {
         ret = rebind_subsystems(root, subsys_bits);
         /* (re)populate subsystem files */
-        if (!ret) container_populate_dir(cont);
+        if (!ret) {
+            dcache.changed(yp::populate_dir);  // walks to the files see the new set
+            container_populate_dir(cont);
+        }
     }
     mutex_unlock(manage_mutex, yp::unlock_manage_mutex);
     mutex_unlock(cont->i_mutex, yp::unlock_i_mutex);
@@ -208,6 +213,7 @@ int KernelV7::container_remount(super_block* sb, const std::string* data) {
 // mount -o remount,OPTS PATH: do_remount_sb() -> container_remount() on the
 // super_block mounted at PATH (s_umount is not modelled).
 int KernelV7::remount(const MountArgs& a) {
+    dcache.path_lookup();
     auto m = std::find_if(mounts_.rbegin(), mounts_.rend(), [&](const Mount& x) { return x.path == a.path; });
     if (m == mounts_.rend()) return -EINVAL;  // not a mount point
     std::string opts;
@@ -218,8 +224,16 @@ int KernelV7::remount(const MountArgs& a) {
 // umount PATH: the mount goes from the namespace (namespace_sem, not
 // modelled), then mntput() drops its s_active reference.
 int KernelV7::umount(const std::string& path) {
-    auto m = std::find_if(mounts_.rbegin(), mounts_.rend(), [&](const Mount& x) { return x.path == path; });
-    if (m == mounts_.rend()) return -EINVAL;  // not a mount point
+    auto mount_at = [&] {
+        return std::find_if(mounts_.rbegin(), mounts_.rend(), [&](const Mount& x) { return x.path == path; });
+    };
+    dcache.path_lookup();
+    if (mount_at() == mounts_.rend()) return -EINVAL;  // not a mount point
+    // namespace_sem is not modelled: a racing umount of the same path may
+    // have taken the mount between the walk and umount_tree().
+    dcache.changed(core::lbl::do_umount::umount_tree);
+    auto m = mount_at();
+    if (m == mounts_.rend()) return -EINVAL;
     super_block* sb = m->sb;
     mounts_.erase(std::next(m).base());
     deactivate_super(sb, lbl::sys_umount::deactivate_super);
@@ -231,7 +245,7 @@ int KernelV7::umount(const std::string& path) {
 void KernelV7::deactivate_super(super_block* sb, const Label& l) {
     if (atomic_dec_and_test(sb->s_active, l)) {
         for (int i = 1; i < MAX_HIER; i++)
-            if (&rootnode[i] == sb->s_fs_info) mount_name_[i].clear();
+            if (&rootnode[i] == sb->s_fs_info.peek()) mount_name_[i].clear();
         // generic_shutdown_super() -> container_put_super(), then destroy_super().
         container_put_super(sb);
         kfree(sb, lbl::deactivate_super::destroy_super);
@@ -244,20 +258,12 @@ void KernelV7::deactivate_super(super_block* sb, const Label& l) {
  */
 void KernelV7::container_put_super(super_block* sb) {
     namespace yp = lbl::container_put_super;
-    containerfs_root* root = sb->s_fs_info;
-    if (!root) {  // a super_block shut down twice: the kernel oopses on root->sb
-        Machine& m = Machine::current();
-        m.report({"kernel-bug",
-                  fmt::format("BUG: unable to handle kernel NULL pointer dereference: container_put_super(): "
-                              "{}->s_fs_info is NULL (already shut down)",
-                              sb->name()),
-                  m.step(), m.cpu(), {}, {}});
-        return;
-    }
+    // A super_block shut down twice finds s_fs_info NULL: the kernel oopses on root->sb.
+    containerfs_root* root = deref(sb->s_fs_info.read(yp::read_s_fs_info), yp::read_s_fs_info, "sb->s_fs_info");
     struct container* cont = &root->top_container;
 
     root->sb.write(nullptr, yp::clear_root_sb);
-    sb->s_fs_info = nullptr;
+    sb->s_fs_info.write(nullptr, yp::clear_s_fs_info);
 
     mutex_lock(manage_mutex, yp::lock_manage_mutex);
     if (root->number_of_containers != 1)

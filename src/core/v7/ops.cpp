@@ -131,7 +131,7 @@ int KernelV7::register_subsys(const std::string& name) {
 // states right after the sentinel, whatever the dentry count).
 int KernelV7::css_op(const std::string& dir, const std::string& name,
                      const std::function<int(container_subsys_state*)>& fn) {
-    struct container* cont = lookup(dir);
+    struct container* cont = path_lookup(dir);
     if (!cont) return -ENOENT;
     container_subsys* ss = subsys_by_name(name);
     if (!ss) return -ENOENT;

@@ -162,7 +162,7 @@ int KernelV7::read(const std::string& path, std::string& out) {
         return proc_container_show(std::stoi(rest.substr(0, slash)), out);
     }
     auto slash = path.find_last_of('/');
-    struct container* c = lookup(path.substr(0, slash));
+    struct container* c = path_lookup(path.substr(0, slash));
     if (!c) return -ENOENT;
     std::string f = path.substr(slash + 1);
     const cftype* cft = nullptr;

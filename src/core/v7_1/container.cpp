@@ -25,7 +25,12 @@ struct write_buffer : Object {
 }  // namespace
 
 container::container(const std::string& name)
-    : Object("container"), flags(this, "flags", 0), count(this, "count", true, 0), dname(name) {
+    : Object("container"),
+      flags(this, "flags", 0),
+      count(this, "count", true, 0),
+      dname(name),
+      i_mutex(this, "i_mutex", "&inode->i_mutex"),
+      d_count(this, "d_count", true, 1) {
     set_name(name);
 }
 
@@ -56,23 +61,17 @@ void Kernel171::boot() {
 int Kernel171::mount(const MountArgs& a) { return tree_.mount(a); }
 
 int Kernel171::mkdir(const std::string& path) {
-    auto slash = path.find_last_of('/');
-    container* parent = tree_.lookup(path.substr(0, slash));
-    if (!parent) return -ENOENT;
-    std::string name = path.substr(slash + 1);
-    if (tree_.lookup(path)) return -EEXIST;
-    return container_create(parent, name);
+    return tree_.mkdir(
+        path, [this](container* parent, const std::string& name) { return container_create(parent, name); },
+        [this](container* c) { dput(c); });
 }
 
 int Kernel171::rmdir(const std::string& path) {
-    container* c = tree_.lookup(path);
-    if (!c) return -ENOENT;
-    if (c == &top_container) return -EBUSY;
-    return container_rmdir(c);
+    return tree_.rmdir(path, [this](container* c) { return container_rmdir(c); }, [this](container* c) { dput(c); });
 }
 
 int Kernel171::attach(const std::string& dir, int pid) {
-    container* c = tree_.lookup(dir);
+    container* c = tree_.path_lookup(dir);
     if (!c) return -ENOENT;
     return write_file(c, FILE_TASKLIST, std::to_string(pid));
 }
@@ -80,19 +79,19 @@ int Kernel171::attach(const std::string& dir, int pid) {
 // open(2) + write(2) + close(2) of a control file: the open file pins the
 // directory's dentry, so a concurrent rmdir cannot free the container under it.
 int Kernel171::write_file(container* c, filetype type, const std::string& value) {
-    ++c->d_count;
+    Dcache::dget(c);
     int r = container_common_file_write(c, type, value);
     dput(c);
     return r;
 }
 
 void Kernel171::dput(container* c) {
-    if (--c->d_count == 0) kfree(c, lbl::container_diput::kfree_container);
+    if (Dcache::dput(c)) kfree(c, lbl::container_diput::kfree_container);
 }
 
 int Kernel171::write(const std::string& file, const std::string& value) {
     auto slash = file.find_last_of('/');
-    container* c = tree_.lookup(file.substr(0, slash));
+    container* c = tree_.path_lookup(file.substr(0, slash));
     if (!c) return -ENOENT;
     std::string f = file.substr(slash + 1);
     if (f == "tasks") return write_file(c, FILE_TASKLIST, value);
@@ -249,6 +248,8 @@ int Kernel171::container_create(container* parent, const std::string& name) {
     parent->children.push_back(cont);
     ++number_of_containers;
     mutex_unlock(callback_mutex, yp::unlock_callback_mutex);
+    // container_create_dir() cannot fail in the model: no dentry or inode allocation.
+    dcache.d_instantiate(parent, cont, yp::create_dir);
     mutex_unlock(manage_mutex, yp::unlock_manage_mutex);
     return 0;
 }
@@ -264,8 +265,9 @@ int Kernel171::container_rmdir(container* cont) {
     mutex_lock(callback_mutex, yp::lock_callback_mutex);
     cont->flags.write(cont->flags.peek() | CONT_REMOVED, yp::set_removed);
     parent->children.erase(std::find(parent->children.begin(), parent->children.end(), cont));
+    dcache.d_remove_dir(parent, cont, yp::d_remove_dir);
+    dput(cont);  // dput(d): the directory's own reference
     --number_of_containers;
-    dput(cont);  // container_d_remove_dir(d); dput(d): the directory's own reference
     mutex_unlock(callback_mutex, yp::unlock_callback_mutex);
     Object* pb = nullptr;
     if (parent->children.empty()) check_for_release(parent, &pb);

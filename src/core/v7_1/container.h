@@ -23,10 +23,14 @@ struct container : sim::Object {
     container* parent = nullptr;       // LL=manage_mutex+callback_mutex
     std::vector<container*> children;  // LL=manage_mutex+callback_mutex (list ops are not steps)
     std::string dname;                 // directory name
-    // Dentry references (the directory's own, plus each open control file).
-    // The VFS is not modelled, so these are not steps; the memory goes at the
-    // last one, in container_diput(), not inside rmdir.
-    int d_count = 1;
+    // Dentry references: the directory's own, plus each walk or open control
+    // file (core/dcache.h); the memory goes at the last one, in the diput.
+    sim::atomic_t d_count;
+    std::vector<container*> d_subdirs;  // the positive dentries below this directory (core/dcache.h)
+    bool d_deleted = false;        // rmdir'ed (IS_DEADDIR)
+    // The directory inode's i_mutex: mkdir and rmdir in it hold it
+    // (lookup_create(), do_rmdir()), so two of them on one name serialise.
+    sim::mutex i_mutex;
 };
 
 class Kernel171 : public Kernel {
@@ -72,7 +76,7 @@ private:
     sim::mutex manage_mutex;
     sim::mutex callback_mutex;
     int number_of_containers = 1;
-    SingleTree<container> tree_{top_container, "/dev/container", &task_struct::container, "container"};
+    SingleTree<container> tree_{dcache, top_container, "/dev/container", &task_struct::container, "container"};
 };
 
 }  // namespace core::v7_1

@@ -57,12 +57,14 @@
     X(container_create, test_parent_notify, "if (notify_on_release(parent))")                    \
     X(container_create, lock_callback_mutex, "mutex_lock(&callback_mutex);")                     \
     X(container_create, unlock_callback_mutex, "mutex_unlock(&callback_mutex);")                 \
+    X(container_create, create_dir, "err = container_create_dir(cont, name, mode); /* d_instantiate() */") \
     X(container_create, unlock_manage_mutex, "mutex_unlock(&manage_mutex);")                     \
     X(container_rmdir, lock_manage_mutex, "mutex_lock(&manage_mutex);")                          \
     X(container_rmdir, read_count, "if (atomic_read(&cont->count) > 0)")                         \
     X(container_rmdir, unlock_manage_mutex_ebusy, "mutex_unlock(&manage_mutex); return -EBUSY;") \
     X(container_rmdir, lock_callback_mutex, "mutex_lock(&callback_mutex);")                      \
     X(container_rmdir, set_removed, "set_bit(CONT_REMOVED, &cont->flags);")                      \
+    X(container_rmdir, d_remove_dir, "container_d_remove_dir(d); /* d_delete() */")               \
     X(container_diput, kfree_container, "kfree(cont); /* dput(d) drops the last dentry */")     \
     X(container_rmdir, unlock_callback_mutex, "mutex_unlock(&callback_mutex);")                  \
     X(container_rmdir, unlock_manage_mutex, "mutex_unlock(&manage_mutex);")                      \

@@ -24,11 +24,11 @@ struct read_buffer : Object {
 
 int Kernel171::read(const std::string& path, std::string& out) {
     auto slash = path.find_last_of('/');
-    container* cont = tree_.lookup(path.substr(0, slash));
+    container* cont = tree_.path_lookup(path.substr(0, slash));
     if (!cont) return -ENOENT;
     std::string f = path.substr(slash + 1);
     int ret = 0;
-    ++cont->d_count;
+    Dcache::dget(cont);
     if (f == "tasks") {
         namespace yp = lbl::container_tasks_open;
         Object* ctr = kmalloc<read_buffer>(yp::kmalloc_ctr, GFP_KERNEL, "ctr");

@@ -1,0 +1,109 @@
+// Path walks are steps on the dcache (core/dcache.h): a walk, a mkdir's
+// d_instantiate, an rmdir's d_delete, a mount and an umount are ordered, so
+// exploration sees every result a walk can have, on every kernel, and the
+// same table for any split of the search.
+#include <set>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "app/explore.h"
+#include "app/scenario.h"
+
+using nlohmann::json;
+
+namespace {
+
+struct KernelCase {
+    const char* kernel;
+    const char* mnt;
+    json mount_subsystems;  // null: the kernel's single hierarchy takes no option
+};
+
+const std::vector<KernelCase>& kernels() {
+    static const std::vector<KernelCase> k{{"containers-v7-1", "/dev/container", nullptr},
+                                           {"cpuset-2.6.20", "/dev/cpuset", nullptr},
+                                           {"containers-v7", "/dev/container", json::array({"cpuset"})}};
+    return k;
+}
+
+json mount_op(const KernelCase& k, const std::string& path) {
+    json op{{"op", "mount"}, {"path", path}};
+    if (!k.mount_subsystems.is_null()) op["subsystems"] = k.mount_subsystems;
+    return op;
+}
+
+app::Scenario scenario(const KernelCase& k, json setup, json cpu0_ops, json cpu1_ops) {
+    json j{{"name", "path-walk"},
+           {"kernel", k.kernel},
+           {"title", "t"},
+           {"source", "tests/test_path_walk.cpp"},
+           {"setup", setup},
+           {"threads",
+            {{{"cpu", "CPU0"}, {"task", 1}, {"ops", cpu0_ops}}, {{"cpu", "CPU1"}, {"task", 1}, {"ops", cpu1_ops}}}}};
+    return app::parse_scenario(j, "path-walk.json");
+}
+
+// Each outcome as "violations | CPU0 returns | CPU1 returns".
+std::set<std::string> outcomes(const app::ExploreResult& r) {
+    std::set<std::string> s;
+    for (const app::OutcomeRow& row : r.outcomes) {
+        std::string t;
+        for (const std::string& v : row.outcome.violations) t += v + " ";
+        t += "|";
+        for (const auto& [cpu, rets] : row.outcome.returns)
+            for (int x : rets) t += " " + std::to_string(x);
+        t += " |";
+        s.insert(t);
+    }
+    return s;
+}
+
+app::ExploreResult explore(const app::Scenario& sc, sim::Strategy st, std::size_t split = 1) {
+    app::ExploreOptions o;
+    o.search.strategy = st;
+    o.split = split;
+    return app::explore_scenario(sc, o);
+}
+
+}  // namespace
+
+TEST_CASE("path walk: two rmdirs of one directory, exactly one succeeds, on every kernel", "[path-walk]") {
+    for (const KernelCase& k : kernels()) {
+        INFO(k.kernel);
+        const std::string a = std::string(k.mnt) + "/A";
+        app::Scenario sc = scenario(k, json::array({mount_op(k, k.mnt), {{"op", "mkdir"}, {"path", a}}}),
+                                    json::array({{{"op", "rmdir"}, {"path", a}}}),
+                                    json::array({{{"op", "rmdir"}, {"path", a}}}));
+        app::ExploreResult d = explore(sc, sim::Strategy::dpor);
+        // 0 and -ENOENT (-2), in either order; nothing freed twice.
+        CHECK(outcomes(d) == std::set<std::string>{"| 0 -2 |", "| -2 0 |"});
+        CHECK(outcomes(explore(sc, sim::Strategy::dfs)) == outcomes(d));
+    }
+}
+
+TEST_CASE("path walk: a read of a tasks file races the mkdir of its directory, on every kernel", "[path-walk]") {
+    for (const KernelCase& k : kernels()) {
+        INFO(k.kernel);
+        const std::string a = std::string(k.mnt) + "/A";
+        app::Scenario sc = scenario(k, json::array({mount_op(k, k.mnt)}), json::array({{{"op", "mkdir"}, {"path", a}}}),
+                                    json::array({{{"op", "read"}, {"path", a + "/tasks"}}}));
+        app::ExploreResult d = explore(sc, sim::Strategy::dpor);
+        // The walk finds A (the read succeeds) or not (-ENOENT): both orders of walk and d_instantiate.
+        CHECK(outcomes(d) == std::set<std::string>{"| 0 0 |", "| 0 -2 |"});
+        CHECK(outcomes(explore(sc, sim::Strategy::dfs)) == outcomes(d));
+        app::ExploreResult split = explore(sc, sim::Strategy::dpor, 64);
+        CHECK(app::explore_report_json(split)["outcomes"] == app::explore_report_json(d)["outcomes"]);
+    }
+}
+
+TEST_CASE("path walk: a read of a file under a mount point races the mount (containers-v7)", "[path-walk]") {
+    const KernelCase& k = kernels()[2];
+    app::Scenario sc = scenario(k, json::array(), json::array({mount_op(k, "/dev/b")}),
+                                json::array({{{"op", "read"}, {"path", "/dev/b/tasks"}}}));
+    app::ExploreResult d = explore(sc, sim::Strategy::dpor);
+    CHECK(outcomes(d) == std::set<std::string>{"| 0 0 |", "| 0 -2 |"});
+    CHECK(outcomes(explore(sc, sim::Strategy::dfs)) == outcomes(d));
+}
