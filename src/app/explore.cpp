@@ -162,7 +162,8 @@ struct Worker {
     // looks at the happens-before order alone). Each trace is explored exactly
     // once whatever the work units, so the least witness of an outcome is the
     // same for any --split, --jobs and --shard.
-    void on_execution(const sim::Machine& m) {
+    // `clocks`: the execution's happens-before clocks when the search has them (DPOR).
+    void on_execution(const sim::Machine& m, const std::vector<sim::HbClock>* clocks = nullptr) {
         Outcome oc = outcome_of(*last, sc);
         OutcomeRow row;
         row.executions = 1;
@@ -171,7 +172,7 @@ struct Worker {
         row.switches = m.runs().empty() ? 0 : m.runs().size() - 1;
         row.steps = m.step();
         row.matches_expect = last->matches;
-        std::vector<int> picks = sim::fewest_switches(m.steps());
+        std::vector<int> picks = clocks ? sim::fewest_switches(m.steps(), *clocks) : sim::fewest_switches(m.steps());
         if (picks.size() == m.step() && !picks.empty()) {
             std::vector<sim::Run> runs = sim::runs_of(picks);
             row.witness = sim::encode_token(runs);
@@ -368,7 +369,8 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
                 } else {
                     sim::Explorer ex(so);
                     part.stats = ex.explore([&](sim::Policy& p) -> const sim::Machine& { return w.run_once(p); },
-                                            [&](const sim::Machine& m) { w.on_execution(m); }, units[mine[i]]);
+                                            [&](const sim::Machine& m) { w.on_execution(m, ex.clocks()); },
+                                            units[mine[i]]);
                     if (!part.stats.complete) stop = true;
                 }
                 runs_used += part.stats.runs;

@@ -18,7 +18,7 @@ bool shared_holder(Access a) { return a == Access::acquire_shared || a == Access
 bool is_acquire(Access a) { return a == Access::acquire || a == Access::acquire_shared; }
 bool is_release(Access a) { return a == Access::release || a == Access::release_shared; }
 
-using Clock = std::array<std::uint32_t, kMaxCpus>;
+using Clock = HbClock;
 
 }  // namespace
 
@@ -41,34 +41,54 @@ bool dependent(const StepInfo& a, const StepInfo& b) {
     return true;
 }
 
-std::vector<int> fewest_switches(const std::vector<StepInfo>& st) {
+std::vector<HbClock> happens_before(const std::vector<StepInfo>& st) {
     const std::size_t n = st.size();
-    // Each step's predecessors on other CPUs: per CPU, only the latest
-    // dependent earlier step (that CPU's earlier steps precede it anyway).
-    std::vector<std::vector<std::size_t>> preds(n);
+    std::vector<HbClock> clock(n);
+    std::array<std::uint32_t, kMaxCpus> count{};
+    std::array<std::int64_t, kMaxCpus> last;
+    last.fill(-1);
+    for (std::size_t j = 0; j < n; ++j) {
+        const int c = st[j].cpu;
+        HbClock C{};
+        if (last[c] >= 0) C = clock[static_cast<std::size_t>(last[c])];
+        // Per other CPU only the latest dependent step matters: its clock
+        // covers that CPU's earlier steps.
+        CpuMask seen = bit(c);
+        for (std::size_t i = j; i-- > 0;) {
+            if (seen & bit(st[i].cpu) || !dependent(st[i], st[j])) continue;
+            seen |= bit(st[i].cpu);
+            for (int q = 0; q < kMaxCpus; ++q) C[q] = std::max(C[q], clock[i][q]);
+        }
+        C[c] = ++count[c];
+        clock[j] = C;
+        last[c] = static_cast<std::int64_t>(j);
+    }
+    return clock;
+}
+
+std::vector<int> fewest_switches(const std::vector<StepInfo>& st) { return fewest_switches(st, happens_before(st)); }
+
+std::vector<int> fewest_switches(const std::vector<StepInfo>& st, const std::vector<HbClock>& clock) {
+    const std::size_t n = st.size();
     std::array<std::vector<std::size_t>, kMaxCpus> of_cpu;
+    int ncpu = 0;
     for (std::size_t j = 0; j < n; ++j) {
         of_cpu[st[j].cpu].push_back(j);
-        CpuMask seen = bit(st[j].cpu);
-        for (std::size_t i = j; i-- > 0;) {
-            if (seen & bit(st[i].cpu)) continue;
-            if (dependent(st[i], st[j])) {
-                preds[j].push_back(i);
-                seen |= bit(st[i].cpu);
-            }
-        }
+        ncpu = std::max(ncpu, st[j].cpu + 1);
     }
     std::vector<int> best;
     std::size_t best_switches = ~std::size_t{0};
-    for (int start = 0; start < kMaxCpus; ++start) {
+    for (int start = 0; start < ncpu; ++start) {
         if (of_cpu[start].empty()) continue;
         std::array<std::size_t, kMaxCpus> next{};
-        std::vector<bool> done(n, false);
         std::vector<int> picks;
+        picks.reserve(n);
+        // A step is ready when every step that happens before it is done.
         auto ready = [&](int c) {
             if (next[c] >= of_cpu[c].size()) return false;
-            for (std::size_t i : preds[of_cpu[c][next[c]]])
-                if (!done[i]) return false;
+            const HbClock& k = clock[of_cpu[c][next[c]]];
+            for (int q = 0; q < ncpu; ++q)
+                if (q != c && next[q] < k[q]) return false;
             return true;
         };
         int cur = start;
@@ -77,15 +97,15 @@ std::vector<int> fewest_switches(const std::vector<StepInfo>& st) {
         while (picks.size() < n) {
             if (!ready(cur)) {
                 int c = 0;
-                while (c < kMaxCpus && !ready(c)) ++c;
-                if (c == kMaxCpus) {
+                while (c < ncpu && !ready(c)) ++c;
+                if (c == ncpu) {
                     stuck = true;
                     break;
                 }
                 if (!picks.empty()) ++switches;
                 cur = c;
             }
-            done[of_cpu[cur][next[cur]++]] = true;
+            ++next[cur];
             picks.push_back(cur);
         }
         if (!stuck && switches < best_switches) {
@@ -235,6 +255,7 @@ void Explorer::analyse(const Machine& m) {
         ++count[st[j].cpu];
         last[st[j].cpu] = static_cast<std::int64_t>(j);
     }
+    const CpuMask all_cpus = ncpu >= kMaxCpus ? ~CpuMask{0} : (CpuMask{1} << ncpu) - 1;
     auto join = [ncpu](Clock& a, const Clock& b) {
         for (int q = 0; q < ncpu; ++q) a[q] = std::max(a[q], b[q]);
     };
@@ -249,11 +270,21 @@ void Explorer::analyse(const Machine& m) {
         if (last[c] >= 0) C = clock_[static_cast<std::size_t>(last[c])];
         const bool acquire = is_acquire(e.access);
         pending_races_.clear();
+        // A step C already covers (C[its cpu] > its position) happens before
+        // one joined: no race, and its clock adds nothing. Scanning backwards,
+        // once one step of a CPU is covered all its earlier ones are.
+        CpuMask covered = bit(c);
         for (std::size_t i = std::min(j, n); i-- > 0;) {
             const StepInfo& f = st[i];
-            if (f.cpu == c || !dependent(f, e)) continue;
+            if (covered & bit(f.cpu)) continue;
+            if (C[f.cpu] > pos_[i]) {
+                covered |= bit(f.cpu);
+                if (covered == all_cpus) break;
+                continue;
+            }
+            if (!dependent(f, e)) continue;
             if (acquire && is_release(f.access) && f.cell == e.cell) continue;
-            if (C[f.cpu] <= pos_[i]) pending_races_.push_back(i);
+            pending_races_.push_back(i);
             join(C, clock_[i]);
         }
         C[c] = count[c] + 1;
@@ -261,8 +292,8 @@ void Explorer::analyse(const Machine& m) {
         if (j < n) {
             if (acquire)
                 for (std::size_t i = 0; i < j; ++i)
-                    if (st[i].cpu != c && is_release(st[i].access) && st[i].cell == e.cell &&
-                        dependent(st[i], e))
+                    if (st[i].cpu != c && C[st[i].cpu] <= pos_[i] && is_release(st[i].access) &&
+                        st[i].cell == e.cell && dependent(st[i], e))
                         join(C, clock_[i]);
             clock_[j] = C;
             pos_[j] = count[c]++;
@@ -394,17 +425,20 @@ bool Explorer::run_unit(const RunOnce& run_once, const OnExecution& on_execution
             throw std::runtime_error("explore: the run was not recorded (call Machine::set_exploring(true))");
         ++stats_.runs;
         stats_.longest = std::max(stats_.longest, m.steps().size());
+        // The race analysis first: on_execution may read its clocks.
+        if (opt_.strategy == Strategy::dpor) {
+            ev_ = m.steps();
+            analyse(m);
+        }
         if (blocked_) {
             ++stats_.sleep_blocked;
         } else if (bounded && preemptions(m) != budget_) {
             ++stats_.revisits;  // counted in the round of its own preemption count
         } else {
             ++stats_.executions;
+            clocks_ready_ = opt_.strategy == Strategy::dpor && clock_.size() == m.steps().size();
             on_execution(m);
-        }
-        if (opt_.strategy == Strategy::dpor) {
-            ev_ = m.steps();
-            analyse(m);
+            clocks_ready_ = false;
         }
         if (!backtrack(m)) {
             stats_.complete = true;

@@ -79,10 +79,18 @@ struct ExploreStats {
 // readers for it); acquire and release of one lock conflict.
 bool dependent(const StepInfo& a, const StepInfo& b);
 
+// Happens-before vector clocks of an execution: clock[j][q] is how many steps
+// of CPU q precede step j through chains of dependent steps (its own CPU's
+// entry counts j itself).
+using HbClock = std::array<std::uint32_t, kMaxCpus>;
+std::vector<HbClock> happens_before(const std::vector<StepInfo>& steps);
+
 // A linearisation of the same trace as `steps` (same happens-before order of
 // dependent steps) with few context switches: greedy, keep the CPU that ran
 // last while its next step is ready, tried from each starting CPU. Returns the
 // CPU of each step; empty when no CPU can start (never for a real execution).
+// `clocks` are happens_before(steps), e.g. the explorer's (Explorer::clocks()).
+std::vector<int> fewest_switches(const std::vector<StepInfo>& steps, const std::vector<HbClock>& clocks);
 std::vector<int> fewest_switches(const std::vector<StepInfo>& steps);
 
 class Explorer {
@@ -97,6 +105,10 @@ public:
     using RunOnce = std::function<const Machine&(Policy&)>;
     using OnExecution = std::function<void(const Machine&)>;
     ExploreStats explore(const RunOnce& run_once, const OnExecution& on_execution);
+    // DPOR: the happens-before clocks of the execution on_execution is handed
+    // (computed by the race analysis before the call); nullptr for the other
+    // strategies.
+    const std::vector<HbClock>* clocks() const { return clocks_ready_ ? &clock_ : nullptr; }
     // Explores only the subtree below `unit` (its prefix is replayed, never varied).
     ExploreStats explore(const RunOnce& run_once, const OnExecution& on_execution, const Unit& unit);
 
@@ -153,7 +165,8 @@ private:
     // clock_/pos_ are valid for the path's steps [0, analysed_): the next
     // execution replays them unchanged, so their races were already handled.
     std::size_t analysed_ = 0;
-    std::vector<std::array<std::uint32_t, kMaxCpus>> clock_;  // happens-before vector clocks
+    std::vector<HbClock> clock_;  // happens-before vector clocks
+    bool clocks_ready_ = false;   // clock_ holds the current execution's, all of it
     std::vector<std::size_t> pending_races_;
 };
 
