@@ -126,6 +126,36 @@ TEST_CASE("explore --shard K/N: the shards cover every unit once and merge into 
     }
 }
 
+TEST_CASE("explore --max-runs with several units: each unit's share, the same table for any jobs or shards",
+          "[explore][scale]") {
+    // 64 units, 1000 runs: units 0-39 get 16 runs, 40-63 get 15; the DFS of
+    // v7-1-sep2006-fix-recheck has 1.86M executions, so every unit is capped.
+    app::Scenario sc = app::load_scenario(scenario_path("v7-1-sep2006-fix-recheck.json"));
+    app::ExploreOptions o;
+    o.search.strategy = sim::Strategy::dfs;
+    o.search.max_runs = 1000;
+    o.split = 64;
+    json one = explore_json(sc, o);
+    CHECK(one["executions"] == 1000);
+    CHECK(one["complete"] == false);
+    CHECK(one["bound"] == "max-runs");
+    for (unsigned jobs : {2u, 3u}) {
+        INFO(jobs << " workers");
+        o.jobs = jobs;
+        CHECK(table(explore_json(sc, o)) == table(one));
+    }
+    const std::string f = "scenarios/attach-exit/v7-1-sep2006-fix-recheck.json --strategy dfs --max-runs 1000";
+    std::string args;
+    for (int k = 1; k <= 2; ++k) {
+        Out s = contsim("explore " + f + " --format json --shard " + std::to_string(k) + "/2");
+        fs::path p = fs::path(CONTSIM_BINARY).parent_path() / ("capped-shard-" + std::to_string(k) + ".json");
+        std::ofstream(p) << s.out;
+        args += " '" + p.string() + "'";
+    }
+    Out merged = contsim("merge --format json" + args);
+    CHECK(table(json::parse(merged.out)) == table(one));
+}
+
 TEST_CASE("contsim merge: a missing or repeated shard is an input error (exit 2)", "[explore][scale]") {
     const std::string f = "scenarios/attach-exit/v7-1-cs1-negative.json";
     fs::path dir = fs::path(CONTSIM_BINARY).parent_path();

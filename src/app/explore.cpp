@@ -336,7 +336,15 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
                 Part part;
                 w.part = &part;
                 sim::ExploreOptions so = o.search;
-                if (o.search.max_runs) {
+                if (o.search.max_runs && !sample) {
+                    // Each unit's equal share of --max-runs (the first
+                    // max_runs % U units one more): what a capped search
+                    // covers depends on the units alone, not on --jobs,
+                    // --shard or which worker finished first.
+                    const std::uint64_t nu = units.size();
+                    so.max_runs = o.search.max_runs / nu + (mine[i] < o.search.max_runs % nu ? 1 : 0);
+                    if (so.max_runs == 0) continue;  // no share: left unexplored (incomplete)
+                } else if (o.search.max_runs) {
                     std::uint64_t used = runs_used.load();
                     if (used >= o.search.max_runs) {
                         stop = true;
@@ -371,7 +379,7 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
                     part.stats = ex.explore([&](sim::Policy& p) -> const sim::Machine& { return w.run_once(p); },
                                             [&](const sim::Machine& m) { w.on_execution(m, ex.clocks()); },
                                             units[mine[i]]);
-                    if (!part.stats.complete) stop = true;
+                    if (!part.stats.complete && part.stats.bound != "max-runs") stop = true;
                 }
                 runs_used += part.stats.runs;
                 w.cur = RunResult{};
