@@ -91,7 +91,8 @@ KernelV7::KernelV7(std::set<Fix> fixes)
       container_group_lock(&global_object(), "container_group_lock", "container_group_lock"),
       manage_mutex(&global_object(), "manage_mutex", "manage_mutex"),
       callback_mutex(&global_object(), "callback_mutex", "callback_mutex"),
-      namecnt(&global_object(), "namecnt", false, 0) {
+      namecnt(&global_object(), "namecnt", false, 0),
+      fdt(&global_object(), "fdt", 0) {
     // Hierarchy 1's top is "top_container" (the name the single-hierarchy
     // scenarios print); the others are numbered.
     for (int i = 0; i < MAX_HIER; ++i) {

@@ -341,8 +341,11 @@ private:
     std::array<std::string, CONFIG_MAX_CONTAINER_HIERARCHIES> mount_name_;
     // get_unused_name()'s counter for container_clone() ("node1", ...).
     sim::atomic_t namecnt;
-    // The model's fd table: files opened by the `open` op, by name.
+    // The model's fd table: files opened by the `open` op, by name. Threads
+    // may close each other's files, so the table is one location that
+    // fd_install() and close() write (steps), and files_ changes only after them.
     std::map<std::string, file*> files_;
+    sim::Shared<int> fdt;
     // References taken by the css_get op and not yet put, per css.
     std::map<const container_subsys_state*, int> css_held_;
     // Model bookkeeping for the fork-callback check: which subsystems' fork

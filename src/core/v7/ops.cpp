@@ -91,6 +91,7 @@ int KernelV7::open_file(const std::string& name) {
             return -ENFILE;
         }
     }
+    fdt.write(fdt.peek() + 1, lbl::fd_install::write_fdt);
     files_[name] = f;
     return 0;
 }
@@ -98,6 +99,7 @@ int KernelV7::open_file(const std::string& name) {
 // close(2): the last fput() -> __fput() -> file_free(): uncharge, then the
 // RCU-delayed free (freed at once here: no other CPU can reach the file).
 int KernelV7::close_file(const std::string& name) {
+    fdt.write(fdt.peek() + 1, lbl::sys_close::write_fdt);
     auto it = files_.find(name);
     if (it == files_.end()) return -EBADF;
     file* f = it->second;
