@@ -22,6 +22,8 @@
     X(sys_mkdirat, lock_parent_i_mutex, "mutex_lock_nested(&nd->dentry->d_inode->i_mutex, I_MUTEX_PARENT); /* lookup_create() */") \
     X(sys_mkdirat, unlock_parent_i_mutex, "mutex_unlock(&nd.dentry->d_inode->i_mutex);")    \
     X(do_rmdir, lock_parent_i_mutex, "mutex_lock_nested(&nd.dentry->d_inode->i_mutex, I_MUTEX_PARENT);") \
+    X(vfs_rmdir, lock_i_mutex, "mutex_lock(&dentry->d_inode->i_mutex);")                   \
+    X(vfs_rmdir, unlock_i_mutex, "mutex_unlock(&dentry->d_inode->i_mutex);")               \
     X(do_rmdir, unlock_parent_i_mutex, "mutex_unlock(&nd.dentry->d_inode->i_mutex);")       \
     X(do_add_mount, graft_tree, "err = graft_tree(newmnt, nd); /* the mount is visible */") \
     X(dput, dec_d_count, "dput(dentry); /* atomic_dec_and_lock(&dentry->d_count, &dcache_lock) */") \

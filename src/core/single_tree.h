@@ -64,8 +64,9 @@ public:
     }
 
     // do_rmdir(): a mount point is busy; otherwise the victim is looked up
-    // under its parent's i_mutex, so of two rmdirs only one finds it.
-    // `remove(victim)` is the file system's rmdir.
+    // under its parent's i_mutex, so of two rmdirs only one finds it, and
+    // vfs_rmdir() holds the victim's i_mutex too, so a mkdir in it either
+    // finishes first or finds it dead. `remove(victim)` is the file system's rmdir.
     template <class Remove, class Dput>
     int rmdir(const std::string& path, Remove remove, Dput dput) {
         dcache_.path_lookup();
@@ -77,7 +78,14 @@ public:
         sim::mutex_lock(parent->i_mutex, lbl::do_rmdir::lock_parent_i_mutex);
         dcache_.lookup_hash();
         Node* victim = child(parent, path.substr(slash + 1));
-        int ret = victim ? remove(victim) : -ENOENT;
+        int ret = -ENOENT;
+        if (victim) {
+            Dcache::dget(victim);  // lookup_hash()'s reference
+            sim::mutex_lock(victim->i_mutex, lbl::vfs_rmdir::lock_i_mutex);
+            ret = remove(victim);
+            sim::mutex_unlock(victim->i_mutex, lbl::vfs_rmdir::unlock_i_mutex);
+            dput(victim);  // the last one frees the directory
+        }
         sim::mutex_unlock(parent->i_mutex, lbl::do_rmdir::unlock_parent_i_mutex);
         dput(parent);
         return ret;

@@ -830,9 +830,9 @@ int KernelV7::rmdir(const std::string& path) {
     if (c == c->top_container) return -EBUSY;  // the root of a mounted file system
     int ret;
     dget(c);
-    mutex_lock(c->i_mutex, lbl::vfs_rmdir::lock_i_mutex);
+    mutex_lock(c->i_mutex, core::lbl::vfs_rmdir::lock_i_mutex);
     ret = c->d_deleted ? -ENOENT : container_rmdir(c);
-    mutex_unlock(c->i_mutex, lbl::vfs_rmdir::unlock_i_mutex);
+    mutex_unlock(c->i_mutex, core::lbl::vfs_rmdir::unlock_i_mutex);
     dput(c);
     return ret;
 }

@@ -95,8 +95,6 @@
     X(init_container_css, read_css, "struct container_subsys_state *css = cont->subsys[ss->subsys_id];")       \
     X(init_container_css, write_container, "css->container = cont;")                                           \
     X(init_container_css, set_refcnt, "atomic_set(&css->refcnt, 0);")                                          \
-    X(vfs_rmdir, lock_i_mutex, "mutex_lock(&dentry->d_inode->i_mutex);")                                         \
-    X(vfs_rmdir, unlock_i_mutex, "mutex_unlock(&dentry->d_inode->i_mutex);")                                     \
     X(container_create, read_sb, "struct super_block *sb = root->sb;")                                        \
     X(container_create, kzalloc_container, "cont = kzalloc(sizeof(*cont), GFP_KERNEL);")                       \
     X(container_create, inc_s_active, "atomic_inc(&sb->s_active);")                                            \
