@@ -6,6 +6,7 @@
 // exploration never treats a walk and such a change as commuting.
 #pragma once
 #include <algorithm>
+#include <string>
 
 #include "core/common_labels.h"
 #include "sim/kernel/atomic.h"
@@ -36,6 +37,15 @@ public:
         changed(l);
         parent->d_subdirs.erase(std::find(parent->d_subdirs.begin(), parent->d_subdirs.end(), child));
         child->d_deleted = true;  // IS_DEADDIR
+    }
+
+    // __d_lookup(): the positive dentry `name` below `dir`, or nullptr. Not
+    // a step: callers have just taken path_lookup()'s or lookup_hash()'s.
+    template <class Node>
+    static Node* d_lookup(const Node* dir, const std::string& name) {
+        auto it = std::find_if(dir->d_subdirs.begin(), dir->d_subdirs.end(),
+                               [&](const Node* k) { return k->dname == name; });
+        return it == dir->d_subdirs.end() ? nullptr : *it;
     }
 
     // Dentry references. The walk's dget() is part of its step (__d_lookup()

@@ -54,7 +54,7 @@ public:
         int ret;
         if (parent->d_deleted)
             ret = -ENOENT;  // IS_DEADDIR
-        else if (child(parent, name))
+        else if (Dcache::d_lookup(parent, name))
             ret = -EEXIST;
         else
             ret = create(parent, name);
@@ -77,7 +77,7 @@ public:
         Dcache::dget(parent);
         sim::mutex_lock(parent->i_mutex, lbl::do_rmdir::lock_parent_i_mutex);
         dcache_.lookup_hash();
-        Node* victim = child(parent, path.substr(slash + 1));
+        Node* victim = Dcache::d_lookup(parent, path.substr(slash + 1));
         int ret = -ENOENT;
         if (victim) {
             Dcache::dget(victim);  // lookup_hash()'s reference
@@ -98,7 +98,7 @@ public:
             if (!parts) continue;
             Node* c = &top_;
             for (const std::string& p : *parts)
-                if (!(c = child(c, p))) return nullptr;
+                if (!(c = Dcache::d_lookup(c, p))) return nullptr;
             return c;
         }
         return nullptr;
@@ -166,11 +166,6 @@ public:
     }
 
 private:
-    static Node* child(const Node* dir, const std::string& name) {
-        auto it = std::find_if(dir->d_subdirs.begin(), dir->d_subdirs.end(), [&](Node* k) { return k->dname == name; });
-        return it == dir->d_subdirs.end() ? nullptr : *it;
-    }
-
     Dcache& dcache_;
     Node& top_;
     std::string default_mount_;

@@ -60,11 +60,11 @@ again:
     dcache.lookup_hash();
     if (parent->d_deleted)
         ret = -ENOENT;
-    else if (d_child(parent, nodename))
+    else if (Dcache::d_lookup(parent, nodename))
         ret = -EEXIST;
     else
         ret = container_create(parent, nodename);
-    child = d_child(parent, nodename);  // __d_cont(dentry)
+    child = Dcache::d_lookup(parent, nodename);  // __d_cont(dentry)
     if (ret) {
         printk(fmt::format("Failed to create container {}: {}", nodename, ret));
         goto out_release;

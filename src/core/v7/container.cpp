@@ -391,7 +391,7 @@ struct container* KernelV7::task_container(task_struct* task, container_subsys* 
 // rmdir'ed meanwhile is only freed (container_diput) at the last close.
 int KernelV7::container_file_write(struct container* cont, const cftype* cft, const std::string& buf) {
     if (!cft->write) return -EINVAL;
-    dget(cont);
+    Dcache::dget(cont);
     int ret = cft->write(cont, cft, buf);
     dput(cont);
     return ret;
@@ -750,16 +750,10 @@ struct container* KernelV7::lookup(const std::string& path) const {
         if (!parts) continue;
         struct container* c = const_cast<struct container*>(&rootnode[m->hierarchy].top_container);
         for (const std::string& p : *parts)
-            if (!(c = d_child(c, p))) return nullptr;
+            if (!(c = Dcache::d_lookup(c, p))) return nullptr;
         return c;
     }
     return nullptr;
-}
-
-struct container* KernelV7::d_child(const struct container* dir, const std::string& name) {
-    auto it = std::find_if(dir->d_subdirs.begin(), dir->d_subdirs.end(),
-                           [&](const struct container* k) { return k->dname == name; });
-    return it == dir->d_subdirs.end() ? nullptr : *it;
 }
 
 std::string KernelV7::relpath(const struct container* c) const {
@@ -806,12 +800,12 @@ int KernelV7::mkdir(const std::string& path) {
     if (!parent) return -ENOENT;
     std::string name = path.substr(slash + 1);
     int ret;
-    dget(parent);
+    Dcache::dget(parent);
     mutex_lock(parent->i_mutex, core::lbl::sys_mkdirat::lock_parent_i_mutex);
     dcache.lookup_hash();
     if (parent->d_deleted)
         ret = -ENOENT;  // IS_DEADDIR
-    else if (d_child(parent, name))
+    else if (Dcache::d_lookup(parent, name))
         ret = -EEXIST;
     else
         ret = container_create(parent, name);  // vfs_mkdir() -> container_mkdir()
@@ -829,7 +823,7 @@ int KernelV7::rmdir(const std::string& path) {
     if (!c) return -ENOENT;
     if (c == c->top_container) return -EBUSY;  // the root of a mounted file system
     int ret;
-    dget(c);
+    Dcache::dget(c);
     mutex_lock(c->i_mutex, core::lbl::vfs_rmdir::lock_i_mutex);
     ret = c->d_deleted ? -ENOENT : container_rmdir(c);
     mutex_unlock(c->i_mutex, core::lbl::vfs_rmdir::unlock_i_mutex);

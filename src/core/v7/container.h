@@ -272,7 +272,6 @@ private:
     int container_create(struct container* parent, const std::string& name);
     int container_rmdir(struct container* cont);
     void container_diput(struct container* cont);
-    static void dget(struct container* cont) { Dcache::dget(cont); }
     void dput(struct container* cont);
     // The css_get/css_put ops: dir's state of subsystem `name`, reached with
     // the directory's dentry pinned, handed to fn (-ENOENT, -EINVAL otherwise).
@@ -299,7 +298,6 @@ private:
         dcache.path_lookup();
         return lookup(path);
     }
-    static struct container* d_child(const struct container* dir, const std::string& name);
     std::string relpath(const struct container* c) const;
     std::string group_name(const std::array<struct container*, CONFIG_MAX_CONTAINER_HIERARCHIES>& conts) const;
     int live_groups_using(const struct container* c) const;

@@ -137,7 +137,7 @@ int KernelV7::css_op(const std::string& dir, const std::string& name,
     if (!cont) return -ENOENT;
     container_subsys* ss = subsys_by_name(name);
     if (!ss) return -ENOENT;
-    dget(cont);
+    Dcache::dget(cont);
     container_subsys_state* css = cont->subsys[ss->subsys_id].read(lbl::css_op::read_css);
     int ret = css ? fn(css) : -EINVAL;
     dput(cont);

@@ -169,7 +169,7 @@ int KernelV7::read(const std::string& path, std::string& out) {
     for (const cftype* x : c->files)
         if (x->name == f) cft = x;
     if (!cft) return -ENOENT;
-    dget(c);
+    Dcache::dget(c);
     int ret;
     if (cft == &cft_tasks)
         ret = container_tasks_read(c, out);
