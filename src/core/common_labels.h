@@ -12,6 +12,12 @@
     X(copy_process, write_unlock_tasklist, "write_unlock_irq(&tasklist_lock);")        \
     X(copy_process, free_task, "free_task(p); /* bad_fork_free */")                    \
     X(do_exit, set_pf_exiting, "tsk->flags |= PF_EXITING;")                            \
+    X(__exit_files, task_lock, "task_lock(tsk);")                                      \
+    X(__exit_files, clear_files, "tsk->files = NULL;")                                 \
+    X(__exit_files, task_unlock, "task_unlock(tsk);")                                  \
+    X(__exit_fs, task_lock, "task_lock(tsk);")                                         \
+    X(__exit_fs, clear_fs, "tsk->fs = NULL;")                                          \
+    X(__exit_fs, task_unlock, "task_unlock(tsk);")                                     \
     X(release_task, write_lock_tasklist, "write_lock_irq(&tasklist_lock);")            \
     X(release_task, detach_pid, "__unhash_process(p); /* detach_pid */")               \
     X(release_task, write_unlock_tasklist, "write_unlock_irq(&tasklist_lock);")        \

@@ -58,8 +58,17 @@ task_struct* Kernel::create_init_task() {
     init_task_ = init_storage_.get();
     init_task_->usage.counter = 2;
     init_task_->hashed = true;
+    // init's mm: the boot CPU allocates it before any other CPU runs (no step).
+    init_task_->mm.init(sim::Machine::current().arena().create<mm_struct>(init_task_->comm));
     tasks_.push_back(init_task_);
     return init_task_;
+}
+
+std::vector<const sim::Label*> Kernel::common_labels() {
+    using namespace core::lbl;
+    std::vector<const sim::Label*> v{CONTSIM_COMMON_LABELS(CONTSIM_LIST_LABEL) CONTSIM_MM_LABELS(CONTSIM_LIST_LABEL)};
+    v.push_back(&sim::put_task_struct_free);
+    return v;
 }
 
 // kernel/pid.c: the caller holds tasklist_lock (or RCU); the lookup reads the hash.
@@ -92,12 +101,12 @@ int Kernel::do_fork(int pid, const std::string& comm, unsigned long flags) {
         sim::kfree(p, lbl::copy_process::free_task);  // bad_fork_free
         return r;
     };
-    if (models_mm()) {
-        // dup_task_struct() copied current's memory-policy view.
-        p->mems_allowed.init(parent->mems_allowed.peek());
-        p->cpuset_mems_generation.init(parent->cpuset_mems_generation.peek());
-        if (int r = copy_mm(flags, p, parent)) return bad_fork_cleanup_cpuset(r);
-    }
+    // dup_task_struct() copied current's memory-policy view.
+    p->mems_allowed.init(parent->mems_allowed.peek());
+    p->cpuset_mems_generation.init(parent->cpuset_mems_generation.peek());
+    // copy_files()/copy_fs() (no CLONE_FILES/CLONE_FS) cannot fail in the
+    // model; p->files and p->fs start set (task_struct's constructor).
+    if (int r = copy_mm(flags, p, parent)) return bad_fork_cleanup_cpuset(r);
     if (int r = copy_namespaces_hook(flags, p)) {
         if (mm_struct* mm = p->mm.peek()) mmput(mm);  // bad_fork_cleanup_mm
         return bad_fork_cleanup_cpuset(r);
@@ -169,13 +178,46 @@ int Kernel::css_get_op(const std::string&, const std::string&) { return -ENOSYS;
 int Kernel::css_put_op(const std::string&, const std::string&) { return -ENOSYS; }
 int Kernel::module_param(const std::string&, const std::string&, const std::string&) { return -ENOSYS; }
 
-// kernel/exit.c do_exit(): PF_EXITING, the container hook, then the reaping
-// that makes the task unfindable and drops the two task_struct references.
+// kernel/exit.c __exit_files() (2.6.20): the pointer is cleared under
+// task_lock, then put_files_struct() drops the last reference and
+// close_files() closes every open file.
+void Kernel::exit_files(task_struct* tsk) {
+    namespace yp = lbl::__exit_files;
+    if (!tsk->files.peek()) return;  // only tsk writes tsk->files
+    sim::task_lock(tsk, yp::task_lock);
+    tsk->files.write(false, yp::clear_files);
+    sim::task_unlock(tsk, yp::task_unlock);
+    close_files(tsk);  // put_files_struct(files): the files_struct is the task's own
+}
+
+// kernel/exit.c __exit_fs() (2.6.20): the same pattern for tsk->fs;
+// __put_fs_struct()'s dput()/mntput() of the root and cwd are not modelled.
+void Kernel::exit_fs(task_struct* tsk) {
+    namespace yp = lbl::__exit_fs;
+    if (!tsk->fs.peek()) return;
+    sim::task_lock(tsk, yp::task_lock);
+    tsk->fs.write(false, yp::clear_fs);
+    sim::task_unlock(tsk, yp::task_unlock);
+}
+
+// kernel/exit.c do_exit() in the order 2.6.20-rc1 has it. Patch 1/7 (V6 1/6)
+// quotes the lines around its hook: "__exit_fs(tsk); exit_thread();
+// cpuset_exit(tsk); + container_exit(tsk);". Between PF_EXITING and the hook
+// the exiting task takes its own task_lock three times (exit_mm(),
+// __exit_files(), __exit_fs()): an attach that holds task_lock(tsk) keeps the
+// exit path from reaching the hook until it unlocks.
 int Kernel::exit() {
     task_struct* tsk = current();
+    // A plain store in 2.6.20 (the pi_lock section around it came with
+    // 2.6.22's "pi-futex: fix exit races and locking problems").
     tsk->flags.write(tsk->flags.peek() | PF_EXITING, lbl::do_exit::set_pf_exiting);
-    if (models_mm()) exit_mm(tsk);
-    exit_hook(tsk);  // cpuset_exit() (container_exit() on 3/7) runs after exit_mm()
+    exit_mm(tsk);
+    // exit_sem(tsk): no SysV semaphore undo lists in the model (no step).
+    exit_files(tsk);
+    exit_fs(tsk);
+    // exit_task_namespaces() is not here in 2.6.20-rc1 (the hunk above has
+    // exit_thread() right after __exit_fs()); exit_thread(): arch state only.
+    exit_hook(tsk);  // cpuset_exit() / container_exit()
     tsk->exit_hook_done = true;
     sim::write_lock(tasklist_lock, lbl::release_task::write_lock_tasklist);
     pid_hash.write(pid_hash.peek() + 1, lbl::release_task::detach_pid);

@@ -128,14 +128,18 @@ protected:
     virtual int fork_allowed(task_struct*) { return 0; }
     // copy_process()'s copy_namespaces(clone_flags, p); an error fails the fork.
     virtual int copy_namespaces_hook(unsigned long /*flags*/, task_struct*) { return 0; }
-    // Do tasks have an mm_struct (copy_mm at fork, exit_mm at exit)? Only
-    // where some modelled code reads another task's mm (cpuset on 3/7).
-    virtual bool models_mm() const { return false; }
+    // put_files_struct()'s close_files(): the exiting task's open files go
+    // with it (filp_close() -> fput() -> file_free()). Where files are modelled.
+    virtual void close_files(task_struct*) {}
     int do_fork(int pid, const std::string& comm, unsigned long flags);
+    void exit_files(task_struct* tsk);
+    void exit_fs(task_struct* tsk);
     void printk(const std::string& line);
 
     task_struct* find_task_by_pid(int pid, const sim::Label& l);
     task_struct* create_init_task();
+    // Every kernel's shared yield points (fork, exit, mm, VFS), for labels().
+    static std::vector<const sim::Label*> common_labels();
     bool live(const task_struct* t) const { return task_is_live(t); }
 
     std::set<Fix> fixes_;

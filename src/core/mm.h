@@ -1,8 +1,9 @@
 // struct mm_struct and the kernel/fork.c + kernel/exit.c paths that hand it
 // around (2.6.20): copy_mm/dup_mm at fork, exit_mm at exit, get_task_mm and
 // mmput for a CPU that works on another task's memory (cpuset's
-// post_attach and update_nodemask). Only containers-v7 gives tasks an mm
-// (Kernel::models_mm()); the other kernels' cpuset code never looks at it.
+// post_attach and update_nodemask). Every kernel gives its tasks an mm (init
+// has one from boot), since exit_mm()'s task_lock section orders exit against
+// attach; only 3/7's cpuset code reads another task's mm.
 //
 // Reduced: mm_count (the lazy-TLB reference) is folded into mm_users, so the
 // mm is freed by the mmput() that drops the last user, not by a later

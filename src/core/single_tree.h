@@ -13,6 +13,7 @@
 
 #include "core/dcache.h"
 #include "core/kernel.h"
+#include "core/mm.h"
 #include "sim/kernel/mutex.h"
 
 namespace core {
@@ -161,6 +162,7 @@ public:
             if (t->hashed) {
                 out.insert(t);
                 if ((t->*field_).peek()) out.insert((t->*field_).peek());
+                if (t->mm.peek()) out.insert(t->mm.peek());
             }
         for (const Node* c : preorder()) out.insert(c);
     }

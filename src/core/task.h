@@ -37,8 +37,14 @@ struct task_struct : sim::Object {
     sim::Shared<v7_1::container*> container;           // containers-v7-1
     sim::Shared<v7::container_group*> containers;      // containers-v7
 
-    // containers-v7 only (Kernel::models_mm()): NULL on the other kernels.
     sim::Shared<mm_struct*> mm;                 // LL=task_lock; written only by the task (exit_mm)
+    // tsk->files and tsk->fs: every task that reaches do_exit() has them
+    // (copy_files()/copy_fs() at fork; a kernel thread shares init's after
+    // daemonize()). The structs' contents are the task's own in the model (no
+    // CLONE_FILES/CLONE_FS), so only the pointers are cells: exit clears them
+    // under task_lock (kernel/exit.c __exit_files()/__exit_fs()).
+    sim::Shared<bool> files;                    // LL=task_lock
+    sim::Shared<bool> fs;                       // LL=task_lock
     // cpuset's view of the task's memory (kernel/cpuset.c 2.6.20): written by
     // the task itself under callback_mutex + task_lock, read by it lock-free.
     sim::Shared<unsigned long> mems_allowed;    // nodemask_t; LL=callback_mutex+task_lock

@@ -161,12 +161,10 @@ KernelCpuset2620::KernelCpuset2620(std::set<Fix> fixes)
 }
 
 std::vector<const Label*> KernelCpuset2620::labels() const {
-    using namespace core::lbl;
-    std::vector<const Label*> v{CONTSIM_COMMON_LABELS(CONTSIM_LIST_LABEL)};
+    std::vector<const Label*> v = common_labels();
     using namespace core::cpuset_2620::lbl;
     std::vector<const Label*> k{CONTSIM_CPUSET_2620_LABELS(CONTSIM_LIST_LABEL)};
     v.insert(v.end(), k.begin(), k.end());
-    v.push_back(&put_task_struct_free);
     return v;
 }
 

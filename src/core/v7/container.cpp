@@ -118,11 +118,7 @@ KernelV7::KernelV7(std::set<Fix> fixes)
 KernelV7::~KernelV7() = default;
 
 std::vector<const Label*> KernelV7::labels() const {
-    std::vector<const Label*> v;
-    {
-        using namespace core::lbl;
-        v = {CONTSIM_COMMON_LABELS(CONTSIM_LIST_LABEL) CONTSIM_MM_LABELS(CONTSIM_LIST_LABEL)};
-    }
+    std::vector<const Label*> v = common_labels();
     {
         using namespace core::v7::lbl;
         std::vector<const Label*> k{CONTSIM_V7_LABELS(CONTSIM_LIST_LABEL)};
@@ -132,7 +128,6 @@ std::vector<const Label*> KernelV7::labels() const {
         auto k = ss->labels();
         v.insert(v.end(), k.begin(), k.end());
     }
-    v.push_back(&put_task_struct_free);
     return v;
 }
 
@@ -150,8 +145,6 @@ std::vector<const Label*> KernelV7::labels() const {
 // the register_subsys op.
 void KernelV7::boot() {
     create_init_task();
-    // init's mm: the boot CPU allocates it before any other CPU runs (no step).
-    init_task_->mm.init(sim::Machine::current().arena().create<mm_struct>(init_task_->comm));
     container_init_early();
     for (const SubsysConfig& c : subsys_configs()) {
         if (!config(c.symbol, true) || config_module(c.symbol)) continue;

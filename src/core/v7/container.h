@@ -183,7 +183,6 @@ public:
     std::string default_mount_point() const override { return "/dev/container"; }
 
     void boot() override;
-    bool models_mm() const override { return true; }
     int mount(const MountArgs& a) override;
     int mkdir(const std::string& path) override;
     int rmdir(const std::string& path) override;
@@ -196,6 +195,8 @@ public:
     int unshare(unsigned long flags) override;
     int open_file(const std::string& name) override;
     int close_file(const std::string& name) override;
+    void close_files(task_struct* tsk) override;
+    void file_free(file* f);
     int tick(unsigned long cputime) override;
     int register_subsys(const std::string& ss) override;
     int css_get_op(const std::string& dir, const std::string& ss) override;
@@ -342,6 +343,7 @@ private:
     // The model's fd table: files opened by the `open` op, by name. Threads
     // may close each other's files, so the table is one location that
     // fd_install() and close() write (steps), and files_ changes only after them.
+    // A file belongs to the task that opened it: its exit closes it.
     std::map<std::string, file*> files_;
     sim::Shared<int> fdt;
     // References taken by the css_get op and not yet put, per css.

@@ -13,6 +13,9 @@ struct file : sim::Object {
     // struct beancounter *f_bc: its css is the beancounter's first member,
     // so the model stores the css pointer (container_of recovers the bc).
     sim::Shared<container_subsys_state*> f_bc;
+    // Model bookkeeping: the pid whose files_struct holds the file (the
+    // opener); its do_exit() closes it (close_files()).
+    int owner_pid = 0;
 };
 
 }  // namespace core::v7

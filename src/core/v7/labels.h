@@ -213,6 +213,7 @@
     X(get_empty_filp, kmem_cache_free, "kmem_cache_free(filp_cachep, f); /* fail_charge */")                   \
     X(fd_install, write_fdt, "rcu_assign_pointer(fdt->fd[fd], file); /* the fd table */")                     \
     X(sys_close, write_fdt, "filp = fdt->fd[fd]; rcu_assign_pointer(fdt->fd[fd], NULL);")                  \
+    X(close_files, xchg_fd, "struct file * file = xchg(&fdt->fd[i], NULL); /* exit: put_files_struct() */") \
     X(file_free, call_rcu, "call_rcu(&f->f_u.fu_rcuhead, file_free_rcu); /* kmem_cache_free */")              \
     X(css_op, read_css, "css = cont->subsys[ss->subsys_id]; /* the scenario's css_get/css_put */")            \
     X(rebind_subsystems, synchronize_rcu, "synchronize_rcu();")                                                \

@@ -92,6 +92,7 @@ int KernelV7::open_file(const std::string& name) {
         }
     }
     fdt.write(fdt.peek() + 1, lbl::fd_install::write_fdt);
+    f->owner_pid = current()->pid;
     files_[name] = f;
     return 0;
 }
@@ -104,9 +105,32 @@ int KernelV7::close_file(const std::string& name) {
     if (it == files_.end()) return -EBADF;
     file* f = it->second;
     files_.erase(it);
+    file_free(f);
+    return 0;
+}
+
+// fput()'s last reference -> __fput() -> file_free(): (6/7) uncharge, then
+// the RCU-delayed free (freed at once here: no other CPU can reach the file).
+void KernelV7::file_free(file* f) {
     if (auto* bc = dynamic_cast<subsys::bc_subsys_t*>(subsys_by_name("bc"))) bc->bc_file_uncharge(f);
     kfree(f, lbl::file_free::call_rcu);
-    return 0;
+}
+
+// fs/file.c put_files_struct() -> close_files() at exit: each open fd is
+// taken out of the table (xchg) and filp_close()d, in fd order (the model's
+// files are named; name order stands for fd order).
+void KernelV7::close_files(task_struct* tsk) {
+    std::vector<std::string> mine;
+    for (const auto& [name, f] : files_)
+        if (f->owner_pid == tsk->pid) mine.push_back(name);
+    for (const std::string& name : mine) {
+        fdt.write(fdt.peek() + 1, lbl::close_files::xchg_fd);
+        auto it = files_.find(name);
+        if (it == files_.end()) continue;  // another thread closed it first
+        file* f = it->second;
+        files_.erase(it);
+        file_free(f);
+    }
 }
 
 // A timer tick charged to current: account_user_time() -> cpuacct_charge() (4/7).

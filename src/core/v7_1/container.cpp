@@ -41,12 +41,10 @@ Kernel171::Kernel171(std::set<Fix> fixes)
       callback_mutex(&global_object(), "callback_mutex", "callback_mutex") {}
 
 std::vector<const Label*> Kernel171::labels() const {
-    using namespace core::lbl;
-    std::vector<const Label*> v{CONTSIM_COMMON_LABELS(CONTSIM_LIST_LABEL)};
+    std::vector<const Label*> v = common_labels();
     using namespace core::v7_1::lbl;
     std::vector<const Label*> k{CONTSIM_V7_1_LABELS(CONTSIM_LIST_LABEL)};
     v.insert(v.end(), k.begin(), k.end());
-    v.push_back(&put_task_struct_free);
     return v;
 }
 
