@@ -11,25 +11,66 @@
 #include <fmt/format.h>
 
 #include "app/cli_explore.h"
+#include "app/nearest.h"
 #include "app/report.h"
 #include "app/runner.h"
 #include "app/scenario.h"
 
 namespace {
 
+// --nearest after an infeasible run: the closest feasible order, as text or JSON.
+nlohmann::json nearest_json(const std::optional<app::Nearest>& n) {
+    if (!n) return nullptr;
+    return {{"schedule_token", n->run.token},
+            {"moved_steps", n->run.moved},
+            {"repairs", n->notes},
+            {"violations", n->run.violation_set()},
+            {"reaches_drawn_outcome", n->reaches_target},
+            {"runs_tried", n->tried}};
+}
+
+std::string nearest_text(const app::Scenario& sc, const std::optional<app::Nearest>& n) {
+    if (!n)
+        return fmt::format("Nearest feasible order: none found within {} repairs of the drawn one.\n", app::kMaxRepairs);
+    std::string out = fmt::format("Nearest feasible order ({} step{} moved, {} run{} tried):\n", n->run.moved,
+                                  n->run.moved == 1 ? "" : "s", n->tried, n->tried == 1 ? "" : "s");
+    for (const auto& note : n->notes) out += "  - " + note + "\n";
+    std::string v;
+    for (const auto& k : n->run.violation_set()) v += (v.empty() ? "" : ", ") + k;
+    std::string drawn;
+    if (n->target)
+        for (const auto& k : *n->target) drawn += (drawn.empty() ? "" : ", ") + k;
+    out += fmt::format("  violations: {}{}\n", v.empty() ? "none" : v,
+                       !n->target ? ""
+                       : n->reaches_target ? " (the drawn outcome)"
+                                           : " (not the drawn outcome: " + (drawn.empty() ? "none" : drawn) + ")");
+    out += fmt::format("  replay: contsim run {} --schedule {}\n\n", sc.file, n->run.token);
+    return out + app::report_text(n->run);
+}
+
 int cmd_run(const std::string& file, const std::string& format, const std::optional<std::string>& token,
             const std::vector<std::string>& fixes, const std::optional<std::string>& kernel,
-            const std::optional<std::uint64_t>& seed, std::uint32_t max_steps) {
+            const std::optional<std::uint64_t>& seed, std::uint32_t max_steps, bool nearest) {
     app::Scenario sc = app::load_scenario(file, {kernel, fixes});
     app::RunOptions opt;
     opt.token = token;
     opt.seed = seed;
     opt.max_steps = max_steps;
     app::RunResult r = app::run_scenario(sc, opt);
-    if (format == "json")
-        std::cout << app::report_json(r).dump(2) << "\n";
-    else
+    std::optional<app::Nearest> n;
+    bool search = nearest && r.infeasible;
+    if (search) n = app::find_nearest(sc, opt);
+    if (format == "json") {
+        nlohmann::json j = app::report_json(r);
+        if (nearest) j["nearest"] = search ? nearest_json(n) : nlohmann::json(nullptr);
+        std::cout << j.dump(2) << "\n";
+    } else {
         std::cout << app::report_text(r);
+        if (search)
+            std::cout << "\n" << nearest_text(sc, n);
+        else if (nearest)
+            std::cout << "\n--nearest: the drawn order can happen; nothing to bend.\n";
+    }
     return r.exit_code();
 }
 
@@ -105,6 +146,9 @@ int main(int argc, char** argv) {
     run->add_option("--kernel", kernel, "Run on this kernel instead of the file's");
     run->add_option("--seed", seed, "Random schedule with this seed instead of the file's schedule");
     run->add_option("--max-steps", max_steps, "Step bound (livelock guard)")->check(CLI::Range(1u, 10000000u));
+    bool nearest = false;
+    run->add_flag("--nearest", nearest,
+                  "If the drawn schedule cannot happen, also find and print the nearest order that can");
 
     std::string lkernel;
     auto* labels = cli.add_subcommand("labels", "List every yield-point label of a kernel with the C line it mirrors");
@@ -126,7 +170,7 @@ int main(int argc, char** argv) {
         return rc == 0 ? 0 : 2;
     }
     try {
-        if (*run) return cmd_run(file, format, token, fixes, kernel, seed, max_steps);
+        if (*run) return cmd_run(file, format, token, fixes, kernel, seed, max_steps, nearest);
         if (*labels) return cmd_labels(lkernel);
         if (*check) return cmd_check(files);
         if (*explore) return app::cmd_explore(ea);

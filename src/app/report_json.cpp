@@ -61,6 +61,24 @@ nlohmann::json report_json(const RunResult& r) {
         groups.push_back({{"name", g.name}, {"refcount", g.refcount}, {"tasks", g.tasks}, {"freed", g.freed}});
     j["final"] = {{"containers", nodes}, {"groups", groups}};
     if (!r.kernel->kernel_log().empty()) j["kernel_log"] = r.kernel->kernel_log();
+    if (r.infeasible) {
+        const sim::ScriptBlock& b = *r.infeasible;
+        auto cpu = [&](int c) {
+            return c >= 0 && static_cast<std::size_t>(c) < r.threads.size() ? json(r.threads[static_cast<std::size_t>(c)].cpu)
+                                                                             : json(nullptr);
+        };
+        j["infeasible"] = {{"message", r.infeasible_message},
+                           {"schedule_step", b.script_idx},
+                           {"cpu", cpu(b.cpu)},
+                           {"after_step", b.after_step},
+                           {"parked_at", b.at ? b.at->name : ""},
+                           {"waits_for", b.lock ? json(b.lock->display()) : json(nullptr)},
+                           {"holder", cpu(b.holder)},
+                           {"held_since", b.holder >= 0 ? json(b.since) : json(nullptr)},
+                           {"taken_at", b.holder_label ? json(b.holder_label->name) : json(nullptr)}};
+    } else {
+        j["infeasible"] = nullptr;
+    }
     j["expect"] = {{"present", sc.expect.present}, {"matches", r.matches}, {"mismatches", r.mismatches}};
     j["exit_code"] = r.exit_code();
     return j;

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "app/report.h"
+#include "app/nearest.h"
 #include "core/errno_names.h"
 
 namespace app {
@@ -141,6 +142,26 @@ std::string report_text(const RunResult& r) {
         }
     }
     line("");
+
+    if (r.infeasible) {
+        const sim::ScriptBlock& b = *r.infeasible;
+        line(fmt::format("Cannot happen: {}", r.infeasible_message.substr(r.infeasible_message.find("$."))));
+        line("  " + describe_block(r));
+        std::string fixes_on;
+        for (core::Fix f : sc.fixes) fixes_on += (fixes_on.empty() ? "" : ", ") + std::string(core::fix_name(f));
+        line(fmt::format("  This interleaving cannot happen on {} with fixes: {}: {} cannot run {} while {} holds {}.",
+                         sc.kernel, fixes_on.empty() ? "none" : fixes_on,
+                         r.threads[static_cast<std::size_t>(b.cpu)].cpu, b.at ? b.at->c_line : "?",
+                         b.holder >= 0 ? r.threads[static_cast<std::size_t>(b.holder)].cpu : std::string("no CPU"),
+                         b.lock ? b.lock->display() : std::string("it")));
+        line("  (contsim run FILE --nearest finds the nearest order that can happen.)");
+        for (const auto& f : r.findings) line("  " + f.message);
+        line("");
+        line(r.matches ? "Expect: matches (exit 0): the drawn order is infeasible, as expected"
+                       : "Expect: MISMATCH (exit 1)");
+        for (const auto& mm : r.mismatches) line("  " + mm);
+        return out;
+    }
 
     line(r.findings.empty() ? "Findings: none" : fmt::format("Findings ({}):", r.findings.size()));
     for (const auto& f : r.findings) {

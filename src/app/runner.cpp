@@ -48,11 +48,25 @@ std::string join_kinds(const std::vector<std::string>& v) {
     return s + "]";
 }
 
-void compare(RunResult& r, const Scenario& sc) {
+// `scripted`: the run followed the file's schedule (not a token, a seed or an
+// explorer's policy, under which an infeasible file's `violations` are the
+// drawn outcome to compare with).
+void compare(RunResult& r, const Scenario& sc, bool scripted) {
     const Expect& e = sc.expect;
+    if (r.infeasible) {
+        // Only `infeasible` is compared: the run stopped where the order broke.
+        r.matches = e.present && e.infeasible;
+        if (!r.matches) r.mismatches.push_back("the drawn schedule cannot happen: " + r.infeasible_message);
+        return;
+    }
     if (!e.present) {
         r.matches = r.findings.empty();
         if (!r.matches) r.mismatches.push_back("no expect given and the run has findings");
+        return;
+    }
+    if (e.infeasible && scripted) {
+        r.matches = false;
+        r.mismatches.push_back("infeasible: expected the drawn schedule to be impossible, but the run followed it");
         return;
     }
     if (e.violations) {
@@ -188,15 +202,32 @@ void run_threads(RunResult& r, sim::Machine& m, core::Kernel& k, const Scenario&
     } else if (opt.seed) {
         policy = (random = std::make_unique<sim::RandomPolicy>(*opt.seed)).get();
     } else {
-        policy = (script = std::make_unique<sim::ScriptPolicy>(sc.schedule, serial)).get();
+        policy = (script = std::make_unique<sim::ScriptPolicy>(sc.schedule, serial, opt.repairs)).get();
     }
     m.set_tracing(!opt.policy);
     m.set_exploring(opt.policy != nullptr);
     m.run(std::move(threads), *policy, "threads");
+    if (script && script->blocked()) {
+        // Not bad input: an answer. The drawn order cannot happen here.
+        r.infeasible = script->blocked();
+        r.infeasible_message = fmt::format("{}: $.{}", sc.file, m.schedule_error());
+        r.token = m.token();
+        r.steps = m.step();
+        r.aborted = true;
+        r.findings = m.findings();
+        r.nodes = k.nodes();
+        r.groups = k.groups();
+        compare(r, sc, true);
+        return;
+    }
     if (!m.schedule_error().empty()) {
         const std::string& e = m.schedule_error();
         if (replay) throw InputError("--schedule: " + e);
         throw InputError(fmt::format("{}: $.{}", sc.file, e));
+    }
+    if (script) {
+        r.repairs_used = script->repairs_used();
+        r.moved = script->moved();
     }
     // A schedule that asked for more than the run did cannot be followed either.
     if (replay && replay->unused())
@@ -218,7 +249,7 @@ void run_threads(RunResult& r, sim::Machine& m, core::Kernel& k, const Scenario&
     }
     r.nodes = k.nodes();
     r.groups = k.groups();
-    compare(r, sc);
+    compare(r, sc, script != nullptr);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "core/kernel.h"
 #include "sim/machine.h"
 #include "sim/region.h"
+#include "sim/script_policy.h"
 
 namespace app {
 
@@ -22,6 +23,8 @@ struct RunOptions {
     // schedule, untraced, with the machine recording each step's
     // (CPU, cell, access) for partial-order reduction (sim::Machine::set_exploring).
     sim::Policy* policy = nullptr;
+    // The file's schedule bent round the blocks it meets (contsim run --nearest).
+    std::vector<sim::Repair> repairs;
 };
 
 struct ThreadResult {
@@ -44,6 +47,13 @@ struct RunResult {
     std::vector<core::GroupState> groups;
     bool aborted = false;
     std::uint32_t steps = 0;
+    // The file's schedule asked a blocked CPU to run: the drawn order cannot
+    // happen. The run stopped there (`aborted`); `infeasible_message` says where.
+    std::optional<sim::ScriptBlock> infeasible;
+    std::string infeasible_message;
+    // With RunOptions::repairs: how many were used and the steps they moved.
+    std::size_t repairs_used = 0;
+    unsigned moved = 0;
     bool matches = true;
     std::vector<std::string> mismatches;
     int exit_code() const { return matches ? 0 : 1; }

@@ -538,8 +538,20 @@ Scenario parse_scenario(const json& j, const std::string& file, const Overrides&
     if (j.contains("expect")) {
         const json& e = j["expect"];
         c.object(e, "$.expect");
-        c.only_keys(e, "$.expect", {"violations", "returns", "reads", "final"});
+        c.only_keys(e, "$.expect", {"infeasible", "violations", "returns", "reads", "final"});
         s.expect.present = true;
+        if (e.contains("infeasible")) {
+            if (!e["infeasible"].is_boolean())
+                c.fail("$.expect.infeasible", "expected a boolean, found " + describe(e["infeasible"]));
+            s.expect.infeasible = e["infeasible"].get<bool>();
+            if (s.expect.infeasible && s.schedule.empty())
+                c.fail("$.expect.infeasible", "expected a schedule to go with it: only a drawn order can be infeasible");
+            for (const char* k : {"returns", "reads", "final"})
+                if (s.expect.infeasible && e.contains(k))
+                    c.fail(std::string("$.expect.") + k,
+                           "unexpected with \"infeasible\": true (the run stops where the drawn order breaks; "
+                           "only \"violations\", the drawn outcome, goes with it)");
+        }
         if (e.contains("violations")) {
             c.array(e["violations"], "$.expect.violations");
             std::set<std::string> v;

@@ -60,6 +60,10 @@ struct FinalCheck {
 
 struct Expect {
     bool present = false;
+    // The schedule as drawn cannot happen (a CPU is asked to run while it
+    // waits for a lock): `violations` then names the outcome the drawing
+    // claims, which `run --nearest` looks for in the nearest feasible order.
+    bool infeasible = false;
     std::optional<std::set<std::string>> violations;
     std::map<std::string, std::vector<int>> returns;  // cpu -> results
     std::map<std::string, std::vector<std::string>> reads;  // cpu -> text of each read op
