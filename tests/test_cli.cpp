@@ -23,7 +23,7 @@ using nlohmann::json;
 
 namespace {
 
-constexpr const char* kNegative = "scenarios/attach-exit/v7-1-cs1-negative.json";
+constexpr const char* kNegative = "scenarios/attach-exit/v7-1-cs1-negative-nearest.json";
 
 struct Result {
     int status = -1;
@@ -133,7 +133,7 @@ TEST_CASE("CLI: run on a bad file exits 2 with the message on stderr", "[cli]") 
         CHECK(r.out.empty());
         CHECK(r.err == "contsim: " + f +
                            ": $.schedule[0]: CPU1 finished before executing attach_task:read_oldcont (after step "
-                           "11)\n");
+                           "24)\n");
     }
     SECTION("a missing file") {
         Result r = contsim("run scenarios/no-such-scenario.json");
@@ -155,9 +155,9 @@ TEST_CASE("CLI: run on a bad file exits 2 with the message on stderr", "[cli]") 
 }
 
 TEST_CASE("CLI: usage errors exit 2", "[cli]") {
-    for (const char* args : {"", "frobnicate", "run", "run --bogus scenarios/attach-exit/v7-1-cs1-negative.json",
-                             "run --format xml scenarios/attach-exit/v7-1-cs1-negative.json",
-                             "run --max-steps 0 scenarios/attach-exit/v7-1-cs1-negative.json", "labels", "check",
+    for (const char* args : {"", "frobnicate", "run", "run --bogus scenarios/attach-exit/v7-1-cs1-negative-nearest.json",
+                             "run --format xml scenarios/attach-exit/v7-1-cs1-negative-nearest.json",
+                             "run --max-steps 0 scenarios/attach-exit/v7-1-cs1-negative-nearest.json", "labels", "check",
                              "--bogus"}) {
         INFO("contsim " << args);
         Result r = contsim(args);

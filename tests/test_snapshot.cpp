@@ -69,7 +69,7 @@ TEST_CASE("explore: the same report with and without the set-up snapshot, every 
 
 TEST_CASE("explore: the snapshot leaves every strategy's report unchanged", "[explore][snapshot]") {
     const std::string dir = std::string(CONTSIM_SOURCE_DIR) + "/scenarios/";
-    for (const char* name : {"attach-exit/v7-1-cs1-negative.json", "attach-exit/v7-1-three-cpu.json",
+    for (const char* name : {"attach-exit/v7-1-cs1-negative-nearest.json", "attach-exit/v7-1-three-cpu-nearest.json",
                              "attach-exit/v7-group-use-after-free.json", "ops/module_param.json"}) {
         app::Scenario sc = app::load_scenario(dir + name);
         for (sim::Strategy s : {sim::Strategy::dfs, sim::Strategy::bounded, sim::Strategy::pct, sim::Strategy::random}) {
@@ -92,7 +92,7 @@ TEST_CASE("explore: the snapshot leaves every strategy's report unchanged", "[ex
 
 TEST_CASE("SnapshotRunner: each restored run is the fresh run of the same schedule", "[explore][snapshot]") {
     app::Scenario sc =
-        app::load_scenario(std::string(CONTSIM_SOURCE_DIR) + "/scenarios/attach-exit/v7-1-cs1-negative.json");
+        app::load_scenario(std::string(CONTSIM_SOURCE_DIR) + "/scenarios/attach-exit/v7-1-cs1-negative-nearest.json");
     auto snap = app::SnapshotRunner::create(sc, 20000);
     REQUIRE(snap);
     CHECK(snap->snapshot_bytes() > 0);

@@ -396,7 +396,7 @@ TEST_CASE("numtasks race: attach vs exit — the exit callback charges A off, th
           "its children");
     CHECK(f[1].kind == "charge-underflow");
     CHECK(f[1].message ==
-          "BUG: charge underflow hidden: dec_usage_count() found numtasks(A)->cnt_cur_alloc already 0 at step 74 "
+          "BUG: charge underflow hidden: dec_usage_count() found numtasks(A)->cnt_cur_alloc already 0 at step 80 "
           "(CPU0, moving T1 (pid 100) out) and returned without a decrement");
     // The order that does it, in the run's own steps.
     auto step_of = [&](const std::string& label, int cpu) {
@@ -411,8 +411,8 @@ TEST_CASE("numtasks race: attach vs exit — the exit callback charges A off, th
     CHECK(0 < exit_cb);
     CHECK(exit_cb < assign);
     CHECK(assign < attach_cb);
-    CHECK(attach_cb < 73);
-    CHECK(73 < exit_read);
+    CHECK(attach_cb < 79);
+    CHECK(79 < exit_read);
 
     // rmdir B: free_shares_struct hands B's borrowed unit back to the root, so
     // the leaked charge vanishes with the group; only the recorded underflow remains.
