@@ -249,7 +249,7 @@ void run_threads(RunResult& r, sim::Machine& m, core::Kernel& k, const Scenario&
     }
     r.nodes = k.nodes();
     r.groups = k.groups();
-    compare(r, sc, script != nullptr);
+    compare(r, sc, script != nullptr && opt.repairs.empty());
 }
 
 }  // namespace
