@@ -523,7 +523,7 @@ TEST_CASE("bad input: a schedule that cannot be followed is reported by run_scen
                                                                  }).dump(2));
         REQUIRE(load_error(f) == kNoError);  // statically fine: the label exists
         CHECK(run_error(f) == f + ": $.schedule[0]: CPU1 finished before executing attach_task:read_oldcont (after "
-                                  "step 24)");
+                                  "step 26)");
     }
     SECTION("to the second occurrence of a label executed only once") {
         std::string f = write_file("unfollowable-to.json", with([](json& j) {
@@ -591,7 +591,7 @@ TEST_CASE("bad input: a bad --schedule token is reported by run_scenario", "[bad
     CHECK(with_token("a1x") ==
           "--schedule: schedule token: step 2 picks CPU index 23, which is not a CPU of this scenario");
     CHECK(with_token("b99") ==
-          "--schedule: schedule token: step 25 picks CPU index 1, which is not runnable (finished)");
+          "--schedule: schedule token: step 27 picks CPU index 1, which is not runnable (finished)");
     // The empty token and a good one are fine.
     CHECK(with_token("-") == kNoError);
 }

@@ -133,7 +133,7 @@ TEST_CASE("CLI: run on a bad file exits 2 with the message on stderr", "[cli]") 
         CHECK(r.out.empty());
         CHECK(r.err == "contsim: " + f +
                            ": $.schedule[0]: CPU1 finished before executing attach_task:read_oldcont (after step "
-                           "24)\n");
+                           "26)\n");
     }
     SECTION("a missing file") {
         Result r = contsim("run scenarios/no-such-scenario.json");

@@ -73,6 +73,7 @@ const sim::Label L{"t:step", "step;"};
 enum class Op {
     read, write, inc, dec, locked_inc, spin_write, rw_read, rw_write, rcu_read, rcu_free, free_now,
     lock_ab, lock_ba,  // mx then mx2, mx2 then mx: an ABBA deadlock between two threads
+    rcu_call_free,     // unpublish, then call_rcu(kfree): the free runs a grace period later
 };
 
 struct Program {
@@ -135,6 +136,12 @@ void run_op(World& w, std::vector<int>& seen, Op op, int a, int tid) {
         x.write(300 + tid, L);
         sim::mutex_unlock(second, L);
         sim::mutex_unlock(first, L);
+        break;
+    }
+    case Op::rcu_call_free: {  // correct too: the callback frees after the readers
+        Item* it = w.p.read(L);
+        sim::rcu_assign_pointer(w.p, static_cast<Item*>(nullptr), L);
+        if (it) sim::call_rcu([](void* o) { sim::kfree(static_cast<Item*>(o), L); }, it, L);
         break;
     }
     case Op::free_now: {  // the buggy one: free without waiting
@@ -303,6 +310,9 @@ TEST_CASE("explore: locks, RCU and kfree: DPOR finds DFS's outcomes, one executi
     progs.push_back({{{{Op::rcu_read, 0}}, {{Op::rcu_free, 0}}}});
     progs.push_back({{{{Op::rcu_read, 0}, {Op::rcu_read, 0}}, {{Op::write, 1}, {Op::rcu_free, 0}}}});
     progs.push_back({{{{Op::rcu_read, 0}}, {{Op::free_now, 0}}}});
+    progs.push_back({{{{Op::rcu_read, 0}}, {{Op::rcu_call_free, 0}}}});
+    progs.push_back({{{{Op::rcu_read, 0}, {Op::rcu_read, 0}}, {{Op::rcu_call_free, 0}, {Op::write, 1}}}});
+    progs.push_back({{{{Op::rcu_read, 0}}, {{Op::rcu_call_free, 0}}, {{Op::rcu_read, 0}}}});
     progs.push_back({{{{Op::rw_read, 0}}, {{Op::rw_write, 0}}, {{Op::rw_read, 0}}}});
     progs.push_back({{{{Op::dec, 0}}, {{Op::dec, 0}}, {{Op::inc, 0}}}});
     progs.push_back({{{{Op::spin_write, 0}, {Op::read, 0}}, {{Op::spin_write, 0}}}});
@@ -312,7 +322,7 @@ TEST_CASE("explore: locks, RCU and kfree: DPOR finds DFS's outcomes, one executi
     std::uint64_t seed = 42;
     const Op ops[] = {Op::read,   Op::write,    Op::inc,     Op::dec,      Op::locked_inc, Op::spin_write,
                       Op::rw_read, Op::rw_write, Op::rcu_read, Op::rcu_free, Op::free_now, Op::lock_ab,
-                      Op::lock_ba};
+                      Op::lock_ba, Op::rcu_call_free};
     for (int n = 0; n < 150; ++n) {
         Program p;
         int nthreads = 2 + static_cast<int>(splitmix(seed) % 2);
@@ -627,7 +637,7 @@ TEST_CASE("explore: cut into work units, DPOR still runs one execution per trace
     std::uint64_t seed = 7;
     const Op ops[] = {Op::read,   Op::write,    Op::inc,     Op::dec,      Op::locked_inc, Op::spin_write,
                       Op::rw_read, Op::rw_write, Op::rcu_read, Op::rcu_free, Op::free_now, Op::lock_ab,
-                      Op::lock_ba};
+                      Op::lock_ba, Op::rcu_call_free};
     int compared = 0;
     for (int n = 0; n < 150; ++n) {
         Program p;

@@ -21,7 +21,8 @@
     X(release_task, write_lock_tasklist, "write_lock_irq(&tasklist_lock);")            \
     X(release_task, detach_pid, "__unhash_process(p); /* detach_pid */")               \
     X(release_task, write_unlock_tasklist, "write_unlock_irq(&tasklist_lock);")        \
-    X(release_task, put_task_struct, "put_task_struct(p); /* delayed_put_task_struct */") \
+    X(release_task, call_rcu, "call_rcu(&p->rcu, delayed_put_task_struct);")          \
+    X(delayed_put_task_struct, put_task_struct, "put_task_struct(container_of(rhp, struct task_struct, rcu));") \
     X(finish_task_switch, put_task_struct, "put_task_struct(prev); /* TASK_DEAD */")     \
     X(path_lookup, walk, "error = path_lookup(name, LOOKUP_FOLLOW, &nd); /* dcache and mounts */") \
     X(lookup_hash, read_dcache, "dentry = lookup_hash(&nd); /* the parent's i_mutex held */") \

@@ -4,6 +4,7 @@
 
 #include "core/common_labels.h"
 #include "core/mm.h"
+#include "sim/kernel/rcu.h"
 #include "sim/kernel/slab.h"
 #include "sim/kernel/task_ref.h"
 #include "sim/machine.h"
@@ -68,6 +69,7 @@ std::vector<const sim::Label*> Kernel::common_labels() {
     using namespace core::lbl;
     std::vector<const sim::Label*> v{CONTSIM_COMMON_LABELS(CONTSIM_LIST_LABEL) CONTSIM_MM_LABELS(CONTSIM_LIST_LABEL)};
     v.push_back(&sim::put_task_struct_free);
+    v.push_back(&sim::rcu_process_callbacks_invoke);
     return v;
 }
 
@@ -178,6 +180,13 @@ int Kernel::css_get_op(const std::string&, const std::string&) { return -ENOSYS;
 int Kernel::css_put_op(const std::string&, const std::string&) { return -ENOSYS; }
 int Kernel::module_param(const std::string&, const std::string&, const std::string&) { return -ENOSYS; }
 
+namespace {
+// kernel/exit.c delayed_put_task_struct(): release_task()'s RCU callback.
+void delayed_put_task_struct(void* p) {
+    sim::put_task_struct(static_cast<task_struct*>(p), lbl::delayed_put_task_struct::put_task_struct);
+}
+}  // namespace
+
 // kernel/exit.c __exit_files() (2.6.20): the pointer is cleared under
 // task_lock, then put_files_struct() drops the last reference and
 // close_files() closes every open file.
@@ -223,7 +232,10 @@ int Kernel::exit() {
     pid_hash.write(pid_hash.peek() + 1, lbl::release_task::detach_pid);
     tsk->hashed = false;
     sim::write_unlock(tasklist_lock, lbl::release_task::write_unlock_tasklist);
-    sim::put_task_struct(tsk, lbl::release_task::put_task_struct);
+    // 2.6.20 release_task(): "call_rcu(&p->rcu, delayed_put_task_struct);"
+    // the reference goes a grace period later, so a reader that found the
+    // task under rcu_read_lock() may still take its own.
+    sim::call_rcu(delayed_put_task_struct, tsk, lbl::release_task::call_rcu);
     sim::put_task_struct(tsk, lbl::finish_task_switch::put_task_struct);
     return 0;
 }

@@ -16,6 +16,7 @@ enum class Access : std::uint8_t {
     rcu_lock,
     rcu_unlock,
     rcu_sync,
+    rcu_call,  // call_rcu(): queues a callback and snapshots the readers it waits for
     rcu_assign,
     rcu_deref,
     // read_lock/read_unlock of an rwlock: shared holders commute with each

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "sim/fiber_algo.h"
+#include "sim/kernel/rcu.h"
 #include "sim/region.h"
 #include "sim/stack_pool.h"
 
@@ -124,6 +125,7 @@ void Machine::cpu_main(int i) {
     cur_ = i;
     try {
         cpus_[i].body();
+        run_rcu_callbacks();
     } catch (const Abort&) {
     } catch (const std::exception& e) {
         report({"internal-error", fmt::format("contsim internal error on {}: {}", cpus_[i].name, e.what()),
@@ -215,6 +217,31 @@ void Machine::switch_to(int next) {
     cur_ = next;
     FiberAlgo::instance().chosen = next;
     boost::this_fiber::yield();
+}
+
+void Machine::queue_rcu_callback(const RcuCallback& cb) {
+    CpuState& me = cpus_[cur_];
+    if (me.ncallbacks == kMaxRcuCallbacks)
+        throw std::runtime_error(fmt::format("more than {} call_rcu() callbacks queued on one CPU", kMaxRcuCallbacks));
+    me.callbacks[me.ncallbacks++] = cb;
+}
+
+// rcu_process_callbacks() on this CPU once its ops are done: each callback
+// waits (a step, like synchronize_rcu's) for its grace period, then runs.
+// Softirqs run on the CPU that queued them; running them when its ops are
+// done rather than between two of its later ops only delays a free.
+void Machine::run_rcu_callbacks() {
+    CpuState& me = cpus_[cur_];
+    while (me.ncallbacks > 0) {
+        RcuCallback cb = me.callbacks[0];
+        for (int k = 1; k < me.ncallbacks; ++k) me.callbacks[k - 1] = me.callbacks[k];
+        --me.ncallbacks;
+        me.gp_wait = cb.gp_wait;
+        const Wait w{&rcu_grace_period_done, nullptr, nullptr, nullptr};
+        yield(rcu_process_callbacks_invoke, &rcu_cell(), Access::rcu_sync, &w);
+        if (tracing_) record(&rcu_cell(), Access::rcu_sync, Value{}, Value{});
+        cb.fn(cb.arg);
+    }
 }
 
 void Machine::note_rcu_snapshot() {

@@ -46,6 +46,15 @@ struct StepInfo {
     bool fatal = false;          // the CPU's local code after this step oopsed: the run stopped every CPU
 };
 
+// A call_rcu() callback queued on a CPU: it runs on that CPU, in softirq
+// context, once every read-side section in its snapshot has ended.
+constexpr int kMaxRcuCallbacks = 8;
+struct RcuCallback {
+    void (*fn)(void*) = nullptr;
+    void* arg = nullptr;
+    std::array<std::int64_t, kMaxCpus> gp_wait{};  // as CpuState::gp_wait
+};
+
 struct HeldLock {
     const Cell* lock;
     int cls;
@@ -69,6 +78,8 @@ struct CpuState {
     std::array<std::int64_t, kMaxCpus> gp_wait{};  // synchronize_rcu snapshot
     std::array<HeldLock, kMaxHeldLocks> held{};
     int nheld = 0;
+    std::array<RcuCallback, kMaxRcuCallbacks> callbacks{};  // call_rcu() queue, oldest first
+    int ncallbacks = 0;
 };
 
 // Thrown at a yield point to unwind a CPU cooperatively (deadlock, step limit,
@@ -126,6 +137,10 @@ public:
     void record(const Cell* c, Access a, Value before, Value after);
     // synchronize_rcu() has just read which CPUs are inside read sections.
     void note_rcu_snapshot();
+    // call_rcu(): queue fn(arg) on the current CPU with `gp_wait` (the readers
+    // it must outlive). The CPU runs its callbacks when its own work is done,
+    // each after its grace period (docs/fidelity.md, Semantics).
+    void queue_rcu_callback(const RcuCallback& cb);
     void report(Finding f);
     // A kernel oops in the running CPU (a NULL pointer dereference, ...):
     // report it and abort the run, unwinding every CPU, as the kernel would
@@ -168,6 +183,7 @@ private:
     CpuMask runnable() const;
     void deadlock();
     [[noreturn]] void unwind(const Label* parked_at);
+    void run_rcu_callbacks();
     void pick(int c);
 
     std::vector<CpuState> cpus_;

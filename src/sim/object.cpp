@@ -59,6 +59,7 @@ const char* access_name(Access a) {
     case Access::rcu_lock: return "rcu-lock";
     case Access::rcu_unlock: return "rcu-unlock";
     case Access::rcu_sync: return "rcu-sync";
+    case Access::rcu_call: return "rcu-call";
     case Access::rcu_assign: return "rcu-assign";
     case Access::rcu_deref: return "rcu-deref";
     }

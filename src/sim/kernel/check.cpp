@@ -10,6 +10,8 @@
 namespace sim {
 
 const Label put_task_struct_free{"__put_task_struct:free_task", "free_task(tsk);"};
+const Label rcu_process_callbacks_invoke{"rcu_process_callbacks:invoke",
+                                         "list->func(list); /* rcu_do_batch(): the grace period has ended */"};
 
 namespace {
 // Static cells outlive the machine that numbered them: give them ids no

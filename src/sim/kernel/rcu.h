@@ -56,6 +56,25 @@ inline void synchronize_rcu(const Label& l) {
     if (m.tracing()) m.record(&rcu_cell(), Access::rcu_sync, Value{}, Value{});
 }
 
+extern const Label rcu_process_callbacks_invoke;  // "rcu_process_callbacks:invoke"
+
+// call_rcu(head, func) (classic RCU, kernel/rcupdate.c): queue fn(arg) on
+// this CPU; it runs there, in softirq context, after every read-side section
+// in progress now has ended (Machine::run_rcu_callbacks). The call is a step:
+// its snapshot of the readers is ordered against their rcu_read_lock/unlock.
+inline void call_rcu(void (*fn)(void*), void* arg, const Label& l) {
+    Machine& m = Machine::current();
+    m.yield(l, &rcu_cell(), Access::rcu_call);
+    RcuCallback cb{fn, arg, {}};
+    for (int j = 0; j < m.ncpus(); ++j) {
+        const CpuState& r = m.cpu_state(j);
+        cb.gp_wait[j] = r.rcu_nesting > 0 ? static_cast<std::int64_t>(r.rcu_section) : -1;
+    }
+    m.note_rcu_snapshot();  // flags this step: it read the readers
+    m.queue_rcu_callback(cb);
+    if (m.tracing()) m.record(&rcu_cell(), Access::rcu_call, Value{}, Value{});
+}
+
 template <class T, class V>
 inline void rcu_assign_pointer(Shared<T>& p, V v, const Label& l) {
     p.write(v, l, Access::rcu_assign);
