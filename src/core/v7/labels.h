@@ -195,8 +195,10 @@
     X(pid_array_load, rcu_read_unlock, "rcu_read_unlock();")                                                   \
     X(container_file_read, read, "return cft->read(cont, cft, file, buf, nbytes, ppos);")                      \
     X(proc_container_show, kmalloc_buf, "buf = kmalloc(PAGE_SIZE, GFP_KERNEL);")                               \
-    X(proc_container_show, get_pid_task, "tsk = get_pid_task(pid, PIDTYPE_PID); /* rcu_read_lock, find */")    \
-    X(proc_container_show, get_task_struct, "tsk = get_pid_task(pid, PIDTYPE_PID); /* get_task_struct */")    \
+    X(proc_container_show, rcu_read_lock, "rcu_read_lock(); /* get_pid_task() */")                            \
+    X(proc_container_show, get_pid_task, "result = pid_task(pid, type); /* get_pid_task() */")                 \
+    X(proc_container_show, get_task_struct, "if (result) get_task_struct(result); /* get_pid_task() */")      \
+    X(proc_container_show, rcu_read_unlock, "rcu_read_unlock(); /* get_pid_task() */")                        \
     X(proc_container_show, lock_manage_mutex, "mutex_lock(&manage_mutex);")                                    \
     X(proc_container_show, read_containers, "container_path(tsk->containers->container[i], ...) /* ->containers */") \
     X(proc_container_show, read_container, "container_path(tsk->containers->container[i], buf, PAGE_SIZE);")   \

@@ -94,13 +94,17 @@ int KernelV7::proc_container_show(int pid, std::string& out) {
     int retval = -ENOMEM;
     Object* buf = kmalloc<read_buffer>(yp::kmalloc_buf, GFP_KERNEL, "buf");
     if (!buf) return retval;
-    // get_pid_task(): under RCU, find the task and take a reference.
+    // kernel/pid.c get_pid_task() (2.6.20): the lookup and the reference
+    // under rcu_read_lock(), so release_task()'s call_rcu() put cannot free
+    // the task between them.
+    rcu_read_lock(yp::rcu_read_lock);
     task_struct* tsk = find_task_by_pid(pid, yp::get_pid_task);
+    if (tsk) get_task_struct(tsk, yp::get_task_struct);
+    rcu_read_unlock(yp::rcu_read_unlock);
     if (!tsk) {
         kfree(buf, yp::kfree_buf);
         return -ESRCH;
     }
-    get_task_struct(tsk, yp::get_task_struct);
     retval = 0;
     mutex_lock(manage_mutex, yp::lock_manage_mutex);
     for (int i = 1; i < MAX_HIER; i++) {
