@@ -157,3 +157,14 @@ TEST_CASE("release_task() puts through call_rcu(): a /proc reader's get_pid_task
     CHECK(first_step(r, "finish_task_switch:put_task_struct") < first_step(r, "rcu_process_callbacks:invoke"));
     CHECK(first_step(r, "rcu_process_callbacks:invoke") < first_step(r, "delayed_put_task_struct:put_task_struct"));
 }
+
+TEST_CASE("explore --from-schedule refuses a drawn order that cannot happen, and says why", "[exit][infeasible]") {
+    app::Scenario sc = app::load_scenario(kDir + "v7-1-cs1-negative.json");
+    app::ExploreOptions o;
+    o.from_schedule = true;
+    CHECK_THROWS_WITH(app::explore_scenario(sc, o),
+                      sc.file +
+                          ": $.schedule[1]: CPU1 is blocked at exit_mm:task_lock before executing "
+                          "container_exit:read_container (after step 14): the drawn order cannot happen, so it cannot "
+                          "be every execution's prefix (contsim run FILE --nearest finds the nearest one that can)");
+}

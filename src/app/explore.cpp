@@ -209,7 +209,15 @@ std::vector<std::uint8_t> schedule_prefix(const Scenario& sc, const ExploreOptio
     RunOptions ro;
     ro.max_steps = o.max_steps;
     ro.policy = &script;
-    RunResult r = run_scenario(bounded, ro);
+    RunResult r;
+    try {
+        r = run_scenario(bounded, ro);
+    } catch (const InputError& e) {
+        if (!script.blocked()) throw;
+        throw InputError(std::string(e.what()) +
+                         ": the drawn order cannot happen, so it cannot be every execution's prefix "
+                         "(contsim run FILE --nearest finds the nearest one that can)");
+    }
     std::string e = script.unmet(*r.machine);
     if (!e.empty()) throw InputError(fmt::format("{}: $.{}", sc.file, e));
     std::string err;
