@@ -103,7 +103,9 @@ void bc_subsys_t::bc_init_early() {
 
 void bc_subsys_t::bc_register_resource(int res_id, bc_resource* br) {
     static const char* const attrnames[BC_ATTRS] = {"held", "maxheld", "minheld", "barrier", "limit", "failcnt"};
-    // BUG_ON(bc_resources[res_id] != &bc_dummy_res); BUG_ON(res_id >= BC_RESOURCES)
+    // BUG_ON(bc_resources[res_id] != &bc_dummy_res); BUG_ON(res_id >= BC_RESOURCES): not
+    // checked: the one call (the constructor, before any run) registers the
+    // constant BC_NUMFILES into a dummy slot.
     bc_resources[res_id] = br;
     br->res_id = res_id;
     for (int attr = 0; attr < BC_ATTRS; attr++) {
@@ -206,7 +208,9 @@ int bc_subsys_t::bc_charge(beancounter* bc, int res, unsigned long val, int stri
 // BC_LIMIT may fill up to limit, BC_BARRIER up to barrier, BC_FORCE always.
 int bc_subsys_t::bc_charge_locked(beancounter* bc, int res, unsigned long val, int strict) {
     namespace yp = lbl::bc_charge_locked;
-    // BUG_ON(val > BC_MAXVALUE): every caller charges 1.
+    if (val > BC_MAXVALUE)  // every caller charges 1
+        core::v7::kernel_bug_at("kernel/bc/beancounter.c", "bc_charge_locked",
+                                fmt::format("BUG_ON(val > BC_MAXVALUE): val is {}", val));
     bc_resource_parm* parm = &bc->bc_parms[res];
     unsigned long new_held = parm->held.read(yp::read_held) + val;
     bool ok = false;
@@ -229,7 +233,10 @@ int bc_subsys_t::bc_charge_locked(beancounter* bc, int res, unsigned long val, i
             parm->maxheld.write(parm->held.peek(), yp::write_maxheld);
         ok = true;
         break;
-    default: break;  // BUG()
+    default:  // every caller passes BC_LIMIT or BC_BARRIER
+        core::v7::kernel_bug_at("kernel/bc/beancounter.c", "bc_charge_locked",
+                                fmt::format("BUG(): strict is {}", strict));
+        break;
     }
     if (ok) return 0;
     // if (bc_resources[res]->bcr_limit_hit): no resource has one.
@@ -246,6 +253,9 @@ void bc_subsys_t::bc_uncharge(beancounter* bc, int res, unsigned long val) {
 
 void bc_subsys_t::bc_uncharge_locked(beancounter* bc, int res, unsigned long val) {
     namespace yp = lbl::bc_uncharge_locked;
+    if (val > BC_MAXVALUE)  // every caller uncharges 1
+        core::v7::kernel_bug_at("kernel/bc/beancounter.c", "bc_uncharge_locked",
+                                fmt::format("BUG_ON(val > BC_MAXVALUE): val is {}", val));
     bc_resource_parm* parm = &bc->bc_parms[res];
     unsigned long held = parm->held.read(yp::read_held);
     if (val > held) {

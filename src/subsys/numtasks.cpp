@@ -259,7 +259,10 @@ void numtasks_subsys_t::recalc_and_propagate(numtasks* res, numtasks* parres) {
     container* rgroup = numtasks_rgroup(res, lbl::recalc_and_propagate::read_rgroup);
     for (container* child : rgroup->children) {
         numtasks* childres = get_numtasks(child, lbl::recalc_and_propagate::read_childres);
-        recalc_and_propagate(childres, res);
+        if (!childres)
+            core::v7::kernel_bug_at("kernel/res_group/numtasks.c", "recalc_and_propagate",
+                                    fmt::format("BUG_ON(!childres): {} has no numtasks state", child->name()));
+        recalc_and_propagate(deref(childres, lbl::recalc_and_propagate::read_childres, "childres"), res);
     }
 }
 

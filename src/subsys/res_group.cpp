@@ -381,6 +381,9 @@ int are_shares_valid(const res_shares_val& child, res_shares* parent, int curren
 // set_shares() of shares.c. The caller holds callback_mutex.
 int set_shares(const res_shares_val& neww, res_shares* child_shares, res_shares* parent_shares) {
     namespace yp = lbl::set_shares;
+    // new is the caller's stack copy (a reference here, never NULL).
+    if (!child_shares) core::v7::kernel_bug_at("kernel/res_group/shares.c", "set_shares", "BUG_ON(!new || !child_shares)");
+    deref(child_shares, yp::copy_child_shares, "child_shares");
     res_shares_val cur;  // final_shares = *child_shares (the struct copy reads every field)
     cur.min_shares = child_shares->min_shares.read(yp::copy_child_shares);
     cur.max_shares = child_shares->max_shares.read(yp::copy_child_shares);

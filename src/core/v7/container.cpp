@@ -345,7 +345,13 @@ container_group* KernelV7::find_container_group(container_group* oldcg, struct c
     for (container_subsys* ss : rootnode[h].subsys_list)
         res->subsys[ss->subsys_id].init(cont->subsys[ss->subsys_id].read(yp::read_cont_subsys));
     /* Take reference counts on all the referenced containers, including the new one */
-    for (int i = 0; i < MAX_HIER; i++) atomic_inc(res->container[i].peek()->count, yp::inc_count);
+    for (int i = 0; i < MAX_HIER; i++) {
+        // res is not visible yet: its fields are read without steps.
+        if (!res->container[i].peek())
+            kernel_bug("find_container_group",
+                       fmt::format("BUG_ON(!res->container[i]): {} has no container in hierarchy {}", res->name(), i));
+        atomic_inc(deref(res->container[i].peek(), yp::inc_count, "res->container[i]")->count, yp::inc_count);
+    }
 
     /* Link this container group into the list */
     spin_lock(container_group_lock, yp::spin_lock_list_add);
@@ -721,6 +727,16 @@ int KernelV7::container_rmdir(struct container* cont) {
     parent->children.erase(std::find(parent->children.begin(), parent->children.end(), cont));
     // container_d_remove_dir(d); dput(d): the directory goes; container_diput()
     // frees the container now unless an open control file still pins it.
+    // container_clear_directory() first: its BUG_ONs read the dentry's lock
+    // owner and subdirectories (changed under manage_mutex, held): no steps.
+    // Its control files are not dentries in the model; its subdirectories are
+    // d_subdirs (every one a directory, S_IFDIR).
+    if (!mutex_is_locked(cont->i_mutex))
+        kernel_bug("container_clear_directory", "BUG_ON(!mutex_is_locked(&dentry->d_inode->i_mutex))");
+    if (!cont->d_subdirs.empty())
+        kernel_bug("container_clear_directory",
+                   fmt::format("BUG_ON(d->d_inode->i_mode & S_IFDIR): {} still has the directory {}", path_of(cont),
+                               cont->d_subdirs.front()->dname));
     dcache.d_remove_dir(parent, cont, yp::d_remove_dir);
     if (cont->d_count.counter == 0) container_diput(cont);  // never here: do_rmdir() still holds its dentry
     root->number_of_containers--;

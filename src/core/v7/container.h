@@ -66,6 +66,13 @@ int css_get(container_subsys_state* css);
 void css_get_current(container_subsys_state* css);
 void css_put(container_subsys_state* css);
 
+// A BUG() or BUG_ON() of the posted code fired in `file`: a `kernel-bug`
+// finding "kernel BUG at FILE: WHERE: WHAT" at the current step. The caller
+// carries on, as a kernel without CONFIG_BUG would (BUG_ON() then does
+// nothing). For the subsystems (kernel/bc/beancounter.c, ...); container.c's
+// own code calls KernelV7::kernel_bug().
+void kernel_bug_at(const char* file, const std::string& where, const std::string& what);
+
 // struct cftype: a control file. `write` is the cft->write method, `read` the
 // cft->read method (fills `out` with what read(2) returns; 0 or -errno).
 struct cftype {
@@ -285,6 +292,8 @@ private:
     void container_put_super(super_block* sb);
     void deactivate_super(super_block* sb, const sim::Label& l);
     void kernel_bug(const std::string& where, const std::string& what);
+    static bool on_sibling_list(const struct container* cont);  // !list_empty(&cont->sibling)
+    std::string subsys_names(unsigned long bits) const;
     // Reads (src/core/v7/read.cpp).
     int container_tasks_read(struct container* cont, std::string& out);
     int pid_array_load(std::vector<int>& pidarray, int npids, struct container* cont);

@@ -22,10 +22,13 @@ constexpr int MAX_HIER = CONFIG_MAX_CONTAINER_HIERARCHIES;
 
 // A BUG_ON() of the posted code: the kernel oopses; the model reports it and
 // carries on, as a kernel without CONFIG_BUG would.
-void KernelV7::kernel_bug(const std::string& where, const std::string& what) {
+void kernel_bug_at(const char* file, const std::string& where, const std::string& what) {
     Machine& m = Machine::current();
-    m.report({"kernel-bug", fmt::format("kernel BUG at kernel/container.c: {}: {}", where, what), m.step(), m.cpu(),
-              {}, {}});
+    m.report({"kernel-bug", fmt::format("kernel BUG at {}: {}: {}", file, where, what), m.step(), m.cpu(), {}, {}});
+}
+
+void KernelV7::kernel_bug(const std::string& where, const std::string& what) {
+    kernel_bug_at("kernel/container.c", where, what);
 }
 
 /* Convert a hierarchy specifier into a bitmask. LL=manage_mutex */
@@ -76,11 +79,23 @@ int KernelV7::rebind_subsystems(containerfs_root* root, unsigned long final_bits
     if (!cont->children.empty()) return -EBUSY;
 
     mutex_lock(callback_mutex, yp::lock_callback_mutex);
+    // The BUG_ONs read cont->subsys[i] and css->container without steps: every
+    // writer of those fields (rebind_subsystems, container_register_subsys)
+    // holds manage_mutex, as this caller does.
     for (int i = 0; i < subsys_count; i++) {
         container_subsys* ss = subsys[i];
         unsigned long bit = 1ul << i;
         if (bit & added_bits) {
             /* We're binding this subsystem to this hierarchy */
+            if (cont->subsys[i].peek())
+                kernel_bug("rebind_subsystems", fmt::format("BUG_ON(cont->subsys[i]): binding {} to hierarchy {}, whose "
+                                                            "top container already has a state for it",
+                                                            ss->ss_name, hierarchy));
+            if (deref(dummytop()->subsys[i].peek(), yp::read_dummytop_subsys, "dummytop->subsys[i]")
+                    ->container.peek() != dummytop())
+                kernel_bug("rebind_subsystems",
+                           fmt::format("BUG_ON(dummytop->subsys[i]->container != dummytop): binding {} to hierarchy {}",
+                                       ss->ss_name, hierarchy));
             container_subsys_state* css = dummytop()->subsys[i].read(yp::read_dummytop_subsys);
             cont->subsys[i].write(css, yp::write_cont_subsys);
             css->container.write(cont, yp::write_css_container);
@@ -89,18 +104,54 @@ int KernelV7::rebind_subsystems(containerfs_root* root, unsigned long final_bits
             if (ss->hooks & container_subsys::HOOK_BIND) ss->bind(cont);
         } else if (bit & removed_bits) {
             /* We're removing this subsystem */
+            container_subsys_state* cur = cont->subsys[i].peek();
+            if (cur != dummytop()->subsys[i].peek())
+                kernel_bug("rebind_subsystems",
+                           fmt::format("BUG_ON(cont->subsys[i] != dummytop->subsys[i]): unbinding {} from hierarchy {}",
+                                       ss->ss_name, hierarchy));
+            if (deref(cur, yp::clear_cont_subsys, "cont->subsys[i]")->container.peek() != cont)
+                kernel_bug("rebind_subsystems",
+                           fmt::format("BUG_ON(cont->subsys[i]->container != cont): unbinding {} from hierarchy {}",
+                                       ss->ss_name, hierarchy));
             if (ss->hooks & container_subsys::HOOK_BIND) ss->bind(dummytop());
             container_subsys_state* css = dummytop()->subsys[i].read(yp::read_dummytop_subsys);
             css->container.write(dummytop(), yp::write_dummytop_css_container);
             cont->subsys[i].write(nullptr, yp::clear_cont_subsys);
             rcu_assign_pointer(ss->hierarchy, 0, yp::assign_ss_hierarchy_0);
             root->subsys_list.erase(std::find(root->subsys_list.begin(), root->subsys_list.end(), ss));  // list_del
+        } else if (bit & final_bits) {
+            /* Subsystem state should already exist */
+            if (!cont->subsys[i].peek())
+                kernel_bug("rebind_subsystems", fmt::format("BUG_ON(!cont->subsys[i]): {} stays bound to hierarchy {} "
+                                                            "but its top container has no state for it",
+                                                            ss->ss_name, hierarchy));
+        } else {
+            /* Subsystem state shouldn't exist */
+            if (cont->subsys[i].peek())
+                kernel_bug("rebind_subsystems", fmt::format("BUG_ON(cont->subsys[i]): {} is not bound to hierarchy {} "
+                                                            "but its top container has a state for it",
+                                                            ss->ss_name, hierarchy));
         }
     }
     root->subsys_bits = final_bits;
     mutex_unlock(callback_mutex, yp::unlock_callback_mutex);
     synchronize_rcu(yp::synchronize_rcu);
     return 0;
+}
+
+// list_empty(&cont->sibling) is false while cont is on its parent's children
+// list (list_add in container_create, list_del in container_rmdir).
+bool KernelV7::on_sibling_list(const struct container* cont) {
+    return cont->parent && std::find(cont->parent->children.begin(), cont->parent->children.end(), cont) !=
+                               cont->parent->children.end();
+}
+
+// "cpuset,cpuacct": the subsystems of a hierarchy's subsys_bits, for messages.
+std::string KernelV7::subsys_names(unsigned long bits) const {
+    std::string s;
+    for (int i = 0; i < subsys_count; i++)
+        if (bits & (1ul << i)) s += (s.empty() ? "" : ",") + std::string(subsys[i]->ss_name);
+    return s.empty() ? fmt::format("{:#x}", bits) : s;
 }
 
 int KernelV7::container_get_sb(const std::string* data, int* hierarchy_out, super_block** sb_out) {
@@ -141,6 +192,14 @@ int KernelV7::container_get_sb(const std::string* data, int* hierarchy_out, supe
     if (!root->sb.read(yp::read_root_sb)) {
         /* We need a new superblock for this container combination */
         struct container* cont = &root->top_container;
+        // root->subsys_bits is written under manage_mutex, held here: no step.
+        // A hierarchy matched by its set with a NULL root->sb is one whose
+        // final umount's container_put_super() cleared root->sb and has not
+        // rebound the subsystems yet (or could not: BUG_ON(ret) there).
+        if (root->subsys_bits)
+            kernel_bug("container_get_sb",
+                       fmt::format("BUG_ON(root->subsys_bits): {}->sb is NULL but it still binds {}", root->name(),
+                                   subsys_names(root->subsys_bits)));
         // get_sb_nodev(): sget() allocates the super_block; container_fill_super()
         // makes the root dentry for top_container (no steps) and links sb <-> root.
         super_block* sb = kzalloc<super_block>(yp::get_sb_nodev, GFP_KERNEL, i, root);
@@ -150,6 +209,16 @@ int KernelV7::container_get_sb(const std::string* data, int* hierarchy_out, supe
         }
         root->sb.write(sb, lbl::container_fill_super::write_root_sb);
         *sb_out = sb;
+        // The top container's lists and root->number_of_containers change
+        // under manage_mutex (and callback_mutex), held here: no steps.
+        if (on_sibling_list(cont)) kernel_bug("container_get_sb", "BUG_ON(!list_empty(&cont->sibling))");
+        if (!cont->children.empty())
+            kernel_bug("container_get_sb", fmt::format("BUG_ON(!list_empty(&cont->children)): {} has {} child{}",
+                                                       cont->name(), cont->children.size(),
+                                                       cont->children.size() == 1 ? "" : "ren"));
+        if (root->number_of_containers != 1)
+            kernel_bug("container_get_sb", fmt::format("BUG_ON(root->number_of_containers != 1): it is {}",
+                                                       root->number_of_containers));
         ret = rebind_subsystems(root, subsys_bits);
         // "It's safe to nest i_mutex inside manage_mutex in this case, since
         // no-one else can be accessing this directory yet": the new root's
@@ -270,6 +339,7 @@ void KernelV7::container_put_super(super_block* sb) {
         kernel_bug("container_put_super", fmt::format("BUG_ON(root->number_of_containers != 1): it is {}",
                                                       root->number_of_containers));
     if (!cont->children.empty()) kernel_bug("container_put_super", "BUG_ON(!list_empty(&cont->children))");
+    if (on_sibling_list(cont)) kernel_bug("container_put_super", "BUG_ON(!list_empty(&cont->sibling))");
     if (!root->subsys_bits) kernel_bug("container_put_super", "BUG_ON(!root->subsys_bits)");
     /* Rebind all subsystems back to the default hierarchy */
     int ret = rebind_subsystems(root, 0);
