@@ -823,20 +823,31 @@ int KernelV7::mkdir(const std::string& path) {
     return ret;
 }
 
-// do_rmdir(): the lookup pins the victim's dentry; vfs_rmdir() holds its
-// i_mutex across container_rmdir(). The parent's i_mutex (I_MUTEX_PARENT) is
-// not modelled: manage_mutex already orders the children list. The final
-// dput() is the one that frees the container.
+// fs/namei.c do_rmdir() (2.6.20): the victim is looked up under its
+// parent's i_mutex (mutex_lock_nested(..., I_MUTEX_PARENT)), and vfs_rmdir()
+// holds the victim's i_mutex across container_rmdir(). The parent's lock is
+// what container_clone() relies on "to stop anyone else deleting the new
+// container" while it moves the task in. The final dput() frees the container.
 int KernelV7::rmdir(const std::string& path) {
     struct container* c = path_lookup(path);
     if (!c) return -ENOENT;
     if (c == c->top_container) return -EBUSY;  // the root of a mounted file system
-    int ret;
-    Dcache::dget(c);
-    mutex_lock(c->i_mutex, core::lbl::vfs_rmdir::lock_i_mutex);
-    ret = c->d_deleted ? -ENOENT : container_rmdir(c);
-    mutex_unlock(c->i_mutex, core::lbl::vfs_rmdir::unlock_i_mutex);
-    dput(c);
+    struct container* parent = c->parent;     // the walk stops at the parent (LOOKUP_PARENT)
+    std::string name = path.substr(path.find_last_of('/') + 1);
+    Dcache::dget(parent);
+    mutex_lock(parent->i_mutex, core::lbl::do_rmdir::lock_parent_i_mutex);
+    dcache.lookup_hash();
+    struct container* victim = parent->d_deleted ? nullptr : Dcache::d_lookup(parent, name);
+    int ret = -ENOENT;
+    if (victim) {
+        Dcache::dget(victim);  // lookup_hash()'s reference
+        mutex_lock(victim->i_mutex, core::lbl::vfs_rmdir::lock_i_mutex);
+        ret = victim->d_deleted ? -ENOENT : container_rmdir(victim);
+        mutex_unlock(victim->i_mutex, core::lbl::vfs_rmdir::unlock_i_mutex);
+        dput(victim);
+    }
+    mutex_unlock(parent->i_mutex, core::lbl::do_rmdir::unlock_parent_i_mutex);
+    dput(parent);
     return ret;
 }
 
