@@ -70,7 +70,7 @@ TEST_CASE("explore three CPUs: two attachers and an exit break the counts on con
     CHECK(cs1 == 2);
 }
 
-TEST_CASE("explore three CPUs: exit-task-lock or release-under-task-lock alone leaves a violation; the re-check alone does not",
+TEST_CASE("explore three CPUs: exit-task-lock or release-under-task-lock alone leaves a violation, the re-check alone does not",
           "[explore]") {
     for (const char* fix : {"exit-task-lock", "release-under-task-lock"}) {
         INFO(fix);

@@ -159,7 +159,7 @@ TEST_CASE("ops: the shipped findings of the posted code", "[ops][scenarios]") {
         app::RunResult r = run_file("scenarios/container/clone-vs-attach-leaking-container.json");
         CHECK(r.findings.empty());
         REQUIRE(r.kernel->kernel_log().size() == 1);
-        CHECK(r.kernel->kernel_log()[0] == "[step 87] Race in container_clone() - leaking container node1");
+        CHECK(r.kernel->kernel_log()[0] == "[step 88] Race in container_clone() - leaking container node1");
     }
     SECTION("a mount reusing a dying super_block") {
         app::RunResult r = run_file("scenarios/container/umount-vs-mount-reuses-dying-sb.json");
@@ -168,7 +168,7 @@ TEST_CASE("ops: the shipped findings of the posted code", "[ops][scenarios]") {
         REQUIRE(r.findings.size() == 2);
         CHECK(r.findings[1].message ==
               "BUG: unable to handle kernel NULL pointer dereference: container_put_super(): sb->s_fs_info is NULL "
-              "at step 26");
+              "at step 35");
     }
 }
 

@@ -619,7 +619,7 @@ TEST_CASE("lock-order-inversion: A->B then B->A without a deadlock", "[sim][chec
     }
 }
 
-TEST_CASE("lock-order-inversion: lock classes, not instances; three-lock cycle", "[sim][checks][lockdep]") {
+TEST_CASE("lock-order-inversion: lock classes, not instances, three-lock cycle", "[sim][checks][lockdep]") {
     sim::Machine m;
     sim::SerialPolicy p;
     SECTION("two objects of one class nest without a report") {

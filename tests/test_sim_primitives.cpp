@@ -262,7 +262,7 @@ TEST_CASE("spinlock: task_lock excludes, makes the CPU atomic, and unlocks", "[s
     }
 }
 
-TEST_CASE("spinlock: a spinning CPU is blocked; bad spin_unlock is reported", "[sim][spinlock]") {
+TEST_CASE("spinlock: a spinning CPU is blocked, bad spin_unlock is reported", "[sim][spinlock]") {
     sim::Machine m;
     Task t("T1");
     auto body = [&] {

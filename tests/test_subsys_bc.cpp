@@ -213,7 +213,7 @@ TEST_CASE("bc: the file charge obeys barrier without CAP_SYS_ADMIN and limit wit
     CHECK(w.kinds().empty());
 }
 
-TEST_CASE("bc: an open file keeps rmdir at -EBUSY through the css refcnt; after close rmdir frees the bc",
+TEST_CASE("bc: an open file keeps rmdir at -EBUSY through the css refcnt, after close rmdir frees the bc",
           "[subsys][bc]") {
     World w;
     setup_cs1(w);

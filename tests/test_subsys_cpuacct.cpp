@@ -82,7 +82,7 @@ ScriptStep until_done(int cpu) { return {cpu, ScriptStep::Kind::until_done, null
 
 }  // namespace
 
-TEST_CASE("cpuacct: ticks charge the running task's container; cpuacct.usage is time * 1000 / HZ",
+TEST_CASE("cpuacct: ticks charge the running task's container, cpuacct.usage is time * 1000 / HZ",
           "[subsys][cpuacct]") {
     World w;
     // Unmounted, init's time goes to the dummy hierarchy's top_cpuacct, which

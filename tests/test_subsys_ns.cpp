@@ -140,7 +140,7 @@ TEST_CASE("ns: ns_can_attach admits a task only one level down, into an empty co
 // can_attach and attach_task_by_pid() drops it again. ns_can_attach is the
 // subsystem that refuses in practice, so every refused `echo pid > tasks`
 // costs the target one task_struct reference; its exit then frees it early.
-TEST_CASE("ns: each attach ns_can_attach refuses puts the task twice; its exit then frees it under use",
+TEST_CASE("ns: each attach ns_can_attach refuses puts the task twice, its exit then frees it under use",
           "[subsys][ns]") {
     World w;
     REQUIRE(w.mount() == 0);
@@ -153,14 +153,15 @@ TEST_CASE("ns: each attach ns_can_attach refuses puts the task twice; its exit t
     CHECK(t->usage.counter == 1);  // get, put (can_attach failed), put (attach_task_by_pid)
     CHECK(w.kinds().empty());
     w.as(2, [&] { return w.k->exit(); });
-    CHECK(t->freed);  // release_task's put took the last reference
+    CHECK(t->freed);  // the final schedule's put took the last reference
     REQUIRE(w.kinds() == std::vector<std::string>{"use-after-free", "refcount-underflow"});
+    // release_task()'s put comes a grace period later (call_rcu) and finds it freed.
     CHECK(w.m->findings()[0].message ==
-          "BUG: use-after-free: CPU0 finish_task_switch modifies T->usage at step 11 "
-          "(finish_task_switch:put_task_struct); T was freed at step 10 by CPU0 (__put_task_struct:free_task)");
+          "BUG: use-after-free: CPU0 delayed_put_task_struct modifies T->usage at step 37 "
+          "(delayed_put_task_struct:put_task_struct); T was freed at step 35 by CPU0 (__put_task_struct:free_task)");
     CHECK(w.m->findings()[1].message ==
-          "BUG: refcount underflow: T->usage 0 -> -1 at step 11 (CPU0 finish_task_switch); previous decrement at "
-          "step 9 (CPU0 release_task)");
+          "BUG: refcount underflow: T->usage 0 -> -1 at step 37 (CPU0 delayed_put_task_struct); previous decrement at "
+          "step 34 (CPU0 finish_task_switch)");
 }
 
 // #11652/#11676: with the ns hierarchy unmounted, ns_container_clone() is a

@@ -123,7 +123,7 @@ void mount_ab(World& w) {
 
 }  // namespace
 
-TEST_CASE("numtasks: registration charges init; fork, attach and exit move the charge, borrowing from the root",
+TEST_CASE("numtasks: registration charges init, fork, attach and exit move the charge, borrowing from the root",
           "[subsys][numtasks]") {
     World w;
     // container_register_subsys() replays the fork callback for init.
@@ -215,7 +215,7 @@ TEST_CASE("numtasks: a child's max_shares limits nothing until total_numtasks is
     CHECK(w.findings().empty());
 }
 
-TEST_CASE("numtasks: below cnt_unused a child keeps its own units; above, it borrows", "[subsys][numtasks]") {
+TEST_CASE("numtasks: below cnt_unused a child keeps its own units, above, it borrows", "[subsys][numtasks]") {
     World w;
     mount_ab(w);
     w.setup([&] {
@@ -360,7 +360,7 @@ TEST_CASE("numtasks race: an attach between the check and the charge lands the c
     CHECK(r1 == 0);  // attach itself has no limit: numtasks has no can_attach
     CHECK(w.stats("A") == stats_text(3, 0, 0, 0));
     CHECK(messages(w.findings()) ==
-          std::vector<std::string>{"over-limit: BUG: over limit: the fork of C1 (pid 200) at step 97 (CPU0) charged "
+          std::vector<std::string>{"over-limit: BUG: over limit: the fork of C1 (pid 200) at step 98 (CPU0) charged "
                                    "numtasks(A) to 3, over its cnt_max_shares of 1"});
 }
 
