@@ -89,7 +89,7 @@ TEST_CASE("a feasible schedule that expects infeasible is a mismatch", "[exit][i
           std::vector<std::string>{"infeasible: expected the drawn schedule to be impossible, but the run followed it"});
 }
 
-TEST_CASE("run --nearest: the seed race on 1/7 is two steps from the drawn table; on 2.6.20 no order reaches it",
+TEST_CASE("run --nearest: the seed race on 1/7 is two steps from the drawn table, on 2.6.20 no order reaches it",
           "[exit][nearest]") {
     app::Scenario v71 = app::load_scenario(kDir + "v7-1-cs1-negative.json");
     auto n = app::find_nearest(v71, {});

@@ -74,6 +74,7 @@ enum class Op {
     read, write, inc, dec, locked_inc, spin_write, rw_read, rw_write, rcu_read, rcu_free, free_now,
     lock_ab, lock_ba,  // mx then mx2, mx2 then mx: an ABBA deadlock between two threads
     rcu_call_free,     // unpublish, then call_rcu(kfree): the free runs a grace period later
+    write_check,       // write x[a], reading the count in the same step (Machine::note_also_reads)
 };
 
 struct Program {
@@ -144,6 +145,11 @@ void run_op(World& w, std::vector<int>& seen, Op op, int a, int tid) {
         if (it) sim::call_rcu([](void* o) { sim::kfree(static_cast<Item*>(o), L); }, it, L);
         break;
     }
+    case Op::write_check:  // as umount's step: a write, and a second cell read in its local code
+        x.write(400 + tid, L);
+        sim::Machine::current().note_also_reads(w.count);
+        seen.push_back(w.count.counter);
+        break;
     case Op::free_now: {  // the buggy one: free without waiting
         Item* it = w.p.read(L);
         sim::rcu_assign_pointer(w.p, static_cast<Item*>(nullptr), L);
@@ -287,7 +293,7 @@ TEST_CASE("explore: two writers of one cell form two traces", "[explore]") {
     CHECK(d.outcomes == f.outcomes);
 }
 
-TEST_CASE("explore: store-buffering litmus (x=1; r1=y || y=1; r2=x) under SC", "[explore]") {
+TEST_CASE("explore: store-buffering litmus (x=1, r1=y || y=1, r2=x) under SC", "[explore]") {
     Program p;
     p.threads = {{{Op::write, 0}, {Op::read, 1}}, {{Op::write, 1}, {Op::read, 0}}};
     SimResult d = explore_program(p, sim::Strategy::dpor);
@@ -313,6 +319,8 @@ TEST_CASE("explore: locks, RCU and kfree: DPOR finds DFS's outcomes, one executi
     progs.push_back({{{{Op::rcu_read, 0}}, {{Op::rcu_call_free, 0}}}});
     progs.push_back({{{{Op::rcu_read, 0}, {Op::rcu_read, 0}}, {{Op::rcu_call_free, 0}, {Op::write, 1}}}});
     progs.push_back({{{{Op::rcu_read, 0}}, {{Op::rcu_call_free, 0}}, {{Op::rcu_read, 0}}}});
+    progs.push_back({{{{Op::write_check, 0}}, {{Op::inc, 0}, {Op::dec, 0}}}});
+    progs.push_back({{{{Op::write_check, 0}, {Op::read, 0}}, {{Op::inc, 0}}, {{Op::read, 0}, {Op::dec, 0}}}});
     progs.push_back({{{{Op::rw_read, 0}}, {{Op::rw_write, 0}}, {{Op::rw_read, 0}}}});
     progs.push_back({{{{Op::dec, 0}}, {{Op::dec, 0}}, {{Op::inc, 0}}}});
     progs.push_back({{{{Op::spin_write, 0}, {Op::read, 0}}, {{Op::spin_write, 0}}}});
@@ -322,7 +330,7 @@ TEST_CASE("explore: locks, RCU and kfree: DPOR finds DFS's outcomes, one executi
     std::uint64_t seed = 42;
     const Op ops[] = {Op::read,   Op::write,    Op::inc,     Op::dec,      Op::locked_inc, Op::spin_write,
                       Op::rw_read, Op::rw_write, Op::rcu_read, Op::rcu_free, Op::free_now, Op::lock_ab,
-                      Op::lock_ba, Op::rcu_call_free};
+                      Op::lock_ba, Op::rcu_call_free, Op::write_check};
     for (int n = 0; n < 150; ++n) {
         Program p;
         int nthreads = 2 + static_cast<int>(splitmix(seed) % 2);
@@ -526,7 +534,7 @@ TEST_CASE("explore: --save writes scenarios that replay to the same finding", "[
     fs::remove_all(dir);
 }
 
-TEST_CASE("explore: witnesses replay by token to their outcome; output is deterministic", "[explore]") {
+TEST_CASE("explore: witnesses replay by token to their outcome, output is deterministic", "[explore]") {
     for (const char* name : {"v7-1-cs2-extra-count.json", "v7-group-use-after-free.json"}) {
         app::Scenario sc = app::load_scenario(kDir + name);
         app::ExploreResult a = explore_file(sc, sim::Strategy::dpor);

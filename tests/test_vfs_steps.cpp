@@ -156,3 +156,42 @@ TEST_CASE("rmdir takes the parent's i_mutex on containers-v7: container_clone()'
     for (const auto& row : r.outcomes) all.insert(row.outcome);
     for (const auto& row : app::explore_scenario(sc, o).outcomes) CHECK(all.count(row.outcome) == 1);
 }
+
+TEST_CASE("vfsmount references: a path walk holds the mount, umount is -EBUSY meanwhile, umount -l defers the shutdown",
+          "[vfs][explore]") {
+    const std::string dir = std::string(CONTSIM_SOURCE_DIR) + "/scenarios/thread/";
+    struct Case {
+        const char* file;
+        std::set<std::string> umount_results;
+    };
+    // Plain: -EBUSY inside the reader's walk, 0 before or after it.
+    // Lazy: always 0; the reader's mntput() shuts the super_block down.
+    // Remount: its walk holds the mount as well.
+    for (const Case& c : {Case{"cpus-read-vs-umount.json", {"-EBUSY", "0"}},
+                          Case{"cpus-read-vs-lazy-umount.json", {"0"}},
+                          Case{"remount-vs-umount.json", {"-EBUSY", "0"}}}) {
+        INFO(c.file);
+        app::Scenario sc = app::load_scenario(dir + c.file);
+        app::ExploreResult r = app::explore_scenario(sc, {});
+        CHECK(r.stats.complete);
+        CHECK_FALSE(r.violation_reachable());  // before issue 10: kernel-bug, use-after-free
+        std::set<std::string> got;
+        std::set<app::Outcome> all;
+        for (const auto& row : r.outcomes) {
+            all.insert(row.outcome);
+            for (const auto& [cpu, rets] : row.outcome.returns)
+                if (cpu == "CPU1") got.insert(core::result_name(rets.at(0)));
+        }
+        CHECK(got == c.umount_results);
+        // DPOR = DFS: the full DFS of these small runs finds no other outcome.
+        app::ExploreOptions o;
+        o.search.strategy = sim::Strategy::dfs;
+        o.search.max_runs = 200000;
+        app::ExploreResult f = app::explore_scenario(sc, o);
+        INFO("dfs executions " << f.stats.executions);
+        CHECK(f.stats.complete);
+        std::set<app::Outcome> dfs;
+        for (const auto& row : f.outcomes) dfs.insert(row.outcome);
+        CHECK(dfs == all);
+    }
+}

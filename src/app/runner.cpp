@@ -26,7 +26,7 @@ int do_op(core::Kernel& k, const Op& op, std::vector<std::string>* reads = nullp
         if (reads) reads->push_back(r == 0 ? out : std::string());
         return r;
     }
-    if (op.op == "umount") return k.umount(op.path);
+    if (op.op == "umount") return k.umount(op.path, op.lazy);
     if (op.op == "remount") return k.remount({op.path, op.subsystems});
     if (op.op == "clone") return k.clone(op.pid, op.name, op.flags);
     if (op.op == "unshare") return k.unshare(op.flags);

@@ -226,6 +226,11 @@ Op parse_op(const Ctx& c, const json& j, const std::string& where, bool in_setup
     } else if (op.op == "umount") {
         path_key();
         mount_point();
+        keys.push_back("lazy");
+        if (j.contains("lazy")) {
+            if (!j["lazy"].is_boolean()) c.fail(where + ".lazy", "expected a boolean, found " + describe(j["lazy"]));
+            op.lazy = j["lazy"].get<bool>();
+        }
     } else if (op.op == "remount") {
         path_key();
         mount_point();

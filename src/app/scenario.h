@@ -41,6 +41,7 @@ struct Op {
     int uid = 0, euid = 0, suid = 0;      // setuid
     int cap = 0;                          // capability: CAP_SYS_ADMIN
     bool cap_on = true;                   // capability: value
+    bool lazy = false;                    // umount: MNT_DETACH (umount -l)
     int as = 1;            // setup: the task performing the op
     std::string where;     // "$.setup[3]"
 };

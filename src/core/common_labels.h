@@ -34,7 +34,11 @@
     X(do_rmdir, unlock_parent_i_mutex, "mutex_unlock(&nd.dentry->d_inode->i_mutex);")       \
     X(do_add_mount, graft_tree, "err = graft_tree(newmnt, nd); /* the mount is visible */") \
     X(dput, dec_d_count, "dput(dentry); /* atomic_dec_and_lock(&dentry->d_count, &dcache_lock) */") \
-    X(do_umount, umount_tree, "umount_tree(mnt, 1, &umount_list); /* the mount is gone */")
+    X(do_umount, umount_tree, "if (flags & MNT_DETACH || !propagate_mount_busy(mnt, 2)) umount_tree(mnt, 1, &umount_list);") \
+    X(release_mounts, mntput, "mntput(mnt); /* release_mounts(): the namespace's reference */") \
+    X(path_release, mntput, "mntput(nd->mnt); /* path_release() */")                      \
+    X(__mntput, free_vfsmnt, "free_vfsmnt(mnt); /* __mntput() */")                        \
+    X(__mntput, deactivate_super, "deactivate_super(sb); /* atomic_dec_and_lock(&s->s_active, &sb_lock) */")
 
 namespace core::lbl {
 CONTSIM_COMMON_LABELS(CONTSIM_DEFINE_LABEL)

@@ -169,7 +169,7 @@ bool Kernel::has_op(const std::string& op) const {
 }
 
 int Kernel::read(const std::string&, std::string&) { return -ENOSYS; }
-int Kernel::umount(const std::string&) { return -ENOSYS; }
+int Kernel::umount(const std::string&, bool) { return -ENOSYS; }
 int Kernel::remount(const MountArgs&) { return -ENOSYS; }
 int Kernel::unshare(unsigned long) { return -ENOSYS; }
 int Kernel::open_file(const std::string&) { return -ENOSYS; }

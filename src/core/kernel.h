@@ -76,7 +76,7 @@ public:
     // rejects the others, naming the kernel). Defaults return -ENOSYS.
     virtual bool has_op(const std::string& op) const;
     virtual int read(const std::string& path, std::string& out);  // cat PATH
-    virtual int umount(const std::string& path);
+    virtual int umount(const std::string& path, bool lazy);  // lazy: MNT_DETACH
     virtual int remount(const MountArgs& a);
     virtual int unshare(unsigned long flags);
     virtual int open_file(const std::string& name);   // get_empty_filp(), the file named `name`

@@ -32,6 +32,9 @@ bool dependent(const StepInfo& a, const StepInfo& b) {
     // synchronize_rcu snapshots the readers in the local code before its yield point.
     if (a.rcu_snapshot && rcu_reader(b.access)) return true;
     if (b.rcu_snapshot && rcu_reader(a.access)) return true;
+    // A second cell read in a step's local code, against the other's writes.
+    if (a.also_reads && a.also_reads == b.cell && !read_like(b.access)) return true;
+    if (b.also_reads && b.also_reads == a.cell && !read_like(a.access)) return true;
     if (a.cell != b.cell) return false;
     if (read_like(a.access) && read_like(b.access)) return false;
     if (a.access == Access::alloc && b.access == Access::alloc) return false;

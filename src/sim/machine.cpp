@@ -244,6 +244,10 @@ void Machine::run_rcu_callbacks() {
     }
 }
 
+void Machine::note_also_reads(const Cell& c) {
+    if (exploring_ && !steps_.empty() && steps_.back().cpu == cur_) steps_.back().also_reads = c.id;
+}
+
 void Machine::note_rcu_snapshot() {
     // The snapshot is read in the code before the rcu_sync yield point, i.e.
     // during this CPU's previous step: exploration must treat that step as

@@ -44,6 +44,7 @@ struct StepInfo {
     Access access = Access::read;
     bool rcu_snapshot = false;   // the CPU's local code after this step snapshotted RCU readers (synchronize_rcu)
     bool fatal = false;          // the CPU's local code after this step oopsed: the run stopped every CPU
+    std::uint32_t also_reads = 0;  // Cell::id of a second cell the step's local code read (0: none)
 };
 
 // A call_rcu() callback queued on a CPU: it runs on that CPU, in softirq
@@ -141,6 +142,10 @@ public:
     // it must outlive). The CPU runs its callbacks when its own work is done,
     // each after its grace period (docs/fidelity.md, Semantics).
     void queue_rcu_callback(const RcuCallback& cb);
+    // The current CPU's last step also read `c` in its local code (a check
+    // made under a lock the model folds into that step, e.g. umount's mount
+    // count under vfsmount_lock): exploration orders it against writers of c.
+    void note_also_reads(const Cell& c);
     void report(Finding f);
     // A kernel oops in the running CPU (a NULL pointer dereference, ...):
     // report it and abort the run, unwinding every CPU, as the kernel would

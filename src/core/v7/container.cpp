@@ -73,8 +73,14 @@ container_group::container_group(const std::string& name)
 
 // alloc_super() starts s_active at 1: the mount's reference.
 super_block::super_block(int hierarchy, containerfs_root* root)
-    : Object("super_block"), s_active(this, "s_active", true, 1), s_fs_info(this, "s_fs_info", root) {
+    : Object("super_block"), s_active(this, "s_active", true, 1), s_fs_info(this, "s_fs_info", root),
+      s_umount(this, "s_umount", "&type->s_umount_key") {
     set_name(fmt::format("sb(rootnode[{}])", hierarchy));
+}
+
+vfsmount::vfsmount(const std::string& where, super_block* sb)
+    : Object("vfsmount"), mnt_count(this, "mnt_count", true, 1), mnt_sb(sb) {
+    set_name("mnt(" + where + ")");
 }
 
 containerfs_root::containerfs_root() : Object("containerfs_root"), sb(this, "sb", nullptr) {}
@@ -752,17 +758,51 @@ void KernelV7::container_diput(struct container* cont) { kfree(cont, lbl::contai
 
 // --- paths and operations ----------------------------------------------------
 
-struct container* KernelV7::lookup(const std::string& path) const {
+const KernelV7::Mount* KernelV7::mount_below(const std::string& path) const {
     // The latest mount at a path covers earlier ones.
-    for (auto m = mounts_.rbegin(); m != mounts_.rend(); ++m) {
-        auto parts = path_below(m->path, path);
-        if (!parts) continue;
-        struct container* c = const_cast<struct container*>(&rootnode[m->hierarchy].top_container);
-        for (const std::string& p : *parts)
-            if (!(c = Dcache::d_lookup(c, p))) return nullptr;
-        return c;
-    }
+    for (auto m = mounts_.rbegin(); m != mounts_.rend(); ++m)
+        if (path_below(m->path, path)) return &*m;
     return nullptr;
+}
+
+struct container* KernelV7::lookup(const std::string& path) const {
+    const Mount* m = mount_below(path);
+    if (!m) return nullptr;
+    struct container* c = const_cast<struct container*>(&rootnode[m->hierarchy].top_container);
+    const auto parts = path_below(m->path, path);  // named: *temporary would dangle in the loop
+    for (const std::string& p : *parts)
+        if (!(c = Dcache::d_lookup(c, p))) return nullptr;
+    return c;
+}
+
+KernelV7::Walk KernelV7::walk(const std::string& path) {
+    dcache.path_lookup();
+    Walk w;
+    const Mount* m = mount_below(path);
+    if (!m) return w;
+    w.mnt = m->mnt;
+    // mntget() in the same step as the walk that found the mount: it commutes
+    // with every other walk's, and the count is read only by umount's step
+    // (ordered against this one through the dcache) and by mntput steps.
+    ++w.mnt->mnt_count.counter;
+    w.c = lookup(path);
+    return w;
+}
+
+// path_release(): the walk's dentry reference is the caller's dput(); the
+// vfsmount reference goes here.
+void KernelV7::path_release(const Walk& w) {
+    if (w.mnt) mntput(w.mnt, core::lbl::path_release::mntput);
+}
+
+// fs/namespace.c mntput() -> __mntput(): the last reference (after an umount)
+// frees the vfsmount and drops its super_block reference.
+void KernelV7::mntput(vfsmount* mnt, const Label& l) {
+    if (atomic_dec_and_test(mnt->mnt_count, l)) {
+        super_block* sb = mnt->mnt_sb;
+        kfree(mnt, core::lbl::__mntput::free_vfsmnt);
+        deactivate_super(sb, core::lbl::__mntput::deactivate_super);
+    }
 }
 
 std::string KernelV7::relpath(const struct container* c) const {
@@ -805,9 +845,13 @@ std::string KernelV7::group_name(const std::array<struct container*, MAX_HIER>& 
 // takes the parent's i_mutex and fails on a directory removed meanwhile.
 int KernelV7::mkdir(const std::string& path) {
     auto slash = path.find_last_of('/');
-    struct container* parent = path_lookup(path.substr(0, slash));
-    if (!parent) return -ENOENT;
-    std::string name = path.substr(slash + 1);
+    Walk w = walk(path.substr(0, slash));
+    int ret = w.c ? mkdir_at(w.c, path.substr(slash + 1)) : -ENOENT;
+    path_release(w);
+    return ret;
+}
+
+int KernelV7::mkdir_at(struct container* parent, const std::string& name) {
     int ret;
     Dcache::dget(parent);
     mutex_lock(parent->i_mutex, core::lbl::sys_mkdirat::lock_parent_i_mutex);
@@ -829,11 +873,15 @@ int KernelV7::mkdir(const std::string& path) {
 // what container_clone() relies on "to stop anyone else deleting the new
 // container" while it moves the task in. The final dput() frees the container.
 int KernelV7::rmdir(const std::string& path) {
-    struct container* c = path_lookup(path);
-    if (!c) return -ENOENT;
-    if (c == c->top_container) return -EBUSY;  // the root of a mounted file system
-    struct container* parent = c->parent;     // the walk stops at the parent (LOOKUP_PARENT)
-    std::string name = path.substr(path.find_last_of('/') + 1);
+    Walk w = walk(path);
+    int ret = !w.c ? -ENOENT : w.c == w.c->top_container ? -EBUSY  // the root of a mounted file system
+                                                          : rmdir_at(w.c->parent, path.substr(path.find_last_of('/') + 1));
+    path_release(w);
+    return ret;
+}
+
+// The walk stopped at the parent (LOOKUP_PARENT); the victim is looked up under its i_mutex.
+int KernelV7::rmdir_at(struct container* parent, const std::string& name) {
     Dcache::dget(parent);
     mutex_lock(parent->i_mutex, core::lbl::do_rmdir::lock_parent_i_mutex);
     dcache.lookup_hash();
@@ -852,19 +900,26 @@ int KernelV7::rmdir(const std::string& path) {
 }
 
 int KernelV7::attach(const std::string& dir, int pid) {
-    struct container* c = path_lookup(dir);
-    if (!c) return -ENOENT;
-    return container_file_write(c, &cft_tasks, std::to_string(pid));
+    Walk w = walk(dir);
+    int ret = w.c ? container_file_write(w.c, &cft_tasks, std::to_string(pid)) : -ENOENT;
+    path_release(w);
+    return ret;
 }
 
 int KernelV7::write(const std::string& file, const std::string& value) {
     auto slash = file.find_last_of('/');
-    struct container* c = path_lookup(file.substr(0, slash));
-    if (!c) return -ENOENT;
-    std::string f = file.substr(slash + 1);
-    for (const cftype* cft : c->files)
-        if (cft->name == f) return container_file_write(c, cft, value);
-    return -ENOENT;
+    Walk w = walk(file.substr(0, slash));
+    int ret = -ENOENT;
+    if (w.c) {
+        std::string f = file.substr(slash + 1);
+        for (const cftype* cft : w.c->files)
+            if (cft->name == f) {
+                ret = container_file_write(w.c, cft, value);
+                break;
+            }
+    }
+    path_release(w);
+    return ret;
 }
 
 // --- after the run -----------------------------------------------------------
@@ -1025,6 +1080,7 @@ void KernelV7::reachable(std::set<const Object*>& out) const {
     }
     for (const auto& ss : builtin_subsys_) ss->reachable(out);
     for (const auto& [name, f] : files_) out.insert(f);
+    for (const Mount& mt : mounts_) out.insert(mt.mnt);
 }
 
 }  // namespace core::v7

@@ -18,6 +18,7 @@
 #include "sim/kernel/atomic.h"
 #include "sim/kernel/kref.h"
 #include "sim/kernel/mutex.h"
+#include "sim/kernel/rwsem.h"
 #include "sim/kernel/spinlock.h"
 
 namespace core::v7 {
@@ -127,6 +128,18 @@ struct super_block : sim::Object {
     super_block(int hierarchy, containerfs_root* root);
     sim::atomic_t s_active;
     sim::Shared<containerfs_root*> s_fs_info;  // cleared by container_put_super() without a lock
+    sim::rw_semaphore s_umount;  // held for write by do_remount() and by the final deactivate_super()
+};
+
+// struct vfsmount: one mount of a hierarchy's super_block. mnt_count is the
+// namespace's reference plus one per path walk in progress (path_lookup()
+// to path_release()); a non-lazy umount is -EBUSY while it is above 2 (the
+// namespace's and umount's own). The last mntput() frees it and drops its
+// super_block reference (deactivate_super()).
+struct vfsmount : sim::Object {
+    vfsmount(const std::string& where, super_block* sb);
+    sim::atomic_t mnt_count;
+    super_block* mnt_sb;
 };
 
 // struct containerfs_root: the root of a hierarchy. Static (rootnode[]).
@@ -197,7 +210,9 @@ public:
     int write(const std::string& file, const std::string& value) override;
     bool has_op(const std::string& op) const override;
     int read(const std::string& path, std::string& out) override;
-    int umount(const std::string& path) override;
+    int umount(const std::string& path, bool lazy) override;
+    int mkdir_at(struct container* parent, const std::string& name);
+    int rmdir_at(struct container* parent, const std::string& name);
     int remount(const MountArgs& a) override;
     int unshare(unsigned long flags) override;
     int open_file(const std::string& name) override;
@@ -298,16 +313,26 @@ private:
     int container_tasks_read(struct container* cont, std::string& out);
     int pid_array_load(std::vector<int>& pidarray, int npids, struct container* cont);
     int proc_container_show(int pid, std::string& out);
+    int read_file(struct container* c, const std::string& file, std::string& out);
     int proc_containerstats_show(std::string& out);
     int container_path(const struct container* cont, std::string& buf) const;
     container_subsys* builtin(const std::string& name) const;
 
-    // The walk alone (not a step); path_lookup() is the step and the walk.
+    // The walk alone (not a step); walk() is the step and the walk.
     struct container* lookup(const std::string& path) const;
-    struct container* path_lookup(const std::string& path) {
-        dcache.path_lookup();
-        return lookup(path);
-    }
+    struct Mount;
+    const Mount* mount_below(const std::string& path) const;  // the latest mount the path is under
+    // path_lookup(): the dcache step, then the container the path names and
+    // the vfsmount it is in, whose mnt_count the walk takes (mntget(),
+    // folded into the walk's step: docs/explore.md). Every walk that found a
+    // mount ends with path_release().
+    struct Walk {
+        struct container* c = nullptr;
+        vfsmount* mnt = nullptr;
+    };
+    Walk walk(const std::string& path);
+    void path_release(const Walk& w);
+    void mntput(vfsmount* mnt, const sim::Label& l);
     std::string relpath(const struct container* c) const;
     std::string group_name(const std::array<struct container*, CONFIG_MAX_CONTAINER_HIERARCHIES>& conts) const;
     int live_groups_using(const struct container* c) const;
@@ -337,11 +362,12 @@ private:
     int exited_in_init_ = 0;
     // The subsystems compiled into this kernel, registered at boot.
     std::vector<std::unique_ptr<container_subsys>> builtin_subsys_;
-    // Mount points, in mount order: (path, hierarchy, its super_block).
+    // Mount points, in mount order: (path, hierarchy, its super_block, the vfsmount).
     struct Mount {
         std::string path;
         int hierarchy;
         super_block* sb;
+        vfsmount* mnt;
     };
     std::vector<Mount> mounts_;
     // How final state names each hierarchy: its first mount point (while its

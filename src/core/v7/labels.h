@@ -146,8 +146,11 @@
     X(container_remount, populate_dir, "container_populate_dir(cont); /* the files change */")                \
     X(container_remount, unlock_manage_mutex, "mutex_unlock(&manage_mutex);")                                  \
     X(container_remount, unlock_i_mutex, "mutex_unlock(&cont->dentry->d_inode->i_mutex);")                     \
-    X(sys_umount, deactivate_super, "mntput(mnt) -> deactivate_super(sb) /* atomic_dec_and_lock(&s->s_active) */") \
+    X(deactivate_super, down_write_s_umount, "down_write(&s->s_umount); /* then fs->kill_sb(s) */")           \
+    X(deactivate_super, up_write_s_umount, "up_write(&sb->s_umount); /* end of generic_shutdown_super() */") \
     X(deactivate_super, destroy_super, "destroy_super(s); /* kfree */")                                        \
+    X(do_remount, down_write_s_umount, "down_write(&sb->s_umount);")                                           \
+    X(do_remount, up_write_s_umount, "up_write(&sb->s_umount);")                                               \
     X(container_put_super, read_s_fs_info, "struct containerfs_root *root = sb->s_fs_info;")                  \
     X(container_put_super, clear_root_sb, "root->sb = NULL;")                                                  \
     X(container_put_super, clear_s_fs_info, "sb->s_fs_info = NULL;")                                          \

@@ -246,8 +246,11 @@ int KernelV7::mount(const MountArgs& a) {
     super_block* sb = nullptr;
     int ret = container_get_sb(a.subsystems.empty() ? nullptr : &opts, &h, &sb);
     if (!ret) {
+        // vfs_kern_mount()'s vfsmount, private until graft_tree() publishes it;
+        // it holds the super_block reference container_get_sb() took.
+        auto* mnt = sim::Machine::current().arena().create<vfsmount>(a.path, sb);
         dcache.changed(core::lbl::do_add_mount::graft_tree);
-        mounts_.push_back({a.path, h, sb});
+        mounts_.push_back({a.path, h, sb, mnt});
         if (mount_name_[h].empty()) mount_name_[h] = a.path;
     }
     return ret;
@@ -257,7 +260,8 @@ int KernelV7::container_remount(super_block* sb, const std::string* data) {
     namespace yp = lbl::container_remount;
     int ret = 0;
     unsigned long subsys_bits;
-    // s_umount is not modelled: a racing final umount may have shut the super_block down.
+    // The caller holds a reference on a mount of sb and sb->s_umount: no
+    // final deactivate_super() can have shut it down.
     containerfs_root* root = deref(sb->s_fs_info.read(yp::read_s_fs_info), yp::read_s_fs_info, "sb->s_fs_info");
     struct container* cont = &root->top_container;
 
@@ -279,33 +283,55 @@ int KernelV7::container_remount(super_block* sb, const std::string* data) {
     return ret;
 }
 
-// mount -o remount,OPTS PATH: do_remount_sb() -> container_remount() on the
-// super_block mounted at PATH (s_umount is not modelled).
+// mount -o remount,OPTS PATH (fs/namespace.c do_remount()): the walk holds
+// the mount, and down_write(&sb->s_umount) is held across do_remount_sb() ->
+// container_remount().
 int KernelV7::remount(const MountArgs& a) {
-    dcache.path_lookup();
+    Walk w = walk(a.path);
     auto m = std::find_if(mounts_.rbegin(), mounts_.rend(), [&](const Mount& x) { return x.path == a.path; });
-    if (m == mounts_.rend()) return -EINVAL;  // not a mount point
-    std::string opts;
-    for (std::size_t k = 0; k < a.subsystems.size(); ++k) opts += (k ? "," : "") + a.subsystems[k];
-    return container_remount(m->sb, a.subsystems.empty() ? nullptr : &opts);
+    int ret = -EINVAL;  // not a mount point (nd.dentry != nd.mnt->mnt_root)
+    if (m != mounts_.rend() && m->mnt == w.mnt) {
+        super_block* sb = w.mnt->mnt_sb;
+        std::string opts;
+        for (std::size_t k = 0; k < a.subsystems.size(); ++k) opts += (k ? "," : "") + a.subsystems[k];
+        down_write(sb->s_umount, lbl::do_remount::down_write_s_umount);
+        ret = container_remount(sb, a.subsystems.empty() ? nullptr : &opts);
+        up_write(sb->s_umount, lbl::do_remount::up_write_s_umount);
+    }
+    path_release(w);
+    return ret;
 }
 
-// umount PATH: the mount goes from the namespace (namespace_sem, not
-// modelled), then mntput() drops its s_active reference.
-int KernelV7::umount(const std::string& path) {
+// umount [-l] PATH (fs/namespace.c sys_umount() -> do_umount(), 2.6.20): the
+// walk holds the mount; under namespace_sem and vfsmount_lock a mount still
+// in use is -EBUSY ("if (flags & MNT_DETACH || !propagate_mount_busy(mnt, 2))
+// umount_tree(...)"), else it leaves the namespace and release_mounts() drops
+// the namespace's reference. The last mntput() deactivates the super_block:
+// at once for an idle mount, at the last walker's path_release() after a
+// lazy one. The busy check and umount_tree() are one step (vfsmount_lock).
+int KernelV7::umount(const std::string& path, bool lazy) {
+    Walk w = walk(path);
     auto mount_at = [&] {
         return std::find_if(mounts_.rbegin(), mounts_.rend(), [&](const Mount& x) { return x.path == path; });
     };
-    dcache.path_lookup();
-    if (mount_at() == mounts_.rend()) return -EINVAL;  // not a mount point
-    // namespace_sem is not modelled: a racing umount of the same path may
-    // have taken the mount between the walk and umount_tree().
+    if (mount_at() == mounts_.rend() || mount_at()->mnt != w.mnt) {
+        path_release(w);
+        return -EINVAL;  // not a mount point
+    }
     dcache.changed(core::lbl::do_umount::umount_tree);
-    auto m = mount_at();
-    if (m == mounts_.rend()) return -EINVAL;
-    super_block* sb = m->sb;
+    sim::Machine::current().note_also_reads(w.mnt->mnt_count);  // propagate_mount_busy() read it in this step
+    auto m = mount_at();  // a racing umount of the same path may have taken it (namespace_sem is not modelled)
+    if (m == mounts_.rend() || m->mnt != w.mnt) {
+        path_release(w);
+        return -EINVAL;
+    }
+    if (!lazy && w.mnt->mnt_count.counter > 2) {
+        path_release(w);
+        return -EBUSY;
+    }
     mounts_.erase(std::next(m).base());
-    deactivate_super(sb, lbl::sys_umount::deactivate_super);
+    mntput(w.mnt, core::lbl::release_mounts::mntput);  // the namespace's reference
+    path_release(w);
     return 0;
 }
 
@@ -315,8 +341,11 @@ void KernelV7::deactivate_super(super_block* sb, const Label& l) {
     if (atomic_dec_and_test(sb->s_active, l)) {
         for (int i = 1; i < MAX_HIER; i++)
             if (&rootnode[i] == sb->s_fs_info.peek()) mount_name_[i].clear();
-        // generic_shutdown_super() -> container_put_super(), then destroy_super().
+        // down_write(&s->s_umount); kill_sb() -> generic_shutdown_super() ->
+        // container_put_super(), whose end drops s_umount; then destroy_super().
+        down_write(sb->s_umount, lbl::deactivate_super::down_write_s_umount);
         container_put_super(sb);
+        up_write(sb->s_umount, lbl::deactivate_super::up_write_s_umount);
         kfree(sb, lbl::deactivate_super::destroy_super);
     }
 }

@@ -157,14 +157,16 @@ int KernelV7::register_subsys(const std::string& name) {
 // states right after the sentinel, whatever the dentry count).
 int KernelV7::css_op(const std::string& dir, const std::string& name,
                      const std::function<int(container_subsys_state*)>& fn) {
-    struct container* cont = path_lookup(dir);
-    if (!cont) return -ENOENT;
+    Walk w = walk(dir);
     container_subsys* ss = subsys_by_name(name);
-    if (!ss) return -ENOENT;
-    Dcache::dget(cont);
-    container_subsys_state* css = cont->subsys[ss->subsys_id].read(lbl::css_op::read_css);
-    int ret = css ? fn(css) : -EINVAL;
-    dput(cont);
+    int ret = -ENOENT;
+    if (w.c && ss) {
+        Dcache::dget(w.c);
+        container_subsys_state* css = w.c->subsys[ss->subsys_id].read(lbl::css_op::read_css);
+        ret = css ? fn(css) : -EINVAL;
+        dput(w.c);
+    }
+    path_release(w);
     return ret;
 }
 

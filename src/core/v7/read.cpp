@@ -166,9 +166,14 @@ int KernelV7::read(const std::string& path, std::string& out) {
         return proc_container_show(std::stoi(rest.substr(0, slash)), out);
     }
     auto slash = path.find_last_of('/');
-    struct container* c = path_lookup(path.substr(0, slash));
-    if (!c) return -ENOENT;
-    std::string f = path.substr(slash + 1);
+    Walk w = walk(path.substr(0, slash));
+    int ret = w.c ? read_file(w.c, path.substr(slash + 1), out) : -ENOENT;
+    path_release(w);
+    return ret;
+}
+
+// open(2) + read(2) to the end + close(2) of a control file of `c`.
+int KernelV7::read_file(struct container* c, const std::string& f, std::string& out) {
     const cftype* cft = nullptr;
     for (const cftype* x : c->files)
         if (x->name == f) cft = x;
