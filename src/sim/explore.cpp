@@ -40,7 +40,9 @@ bool dependent(const StepInfo& a, const StepInfo& b) {
     if (a.access == Access::alloc && b.access == Access::alloc) return false;
     if (rcu_reader(a.access) && rcu_reader(b.access)) return false;  // per-CPU state
     if (shared_holder(a.access) && shared_holder(b.access)) return false;  // readers of an rwlock
-    if (a.access == Access::rcu_sync && b.access == Access::rcu_sync) return false;
+    // synchronize_rcu's wait and call_rcu's queueing only read the readers' state.
+    auto gp = [](Access x) { return x == Access::rcu_sync || x == Access::rcu_call; };
+    if (gp(a.access) && gp(b.access)) return false;
     return true;
 }
 
