@@ -63,7 +63,7 @@ std::optional<Nearest> find_nearest(const Scenario& sc, const RunOptions& base) 
             if (b.holder < 0 || n.repairs.size() >= kMaxRepairs) continue;
             for (auto kind : {sim::Repair::Kind::finish_holder, sim::Repair::Kind::hold_back}) {
                 Node c = n;
-                c.repairs.push_back({kind, b});
+                c.repairs.push_back({kind, b, false});
                 c.notes.push_back(repair_note(r, c.repairs.back()));
                 todo.push_back(std::move(c));
             }

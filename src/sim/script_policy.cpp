@@ -69,9 +69,9 @@ bool ScriptPolicy::block(const Machine& m, const ScriptStep& s) {
     // armed by step number in choose()).
     for (std::size_t i = 0; i < repairs_.size(); ++i) {
         Repair& r = repairs_[i];
-        if (r.kind != Repair::Kind::finish_holder || r.block.cpu == -2) continue;
+        if (r.kind != Repair::Kind::finish_holder || r.used) continue;
         if (b.holder < 0) break;
-        r.block.cpu = -2;  // used
+        r.used = true;
         ++used_;
         finishing_ = s.cpu;
         finish_holder_ = b.holder;

@@ -52,6 +52,7 @@ struct Repair {
     enum class Kind { finish_holder, hold_back };
     Kind kind;
     ScriptBlock block;  // hold_back: the block met by the run without this repair
+    bool used = false;  // finish_holder: applied to a block of this run
 };
 
 class ScriptPolicy : public Policy {
