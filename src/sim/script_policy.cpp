@@ -128,7 +128,13 @@ int ScriptPolicy::choose(const Machine& m, CpuMask runnable, int current) {
         if (goal_done(g, m, insert_seen_, insert_done_)) {
             moved_ += std::min(insert_ran_, insert_deferred_);
             insert_ = -1;
-        } else if (c.finished || !(runnable & (1u << insert_))) {
+        } else if (c.finished) {
+            // The goal is not on its path from here: this bent order fails (nearest skips it).
+            insert_ = -1;
+            mm.fail_schedule(g.where + ": " + c.name + " finished before " + goal(g) + " (after step " +
+                             std::to_string(m.step()) + ")");
+            return lowest_cpu(runnable);
+        } else if (!(runnable & (1u << insert_))) {
             // Blocked again while inserted: a further block to repair or report.
             ScriptStep s = g;
             insert_ = -1;
