@@ -225,10 +225,7 @@ void run_threads(RunResult& r, sim::Machine& m, core::Kernel& k, const Scenario&
         if (replay) throw InputError("--schedule: " + e);
         throw InputError(fmt::format("{}: $.{}", sc.file, e));
     }
-    if (script) {
-        r.repairs_used = script->repairs_used();
-        r.moved = script->moved();
-    }
+    if (script) r.moved = script->moved();
     // A schedule that asked for more than the run did cannot be followed either.
     if (replay && replay->unused())
         throw InputError(fmt::format("--schedule: the token has {} more step{} than the run (which ended after step {})",

@@ -51,8 +51,7 @@ struct RunResult {
     // happen. The run stopped there (`aborted`); `infeasible_message` says where.
     std::optional<sim::ScriptBlock> infeasible;
     std::string infeasible_message;
-    // With RunOptions::repairs: how many were used and the steps they moved.
-    std::size_t repairs_used = 0;
+    // With RunOptions::repairs: the steps they moved.
     unsigned moved = 0;
     bool matches = true;
     std::vector<std::string> mismatches;

@@ -72,7 +72,6 @@ bool ScriptPolicy::block(const Machine& m, const ScriptStep& s) {
         if (r.kind != Repair::Kind::finish_holder || r.used) continue;
         if (b.holder < 0) break;
         r.used = true;
-        ++used_;
         finishing_ = s.cpu;
         finish_holder_ = b.holder;
         finish_ran_ = 0;
@@ -109,7 +108,6 @@ int ScriptPolicy::choose(const Machine& m, CpuMask runnable, int current) {
             if (r.kind != Repair::Kind::hold_back) continue;
             if (r.block.since != m.step() + 1) break;
             hold_next_ = i + 1;
-            ++used_;
             insert_ = r.block.cpu;
             insert_idx_ = r.block.script_idx;
             insert_seen_ = insert_done_ = insert_ran_ = 0;

@@ -67,8 +67,7 @@ public:
     std::size_t scripted() const { return scripted_; }
     // The block that stopped the run (a drawn order that cannot happen).
     const std::optional<ScriptBlock>& blocked() const { return blocked_; }
-    // Repairs applied, and the steps they moved relative to the drawn order.
-    std::size_t repairs_used() const { return used_; }
+    // The steps the repairs moved relative to the drawn order.
     unsigned moved() const { return moved_; }
 
 private:
@@ -86,7 +85,6 @@ private:
     unsigned done_ = 0;  // steps executed in this schedule step
     std::size_t scripted_ = 0;
     std::optional<ScriptBlock> blocked_;
-    std::size_t used_ = 0;
     unsigned moved_ = 0;
     // finish_holder in progress: the blocked CPU waits while the holder runs.
     int finishing_ = -1, finish_holder_ = -1;

@@ -42,13 +42,18 @@ inline bool rcu_grace_period_done(const void*, const Machine& m, int cpu) {
 // A synchronize_rcu still parked when the run aborts (a deadlock) was still called.
 inline void synchronize_rcu_abandoned(Machine& m, const Label& l) { might_sleep_check(m, l, "synchronize_rcu"); }
 
-inline void synchronize_rcu(const Label& l) {
-    Machine& m = Machine::current();
-    CpuState& me = m.cpu_state();
+// The read-side sections in progress now, per CPU (-1: none), for a grace
+// period to wait out (rcu_grace_period_done).
+inline void rcu_snapshot_readers(const Machine& m, std::array<std::int64_t, kMaxCpus>& out) {
     for (int j = 0; j < m.ncpus(); ++j) {
         const CpuState& r = m.cpu_state(j);
-        me.gp_wait[j] = r.rcu_nesting > 0 ? static_cast<std::int64_t>(r.rcu_section) : -1;
+        out[j] = r.rcu_nesting > 0 ? static_cast<std::int64_t>(r.rcu_section) : -1;
     }
+}
+
+inline void synchronize_rcu(const Label& l) {
+    Machine& m = Machine::current();
+    rcu_snapshot_readers(m, m.cpu_state().gp_wait);
     m.note_rcu_snapshot();
     const Wait w{&rcu_grace_period_done, nullptr, nullptr, &synchronize_rcu_abandoned};
     m.yield(l, &rcu_cell(), Access::rcu_sync, &w);
@@ -66,10 +71,7 @@ inline void call_rcu(void (*fn)(void*), void* arg, const Label& l) {
     Machine& m = Machine::current();
     m.yield(l, &rcu_cell(), Access::rcu_call);
     RcuCallback cb{fn, arg, {}};
-    for (int j = 0; j < m.ncpus(); ++j) {
-        const CpuState& r = m.cpu_state(j);
-        cb.gp_wait[j] = r.rcu_nesting > 0 ? static_cast<std::int64_t>(r.rcu_section) : -1;
-    }
+    rcu_snapshot_readers(m, cb.gp_wait);
     m.note_rcu_snapshot();  // flags this step: it read the readers
     m.queue_rcu_callback(cb);
     if (m.tracing()) m.record(&rcu_cell(), Access::rcu_call, Value{}, Value{});
