@@ -95,7 +95,7 @@ TEST_CASE("run --nearest: the seed race on 1/7 is two steps from the drawn table
     auto n = app::find_nearest(v71, {});
     REQUIRE(n);
     CHECK(n->reaches_target);
-    CHECK(n->run.token == "a10b15a4b10a9");
+    CHECK(n->run.token == "a10b15a4b8a8b3");
     CHECK(n->run.moved == 2);
     CHECK(n->run.violation_set() == std::vector<std::string>{"count-mismatch", "refcount-underflow"});
     REQUIRE(n->notes.size() == 1);

@@ -75,11 +75,29 @@ enum class Op {
     lock_ab, lock_ba,  // mx then mx2, mx2 then mx: an ABBA deadlock between two threads
     rcu_call_free,     // unpublish, then call_rcu(kfree): the free runs a grace period later
     write_check,       // write x[a], reading the count in the same step (Machine::note_also_reads)
+    user_return,       // back to user mode between two syscalls: a quiescent state (classic RCU)
+    locked_sync,       // rcu_free under a mutex, as attach_task() holds manage_mutex over synchronize_rcu()
+    bare_deref,        // p, then p->v, with no rcu_read_lock(): safe only between sleeps without PREEMPT
+    spin_deref,        // bare_deref under a spinlock: a read-side section with PREEMPT too
 };
 
 struct Program {
     std::vector<std::vector<std::pair<Op, int>>> threads;  // (op, cell index)
 };
+
+// "CPU0: rcu_read(0) write(1) | CPU1: ...", for a failing check's message.
+std::string describe(const Program& p) {
+    static const char* const names[] = {"read",        "write",       "inc",        "dec",        "locked_inc",
+                                        "spin_write",  "rw_read",     "rw_write",   "rcu_read",   "rcu_free",
+                                        "free_now",    "lock_ab",     "lock_ba",    "rcu_call_free", "write_check",
+                                        "user_return", "locked_sync", "bare_deref", "spin_deref"};
+    std::string s;
+    for (std::size_t t = 0; t < p.threads.size(); ++t) {
+        s += (t ? " | CPU" : "CPU") + std::to_string(t) + ":";
+        for (auto [op, a] : p.threads[t]) s += std::string(" ") + names[static_cast<int>(op)] + "(" + std::to_string(a) + ")";
+    }
+    return s;
+}
 
 struct Exec {
     std::unique_ptr<sim::Machine> m;
@@ -150,6 +168,28 @@ void run_op(World& w, std::vector<int>& seen, Op op, int a, int tid) {
         sim::Machine::current().note_also_reads(w.count);
         seen.push_back(w.count.counter);
         break;
+    case Op::user_return: sim::Machine::current().rcu_qsctr_inc(); break;
+    case Op::locked_sync: {
+        sim::mutex_lock(w.mx, L);
+        Item* it = w.p.read(L);
+        sim::rcu_assign_pointer(w.p, static_cast<Item*>(nullptr), L);
+        sim::synchronize_rcu(L);
+        sim::kfree(it, L);
+        sim::mutex_unlock(w.mx, L);
+        break;
+    }
+    case Op::bare_deref: {
+        Item* it = w.p.read(L);
+        seen.push_back(it ? it->v.read(L) : -1);
+        break;
+    }
+    case Op::spin_deref: {
+        sim::spin_lock(w.sl, L);
+        Item* it = w.p.read(L);
+        seen.push_back(it ? it->v.read(L) : -1);
+        sim::spin_unlock(w.sl, L);
+        break;
+    }
     case Op::free_now: {  // the buggy one: free without waiting
         Item* it = w.p.read(L);
         sim::rcu_assign_pointer(w.p, static_cast<Item*>(nullptr), L);
@@ -186,6 +226,7 @@ std::string trace_key(const sim::Machine& m) {
     for (std::size_t j = 0; j < n; ++j)
         for (std::size_t i = 0; i < j; ++i)
             if (sim::dependent(st[i], st[j])) preds[j].push_back(i);
+    for (const sim::GpEdge& e : m.gp_edges()) preds[e.to].push_back(e.from);
     std::vector<bool> done(n, false);
     std::string key;
     for (std::size_t emitted = 0; emitted < n; ++emitted) {
@@ -211,7 +252,7 @@ struct SimResult {
 };
 
 SimResult explore_program(const Program& prog, sim::Strategy s, std::uint64_t max_runs = 0, std::size_t split = 1,
-                          unsigned preemptions = 2) {
+                          unsigned preemptions = 2, bool preempt = false) {
     SimResult r;
     Exec cur;
     auto run_once = [&](sim::Policy& policy) -> const sim::Machine& {
@@ -219,6 +260,7 @@ SimResult explore_program(const Program& prog, sim::Strategy s, std::uint64_t ma
         cur.m.reset();
         cur.m = std::make_unique<sim::Machine>();
         cur.m->set_max_steps(200);
+        cur.m->set_preempt(preempt);
         cur.w = std::make_unique<World>();
         cur.seen.assign(prog.threads.size(), {});
         std::vector<sim::Machine::Thread> threads;
@@ -345,7 +387,7 @@ TEST_CASE("explore: locks, RCU and kfree: DPOR finds DFS's outcomes, one executi
     }
     std::uint64_t dpor_runs = 0, dfs_runs = 0, compared = 0;
     for (std::size_t i = 0; i < progs.size(); ++i) {
-        INFO("program " << i);
+        INFO("program " << i << ": " << describe(progs[i]));
         SimResult f = explore_program(progs[i], sim::Strategy::dfs, 2500);
         if (!f.stats.complete) continue;
         SimResult d = explore_program(progs[i], sim::Strategy::dpor);
@@ -359,6 +401,74 @@ TEST_CASE("explore: locks, RCU and kfree: DPOR finds DFS's outcomes, one executi
     }
     CHECK(compared >= 100);
     CHECK(dpor_runs < dfs_runs);
+}
+
+TEST_CASE("explore: grace periods, without and with PREEMPT: DPOR finds DFS's outcomes, one execution per trace", "[explore]") {
+    // Quiescent states move with the flavour: classic RCU counts user mode
+    // (user_return), sleeping at a lock and idle; PREEMPT any point outside
+    // rcu_read_lock() and spinlocks. Every pair must stay sound under both.
+    std::vector<Program> progs;
+    progs.push_back({{{{Op::bare_deref, 0}}, {{Op::rcu_free, 0}}}});
+    progs.push_back({{{{Op::spin_deref, 0}}, {{Op::rcu_free, 0}}}});
+    progs.push_back({{{{Op::bare_deref, 0}, {Op::user_return, 0}, {Op::bare_deref, 0}}, {{Op::rcu_call_free, 0}}}});
+    progs.push_back({{{{Op::locked_inc, 0}, {Op::bare_deref, 0}}, {{Op::locked_sync, 0}}}});
+    progs.push_back({{{{Op::locked_sync, 0}}, {{Op::locked_sync, 1}}}});
+    progs.push_back({{{{Op::rcu_read, 0}}, {{Op::locked_sync, 0}}, {{Op::locked_inc, 1}}}});
+    std::uint64_t seed = 7;
+    const Op ops[] = {Op::read,       Op::write,       Op::locked_inc, Op::spin_write,  Op::rcu_read,
+                      Op::rcu_free,   Op::rcu_call_free, Op::user_return, Op::locked_sync, Op::bare_deref,
+                      Op::spin_deref, Op::free_now,    Op::rw_read};
+    for (int n = 0; n < 90; ++n) {
+        Program p;
+        int nthreads = 2 + static_cast<int>(splitmix(seed) % 2);
+        for (int t = 0; t < nthreads; ++t) {
+            p.threads.emplace_back();
+            int nops = 1 + static_cast<int>(splitmix(seed) % (nthreads == 2 ? 3 : 2));
+            for (int i = 0; i < nops; ++i)
+                p.threads.back().push_back({ops[splitmix(seed) % std::size(ops)], static_cast<int>(splitmix(seed) % 2)});
+        }
+        progs.push_back(p);
+    }
+    std::uint64_t compared = 0, differ = 0;
+    for (std::size_t i = 0; i < progs.size(); ++i) {
+        std::set<std::string> per_flavour[2];
+        for (bool preempt : {false, true}) {
+            INFO("program " << i << (preempt ? " (PREEMPT)" : "") << ": " << describe(progs[i]));
+            SimResult f = explore_program(progs[i], sim::Strategy::dfs, 2500, 1, 2, preempt);
+            if (!f.stats.complete) continue;
+            SimResult d = explore_program(progs[i], sim::Strategy::dpor, 0, 1, 2, preempt);
+            REQUIRE(d.stats.complete);
+            CHECK(d.outcomes == f.outcomes);
+            CHECK(d.traces == f.traces);
+            CHECK(d.stats.executions == f.traces.size());
+            per_flavour[preempt] = d.outcomes;
+            ++compared;
+        }
+        if (!per_flavour[0].empty() && per_flavour[0] != per_flavour[1]) ++differ;
+    }
+    CHECK(compared >= 110);
+    CHECK(differ > 0);  // the flavour matters to some of them
+}
+
+TEST_CASE("explore: a dereference with no rcu_read_lock() is safe between sleeps without PREEMPT, not with it", "[explore]") {
+    auto uaf = [](const SimResult& r) {
+        return std::count_if(r.outcomes.begin(), r.outcomes.end(),
+                             [](const std::string& o) { return o.find("use-after-free") != std::string::npos; });
+    };
+    const Program bare{{{{Op::bare_deref, 0}}, {{Op::rcu_free, 0}}}};
+    const Program spin{{{{Op::spin_deref, 0}}, {{Op::rcu_free, 0}}}};
+    const Program sleeps{{{{Op::locked_inc, 0}, {Op::bare_deref, 0}}, {{Op::locked_sync, 0}}}};
+    SimResult classic = explore_program(bare, sim::Strategy::dpor);
+    SimResult preempt = explore_program(bare, sim::Strategy::dpor, 0, 1, 2, true);
+    CHECK(uaf(classic) == 0);
+    CHECK(uaf(preempt) == 1);
+    CHECK(uaf(explore_program(spin, sim::Strategy::dpor)) == 0);
+    CHECK(uaf(explore_program(spin, sim::Strategy::dpor, 0, 1, 2, true)) == 0);
+    // The reader's mutex_lock() may sleep (the updater holds the mutex over
+    // synchronize_rcu()): that is a quiescent state, and no deadlock.
+    SimResult s = explore_program(sleeps, sim::Strategy::dpor);
+    for (const auto& o : s.outcomes) CHECK(o.find("deadlock") == std::string::npos);
+    CHECK(uaf(s) == 0);
 }
 
 TEST_CASE("explore: bounds stop the search and say so", "[explore]") {

@@ -198,7 +198,9 @@ TEST_CASE("explore --strategy bounded: fewest preemptions first, each interleavi
         if (p == 0) CHECK(r.stats.executions == 2);
         if (p == 0) CHECK_FALSE(r.violation_reachable());
         if (p >= 2) CHECK(r.violation_reachable());
-        for (const app::OutcomeRow& row : r.outcomes) CHECK(row.switches <= p + 1);
+        // Plus one switch that is no preemption: attach_task()'s
+        // synchronize_rcu() waits for the exiting CPU to leave the kernel.
+        for (const app::OutcomeRow& row : r.outcomes) CHECK(row.switches <= p + 2);
         o.jobs = 2;
         CHECK(table(app::explore_report_json(app::explore_scenario(sc, o))) == table(app::explore_report_json(r)));
         o.jobs = 1;

@@ -50,19 +50,19 @@ TEST_CASE("explore three CPUs: two attachers and an exit break the counts on con
     CHECK(r.stats.complete);
     CHECK(r.violation_reachable());
     CHECK(r.exit_code() == 1);
-    CHECK(r.stats.executions == 116);
+    CHECK(r.stats.executions == 1210);
     REQUIRE(r.outcomes.size() == 12);
-    CHECK(violating_executions(r) == 54);
+    CHECK(violating_executions(r) == 424);
     CHECK(r.verdict() == "Sometimes");
-    CHECK(r.positive == 8);
-    CHECK(r.negative == 108);
+    CHECK(r.positive == 72);
+    CHECK(r.negative == 1138);
     // The file's outcome: CPU0's move completes, CPU1's move races the exit: CS2 at -1.
     auto cs2 = std::find_if(r.outcomes.begin(), r.outcomes.end(), [](const app::OutcomeRow& row) {
         return has(row.outcome.violations, "refcount-underflow") && value_of(row.outcome, "/dev/container/CS2.count") == -1;
     });
     REQUIRE(cs2 != r.outcomes.end());
     CHECK(cs2->matches_expect);
-    CHECK(cs2->executions == 8);
+    CHECK(cs2->executions == 72);
     // Vaddagiri's second table is still there with a second attacher: CS1 at -1.
     auto cs1 = std::count_if(r.outcomes.begin(), r.outcomes.end(), [](const app::OutcomeRow& row) {
         return value_of(row.outcome, "/dev/container/CS1.count") == -1;
@@ -83,7 +83,7 @@ TEST_CASE("explore three CPUs: exit-task-lock or release-under-task-lock alone l
     app::ExploreResult r = dpor(sc);
     CHECK(r.stats.complete);
     CHECK_FALSE(r.violation_reachable());
-    CHECK(r.stats.executions == 90);
+    CHECK(r.stats.executions == 1040);
 }
 
 TEST_CASE("explore three CPUs: exit-task-lock + attach-recheck-exiting close every interleaving", "[explore]") {
@@ -94,10 +94,10 @@ TEST_CASE("explore three CPUs: exit-task-lock + attach-recheck-exiting close eve
     CHECK(r.stats.bound.empty());
     CHECK_FALSE(r.violation_reachable());
     CHECK(r.exit_code() == 0);
-    CHECK(r.stats.executions == 90);
+    CHECK(r.stats.executions == 1040);
     CHECK(r.outcomes.size() == 4);
     CHECK(r.verdict() == "Always");
-    CHECK(r.positive == 90);
+    CHECK(r.positive == 1040);
     // The same table with two worker threads (which cut the search into 64
     // units instead of one: only the units and sleep-blocked figures differ).
     nlohmann::json a = app::explore_report_json(dpor(sc, 2)), b = app::explore_report_json(r);

@@ -150,7 +150,7 @@ TEST_CASE("ops: the shipped findings of the posted code", "[ops][scenarios]") {
         app::RunResult r = run_file("scenarios/container/register-subsys-vs-fork-missed-callback.json");
         REQUIRE(r.findings.size() == 2);
         CHECK(r.findings[0].message ==
-              "BUG: missed fork callback: T200 (pid 200) never had numtasks's fork callback (registered at step 38)");
+              "BUG: missed fork callback: T200 (pid 200) never had numtasks's fork callback (registered at step 39)");
         // The real numtasks never charges T200: its count is one short.
         CHECK(r.findings[1].message == "BUG: charge mismatch: top_numtasks->cnt_cur_alloc is 1 but dummytop has 2 "
                                        "live tasks and lends 0 to its children");

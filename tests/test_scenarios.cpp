@@ -84,11 +84,11 @@ TEST_CASE("the seed race: CS1's count goes to -1 at the attach's decrement", "[s
     app::RunResult r = app::run_scenario(sc);
     REQUIRE(r.findings.size() == 3);
     CHECK(r.findings[0].message ==
-          "BUG: refcount underflow: CS1->count 0 -> -1 at step 45 (CPU0 attach_task); previous decrement at step 32 "
+          "BUG: refcount underflow: CS1->count 0 -> -1 at step 42 (CPU0 attach_task); previous decrement at step 32 "
           "(CPU1 container_exit)");
     CHECK(r.findings[1].message == "BUG: count mismatch: /dev/container/CS1 count is -1 but 0 live tasks are attached");
     CHECK(r.findings[2].message == "BUG: count mismatch: /dev/container/CS2 count is 1 but 0 live tasks are attached");
-    CHECK(r.token == "a10b15a4b10a9");
+    CHECK(r.token == "a10b15a4b8a8b3");
 }
 
 TEST_CASE("the same scenario run 50 times gives byte-identical text", "[determinism]") {

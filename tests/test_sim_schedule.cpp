@@ -160,6 +160,9 @@ std::string describe(const sim::Event& e) {
 Outcome run_world(sim::Policy& policy) {
     sim::Machine m;
     m.set_tracing(true);
+    // CONFIG_PREEMPT: the peek outside rcu_read_lock() is then no read side
+    // (without it CPU2's whole body would be one, between sleeps).
+    m.set_preempt(true);
     Node g("G");
     auto w0 = [&] {
         for (int k = 0; k < 2; ++k) {

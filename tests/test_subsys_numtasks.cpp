@@ -360,7 +360,7 @@ TEST_CASE("numtasks race: an attach between the check and the charge lands the c
     CHECK(r1 == 0);  // attach itself has no limit: numtasks has no can_attach
     CHECK(w.stats("A") == stats_text(3, 0, 0, 0));
     CHECK(messages(w.findings()) ==
-          std::vector<std::string>{"over-limit: BUG: over limit: the fork of C1 (pid 200) at step 98 (CPU0) charged "
+          std::vector<std::string>{"over-limit: BUG: over limit: the fork of C1 (pid 200) at step 91 (CPU0) charged "
                                    "numtasks(A) to 3, over its cnt_max_shares of 1"});
 }
 

@@ -172,7 +172,7 @@ struct Worker {
         row.switches = m.runs().empty() ? 0 : m.runs().size() - 1;
         row.steps = m.step();
         row.matches_expect = last->matches;
-        std::vector<int> picks = clocks ? sim::fewest_switches(m.steps(), *clocks) : sim::fewest_switches(m.steps());
+        std::vector<int> picks = clocks ? sim::fewest_switches(m.steps(), *clocks) : sim::fewest_switches(m.steps(), m.gp_edges());
         if (picks.size() == m.step() && !picks.empty()) {
             std::vector<sim::Run> runs = sim::runs_of(picks);
             row.witness = sim::encode_token(runs);

@@ -145,6 +145,9 @@ namespace {
 void boot_and_setup(sim::Machine& m, core::Kernel& k, const Scenario& sc) {
     k.set_config(sc.config);
     k.set_config_modules(sc.modules);
+    // The RCU flavour follows CONFIG_PREEMPT (default off, as 2.6.20's
+    // Kconfig.preempt "default PREEMPT_NONE"): docs/fidelity.md, Semantics.
+    m.set_preempt(k.config("PREEMPT", false));
     m.alloc_fail().configure(sc.fail_alloc);
     std::string setup_error;
     sim::SerialPolicy serial;
@@ -185,7 +188,12 @@ void run_threads(RunResult& r, sim::Machine& m, core::Kernel& k, const Scenario&
             throw InputError(fmt::format("{}: $.threads[{}].task: pid {} does not exist after set-up", sc.file, i, t.task));
         r.threads[i] = {t.cpu, t.task, task->comm, {}};
         threads.push_back({t.cpu, task, [&k, &t, &res = r.threads[i]] {
-                               for (const Op& op : t.ops) res.returns.push_back(do_op(k, op, &res.reads));
+                               for (const Op& op : t.ops) {
+                                   res.returns.push_back(do_op(k, op, &res.reads));
+                                   // Back in user mode: a quiescent state
+                                   // (rcu_check_callbacks(cpu, user=1)).
+                                   sim::Machine::current().rcu_qsctr_inc();
+                               }
                            }});
     }
     std::unique_ptr<sim::ReplayPolicy> replay;

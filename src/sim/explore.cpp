@@ -29,25 +29,38 @@ bool dependent(const StepInfo& a, const StepInfo& b) {
     // kfree(O) against any step through a cell of O (use-after-free, double free).
     if (a.access == Access::free && a.object != 0 && b.object == a.object) return true;
     if (b.access == Access::free && b.object != 0 && a.object == b.object) return true;
-    // synchronize_rcu snapshots the readers in the local code before its yield point.
-    if (a.rcu_snapshot && rcu_reader(b.access)) return true;
-    if (b.rcu_snapshot && rcu_reader(a.access)) return true;
+    // A grace period's snapshot (in the local code before synchronize_rcu's
+    // yield point, or in call_rcu's step) reads which CPUs are in quiescent
+    // states: ordered against steps that change that. Its end (the rcu_sync
+    // step) only waits for the CPUs in the snapshot to pass one: it follows
+    // those steps (GpEdges) and commutes with everything else.
+    if (a.rcu_snapshot && b.qs) return true;
+    if (b.rcu_snapshot && a.qs) return true;
+    // Classic RCU: arriving at a sleeping lock sleeps (a quiescent state) iff
+    // it is held then: ordered against its releases (against an acquisition
+    // the sleep happens either way, and both steps carry the qs mark).
+    if (a.arrives && a.arrives == b.cell && is_release(b.access)) return true;
+    if (b.arrives && b.arrives == a.cell && is_release(a.access)) return true;
     // A second cell read in a step's local code, against the other's writes.
     if (a.also_reads && a.also_reads == b.cell && !read_like(b.access)) return true;
     if (b.also_reads && b.also_reads == a.cell && !read_like(a.access)) return true;
     if (a.cell != b.cell) return false;
     if (read_like(a.access) && read_like(b.access)) return false;
     if (a.access == Access::alloc && b.access == Access::alloc) return false;
-    if (rcu_reader(a.access) && rcu_reader(b.access)) return false;  // per-CPU state
+    // rcu_cell: read-side sections are per-CPU state; what a grace period
+    // reads of them is in the qs flags above.
+    if (a.cell == b.cell && (rcu_reader(a.access) || rcu_reader(b.access))) return false;
     if (shared_holder(a.access) && shared_holder(b.access)) return false;  // readers of an rwlock
-    // synchronize_rcu's wait and call_rcu's queueing only read the readers' state.
-    auto gp = [](Access x) { return x == Access::rcu_sync || x == Access::rcu_call; };
-    if (gp(a.access) && gp(b.access)) return false;
+    // rcu_cell's remaining accesses: grace-period waits and call_rcu's
+    // queueing, per CPU (what they read is in the rules above).
+    auto gp_access = [](Access x) { return x == Access::rcu_sync || x == Access::rcu_call; };
+    if (gp_access(a.access) || gp_access(b.access)) return false;
     return true;
 }
 
-std::vector<HbClock> happens_before(const std::vector<StepInfo>& st) {
+std::vector<HbClock> happens_before(const std::vector<StepInfo>& st, const GpEdges& edges) {
     const std::size_t n = st.size();
+    std::size_t e = 0;
     std::vector<HbClock> clock(n);
     std::array<std::uint32_t, kMaxCpus> count{};
     std::array<std::int64_t, kMaxCpus> last;
@@ -64,6 +77,9 @@ std::vector<HbClock> happens_before(const std::vector<StepInfo>& st) {
             seen |= bit(st[i].cpu);
             for (int q = 0; q < kMaxCpus; ++q) C[q] = std::max(C[q], clock[i][q]);
         }
+        for (; e < edges.size() && edges[e].to <= j; ++e)
+            if (edges[e].to == j)
+                for (int q = 0; q < kMaxCpus; ++q) C[q] = std::max(C[q], clock[edges[e].from][q]);
         C[c] = ++count[c];
         clock[j] = C;
         last[c] = static_cast<std::int64_t>(j);
@@ -71,7 +87,9 @@ std::vector<HbClock> happens_before(const std::vector<StepInfo>& st) {
     return clock;
 }
 
-std::vector<int> fewest_switches(const std::vector<StepInfo>& st) { return fewest_switches(st, happens_before(st)); }
+std::vector<int> fewest_switches(const std::vector<StepInfo>& st, const GpEdges& edges) {
+    return fewest_switches(st, happens_before(st, edges));
+}
 
 std::vector<int> fewest_switches(const std::vector<StepInfo>& st, const std::vector<HbClock>& clock) {
     const std::size_t n = st.size();
@@ -256,6 +274,9 @@ void Explorer::analyse(const Machine& m) {
     // stand and their races were handled then (race() only ever adds to the
     // backtrack sets of nodes still on the path).
     const std::size_t from = std::min(analysed_, n);
+    const GpEdges& edges = m.gp_edges();
+    std::size_t gp_next = 0;
+    while (gp_next < edges.size() && edges[gp_next].to < from) ++gp_next;
     for (std::size_t j = 0; j < from; ++j) {
         ++count[st[j].cpu];
         last[st[j].cpu] = static_cast<std::int64_t>(j);
@@ -289,12 +310,18 @@ void Explorer::analyse(const Machine& m) {
             }
             if (!dependent(f, e)) continue;
             if (acquire && is_release(f.access) && f.cell == e.cell) continue;
+            // Never co-enabled: f's CPU held the lock e takes (it must release
+            // it first, and e then races with that release's acquisition).
+            if (e.lock_bit >= 0 && (f.held >> e.lock_bit & 1)) continue;
             pending_races_.push_back(i);
             join(C, clock_[i]);
         }
         C[c] = count[c] + 1;
         for (std::size_t i : pending_races_) race(i, j, e, C);
         if (j < n) {
+            // A grace-period wait follows the quiescent states that let it run.
+            for (; gp_next < edges.size() && edges[gp_next].to <= j; ++gp_next)
+                if (edges[gp_next].to == j) join(C, clock_[edges[gp_next].from]);
             if (acquire)
                 for (std::size_t i = 0; i < j; ++i)
                     if (st[i].cpu != c && C[st[i].cpu] <= pos_[i] && is_release(st[i].access) &&

@@ -74,16 +74,17 @@ struct ExploreStats {
 
 // May steps a and b (of different CPUs) not commute? Same cell and not both
 // reads; a kfree conflicts with every access to its object; two allocations
-// commute; RCU read-side lock/unlock of different CPUs commute with each other
-// but not with synchronize_rcu (or the step whose local code snapshotted the
-// readers for it); acquire and release of one lock conflict.
+// commute; a grace period's snapshot conflicts with steps that change a CPU's
+// quiescence (StepInfo::qs), its wait with nothing (GpEdges order it);
+// acquire and release of one lock conflict.
 bool dependent(const StepInfo& a, const StepInfo& b);
 
 // Happens-before vector clocks of an execution: clock[j][q] is how many steps
 // of CPU q precede step j through chains of dependent steps (its own CPU's
 // entry counts j itself).
 using HbClock = std::array<std::uint32_t, kMaxCpus>;
-std::vector<HbClock> happens_before(const std::vector<StepInfo>& steps);
+// `edges`: the grace-period waits' quiescent states (Machine::gp_edges()).
+std::vector<HbClock> happens_before(const std::vector<StepInfo>& steps, const GpEdges& edges);
 
 // A linearisation of the same trace as `steps` (same happens-before order of
 // dependent steps) with few context switches: greedy, keep the CPU that ran
@@ -91,7 +92,7 @@ std::vector<HbClock> happens_before(const std::vector<StepInfo>& steps);
 // CPU of each step; empty when no CPU can start (never for a real execution).
 // `clocks` are happens_before(steps), e.g. the explorer's (Explorer::clocks()).
 std::vector<int> fewest_switches(const std::vector<StepInfo>& steps, const std::vector<HbClock>& clocks);
-std::vector<int> fewest_switches(const std::vector<StepInfo>& steps);
+std::vector<int> fewest_switches(const std::vector<StepInfo>& steps, const GpEdges& edges);
 
 class Explorer {
 public:

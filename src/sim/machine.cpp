@@ -89,7 +89,9 @@ void Machine::run(std::vector<Thread> threads, Policy& policy, std::string phase
     runs_.clear();
     trace_.clear();
     steps_.clear();
+    gp_edges_.clear();
     blocked_at_end_.clear();
+    lock_ids_.clear();
     last_label_ = nullptr;
     abort_ = aborted_ = false;
     schedule_error_.clear();
@@ -125,6 +127,10 @@ void Machine::cpu_main(int i) {
     cur_ = i;
     try {
         cpus_[i].body();
+        // Its ops are done: the CPU idles (a quiescent state) but for the
+        // softirqs that run its call_rcu() callbacks.
+        rcu_qsctr_inc();
+        cpus_[i].in_kernel = false;
         run_rcu_callbacks();
     } catch (const Abort&) {
     } catch (const std::exception& e) {
@@ -151,7 +157,9 @@ void Machine::cpu_main(int i) {
     algo.chosen = next;
 }
 
-__attribute__((always_inline)) inline CpuMask Machine::runnable() const {
+__attribute__((always_inline)) inline CpuMask Machine::runnable() {
+    // Sleepers first: a grace-period wait below may be waiting for them.
+    if (!preempt_) note_sleepers();
     CpuMask m = unfinished_;
     for (CpuMask w = waiting_ & unfinished_; w; w &= w - 1) {
         int i = __builtin_ctz(w);
@@ -161,6 +169,67 @@ __attribute__((always_inline)) inline CpuMask Machine::runnable() const {
     return m;
 }
 
+// A CPU parked at a sleeping wait it cannot pass has called schedule():
+// classic RCU's quiescent state (kernel/sched.c schedule(): rcu_qsctr_inc()).
+// The step just executed put it to sleep: its arrival there or the holder's
+// acquisition, whichever came last. Both kinds of step carry the qs mark
+// whatever the lock's state (yield(), pick()), so the marks do not depend
+// on the order and a sleeping sibling's mark is the one it will have.
+void Machine::note_sleepers() {
+    for (CpuMask w = waiting_ & unfinished_; w; w &= w - 1) {
+        int i = __builtin_ctz(w);
+        CpuState& s = cpus_[i];
+        if (s.asleep || !s.wait->sleeps || s.wait->ready(s.wait->obj, *this, i)) continue;
+        s.asleep = true;
+        count_qs(s);
+    }
+}
+
+// The grace-period wait of CPU c runs now: record, for each CPU it waited
+// for, the step after which that CPU passed its quiescent state.
+void Machine::note_gp_edges(int c) {
+    const auto to = static_cast<std::uint32_t>(steps_.size() - 1);
+    const CpuState& me = cpus_[c];
+    for (int d = 0; d < ncpus_; ++d) {
+        const std::int64_t v = me.gp_wait[d];
+        if (v < 0 || d == c) continue;
+        const auto& b = cpus_[d].bump_at;
+        if (static_cast<std::size_t>(v) < b.size()) gp_edges_.push_back({b[static_cast<std::size_t>(v)], to});
+    }
+}
+
+void Machine::count_qs(CpuState& s) {
+    ++s.qs_seq;
+    if (exploring_) s.bump_at.push_back(steps_.empty() ? 0u : static_cast<std::uint32_t>(steps_.size() - 1));
+}
+
+void Machine::note_qs_step() {
+    if (exploring_ && !steps_.empty()) steps_.back().qs = true;
+}
+
+bool Machine::rcu_nonquiescent(int j) const {
+    const CpuState& r = cpus_[j];
+    if (r.finished) return false;
+    if (r.in_softirq) return true;
+    if (preempt_) return r.preempt_count() > 0;
+    return r.in_kernel && !r.asleep;
+}
+
+void Machine::rcu_qsctr_inc() {
+    if (preempt_) return;
+    count_qs(cpus_[cur_]);
+    if (exploring_ && !steps_.empty() && steps_.back().cpu == cur_) steps_.back().qs = true;
+}
+
+void Machine::preempt_count_changed(int was) {
+    if (!preempt_) return;
+    CpuState& me = cpus_[cur_];
+    const int now = me.preempt_count();
+    if ((was == 0) == (now == 0)) return;
+    if (now == 0) count_qs(me);
+    if (exploring_ && !steps_.empty() && steps_.back().cpu == cur_) steps_.back().qs = true;
+}
+
 __attribute__((always_inline)) inline void Machine::pick(int c) {
     ++step_;
     if (!runs_.empty() && runs_.back().cpu == c)
@@ -168,7 +237,21 @@ __attribute__((always_inline)) inline void Machine::pick(int c) {
     else
         runs_.push_back({c, 1});
     last_label_ = cpus_[c].pending;
-    if (exploring_) steps_.push_back(pending_info(c));
+    if (exploring_) {
+        steps_.push_back(pending_info(c));
+        const CpuState& s = cpus_[c];
+        if (s.pending_access == Access::rcu_sync) note_gp_edges(c);
+        // Classic RCU: a sleeping lock's acquisition may put a waiter to
+        // sleep, or wake this CPU from one; a grace-period wait's step wakes
+        // its sleeper. Either changes a CPU's quiescence.
+        if (!preempt_ && s.wait && (s.wait->sleeps || s.pending_access == Access::rcu_sync)) steps_.back().qs = true;
+    }
+    // Its first step: the CPU has entered the kernel (classic RCU: from
+    // here until its ops are done it is outside a quiescent state).
+    if (!cpus_[c].in_kernel && !cpus_[c].entered) {
+        cpus_[c].entered = cpus_[c].in_kernel = true;
+        if (!preempt_) note_qs_step();
+    }
 }
 
 StepInfo Machine::pending_info(int c) const {
@@ -180,7 +263,21 @@ StepInfo Machine::pending_info(int c) const {
     }
     i.cpu = static_cast<std::uint8_t>(c);
     i.access = s.pending_access;
+    for (int k = 0; k < s.nheld; ++k) {
+        const int b = lock_bit(s.held[k].lock);
+        if (b >= 0) i.held |= std::uint64_t{1} << b;
+    }
+    if (s.pending_access == Access::acquire && s.wait && s.wait->lock == s.pending_cell && s.pending_cell)
+        i.lock_bit = static_cast<std::int8_t>(lock_bit(s.pending_cell));
     return i;
+}
+
+int Machine::lock_bit(const Cell* lock) const {
+    for (std::size_t b = 0; b < lock_ids_.size(); ++b)
+        if (lock_ids_[b] == lock->id) return static_cast<int>(b);
+    if (lock_ids_.size() == 64) return -1;
+    lock_ids_.push_back(lock->id);
+    return static_cast<int>(lock_ids_.size() - 1);
 }
 
 int Machine::next_cpu() {
@@ -240,7 +337,14 @@ void Machine::run_rcu_callbacks() {
         const Wait w{&rcu_grace_period_done, nullptr, nullptr, nullptr};
         yield(rcu_process_callbacks_invoke, &rcu_cell(), Access::rcu_sync, &w);
         if (tracing_) record(&rcu_cell(), Access::rcu_sync, Value{}, Value{});
+        // In softirq (preempt count raised) until the callback returns; then
+        // idle again, a quiescent state (rcu_check_callbacks(): idle_cpu()).
+        me.in_softirq = true;
+        note_qs_step();
         cb.fn(cb.arg);
+        me.in_softirq = false;
+        count_qs(me);
+        if (exploring_ && !steps_.empty() && steps_.back().cpu == cur_) steps_.back().qs = true;
     }
 }
 
@@ -268,6 +372,11 @@ void Machine::yield(const Label& l, const Cell* c, Access a, const Wait* w) {
         waiting_ |= CpuMask{1} << cur_;
     else
         waiting_ &= ~(CpuMask{1} << cur_);
+    // Classic RCU: whether it sleeps at this lock depends on who holds it.
+    if (w && w->sleeps && w->lock && !preempt_ && exploring_ && !steps_.empty() && steps_.back().cpu == cur_) {
+        steps_.back().arrives = w->lock->id;
+        steps_.back().qs = true;
+    }
     if (abort_) unwind(nullptr);
     if (!me.started) {
         me.started = true;
@@ -284,6 +393,7 @@ void Machine::yield(const Label& l, const Cell* c, Access a, const Wait* w) {
     if (next != cur_) switch_to(next);
     if (abort_) unwind(&l);
     me.wait = nullptr;
+    me.asleep = false;  // running again (its step carries the qs mark: pick())
     waiting_ &= ~(CpuMask{1} << cur_);
 }
 

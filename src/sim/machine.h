@@ -33,6 +33,9 @@ struct Wait {
     // If set: called on the parked CPU (before it unwinds) when the run aborts
     // while it waits here, so a call that never returns is still checked.
     void (*abandoned)(class Machine& m, const Label& l) = nullptr;
+    // A sleeping wait (mutex, rw_semaphore): a CPU blocked here has called
+    // schedule(), a quiescent state for classic RCU. Spinning waits have not.
+    bool sleeps = false;
 };
 
 // One executed step as exploration sees it (recorded only while exploring; no
@@ -45,7 +48,30 @@ struct StepInfo {
     bool rcu_snapshot = false;   // the CPU's local code after this step snapshotted RCU readers (synchronize_rcu)
     bool fatal = false;          // the CPU's local code after this step oopsed: the run stopped every CPU
     std::uint32_t also_reads = 0;  // Cell::id of a second cell the step's local code read (0: none)
+    // The step changed whether some CPU is in an RCU quiescent state (or
+    // counted one): ordered against grace-period snapshots and waits.
+    bool qs = false;
+    // Classic RCU: the CPU's local code after this step arrived at a sleeping
+    // lock (Cell::id); whether it sleeps there (a quiescent state) depends on
+    // that lock's holder, so the step is ordered against its releases.
+    std::uint32_t arrives = 0;
+    // For "may be co-enabled" (Flanagan and Godefroid): the locks the CPU
+    // held when the step ran, as Machine::lock_bit()s, and the lock an
+    // exclusive acquisition takes (-1: not one, or past 64 locks). A CPU's
+    // step while it holds L never runs while another CPU could take L.
+    std::uint64_t held = 0;
+    std::int8_t lock_bit = -1;
 };
+
+// A grace-period wait (an rcu_sync step) ran because these steps let it: for
+// each CPU in its snapshot, the step after which that CPU had passed a
+// quiescent state. The wait commutes with every other step of those CPUs, so
+// exploration orders it after these alone (as an acquisition after the release).
+struct GpEdge {
+    std::uint32_t from;  // index in Machine::steps(): the quiescent state
+    std::uint32_t to;    // index of the rcu_sync step
+};
+using GpEdges = std::vector<GpEdge>;
 
 // A call_rcu() callback queued on a CPU: it runs on that CPU, in softirq
 // context, once every read-side section in its snapshot has ended.
@@ -75,12 +101,23 @@ struct CpuState {
     const Wait* wait = nullptr;    // lives in the parked call's frame
     int atomic_depth = 0;          // spinlocks held: sleeping here is a bug
     int rcu_nesting = 0;
-    std::uint32_t rcu_section = 0; // bumped at each outermost rcu_read_lock
-    std::array<std::int64_t, kMaxCpus> gp_wait{};  // synchronize_rcu snapshot
+    // RCU quiescent states (docs/fidelity.md, Semantics): qs_seq counts the
+    // ones this CPU has passed; in_kernel (from its first step until its ops
+    // are done), asleep (blocked at a sleeping wait since it last ran) and
+    // in_softirq (running a call_rcu callback) say whether it is in one now.
+    std::uint64_t qs_seq = 0;
+    bool entered = false;          // has executed a step (entered the kernel)
+    bool in_kernel = false;
+    bool asleep = false;
+    bool in_softirq = false;
+    std::vector<std::uint32_t> bump_at;  // exploring: bump_at[v] = index of the step after which qs_seq passed v
+    std::array<std::int64_t, kMaxCpus> gp_wait{};  // synchronize_rcu snapshot: qs_seq per CPU, -1 if quiescent
     std::array<HeldLock, kMaxHeldLocks> held{};
     int nheld = 0;
     std::array<RcuCallback, kMaxRcuCallbacks> callbacks{};  // call_rcu() queue, oldest first
     int ncallbacks = 0;
+    // preempt_count() as the kernel would see it (without the hardirq bits).
+    int preempt_count() const { return atomic_depth + rcu_nesting + (in_softirq ? 1 : 0); }
 };
 
 // Thrown at a yield point to unwind a CPU cooperatively (deadlock, step limit,
@@ -121,7 +158,11 @@ public:
     bool exploring() const { return exploring_; }
     const std::vector<StepInfo>& steps() const { return steps_; }
     const std::vector<StepInfo>& blocked_at_end() const { return blocked_at_end_; }
+    const GpEdges& gp_edges() const { return gp_edges_; }  // in order of `to`
     StepInfo pending_info(int cpu) const;  // the step CPU `cpu` is parked at
+    // A lock's bit in StepInfo::held for this run (first come, first served;
+    // -1 past 64 locks, which then never prune a race).
+    int lock_bit(const Cell* lock) const;
     // Called by a policy to end the run quietly (exploration: nothing new below).
     void stop() { abort_ = true; }
     std::string token() const { return encode_token(runs_); }
@@ -138,6 +179,21 @@ public:
     void record(const Cell* c, Access a, Value before, Value after);
     // synchronize_rcu() has just read which CPUs are inside read sections.
     void note_rcu_snapshot();
+    // RCU flavour: 2.6.20 classic RCU without CONFIG_PREEMPT (the default)
+    // or with it (read-side sections are the preempt-disabled regions).
+    void set_preempt(bool on) { preempt_ = on; }
+    bool preempt() const { return preempt_; }
+    // Whether CPU `cpu` is outside every quiescent state now: a grace period
+    // that starts now must wait until it passes one (qs_seq moves).
+    bool rcu_nonquiescent(int cpu) const;
+    // rcu_qsctr_inc(): the current CPU passes a quiescent state (returns to
+    // user mode, calls schedule()); under PREEMPT these already are outside
+    // every read section, so only classic RCU counts them.
+    void rcu_qsctr_inc();
+    // The current CPU's preempt count (spinlocks held + rcu_read_lock
+    // nesting) was `was` before its last step: under PREEMPT, leaving the
+    // preempt-disabled region is a quiescent state, entering it starts one.
+    void preempt_count_changed(int was);
     // call_rcu(): queue fn(arg) on the current CPU with `gp_wait` (the readers
     // it must outlive). The CPU runs its callbacks when its own work is done,
     // each after its grace period (docs/fidelity.md, Semantics).
@@ -185,11 +241,15 @@ public:
 private:
     void switch_to(int next);
     int next_cpu();
-    CpuMask runnable() const;
+    CpuMask runnable();
     void deadlock();
     [[noreturn]] void unwind(const Label* parked_at);
     void run_rcu_callbacks();
     void pick(int c);
+    void note_qs_step();    // the last executed step changed some CPU's quiescence
+    void count_qs(CpuState& s);  // ++s.qs_seq, remembering the step it follows
+    void note_gp_edges(int c);
+    void note_sleepers();   // classic RCU: CPUs blocked at a sleeping wait have called schedule()
 
     std::vector<CpuState> cpus_;
     int ncpus_ = 0;
@@ -204,7 +264,10 @@ private:
     bool aborted_ = false;
     bool tracing_ = false;
     bool exploring_ = false;
+    bool preempt_ = false;
+    mutable std::vector<std::uint32_t> lock_ids_;  // lock_bit(): Cell::id per bit
     std::vector<StepInfo> steps_;
+    GpEdges gp_edges_;
     std::vector<StepInfo> blocked_at_end_;
     std::uint32_t step_ = 0;
     std::uint32_t max_steps_ = 100000;

@@ -20,6 +20,15 @@ inline void might_sleep_check(Machine& m, const Label& l, const char* what) {
     if (s.atomic_depth > 0 || s.rcu_nesting > 0) might_sleep(m, l, what);
 }
 
+// A spinning lock taken (+1) or dropped (-1): the CPU's atomic depth, which
+// is part of its preempt count (spin_lock() is preempt_disable() + the lock).
+inline void atomic_depth_add(Machine& m, int delta) {
+    CpuState& s = m.cpu_state();
+    const int was = s.preempt_count();
+    s.atomic_depth += delta;
+    m.preempt_count_changed(was);
+}
+
 // Lock bookkeeping shared by mutexes, spinlocks and rwlocks.
 void lock_acquired(Machine& m, const Cell& lock, int& cls_cache, const char* cls_name, const Label& l);
 void lock_released(Machine& m, const Cell& lock, const Label& l);

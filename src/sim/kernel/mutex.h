@@ -20,7 +20,7 @@ inline void mutex_lock_abandoned(Machine& m, const Label& l) { might_sleep_check
 
 inline void mutex_lock(mutex& mx, const Label& l) {
     Machine& m = Machine::current();
-    const Wait w{&mutex_is_free, &mx, &mx, &mutex_lock_abandoned};
+    const Wait w{&mutex_is_free, &mx, &mx, &mutex_lock_abandoned, true};
     m.yield(l, &mx, Access::acquire, &w);
     touch(m, mx, l);
     might_sleep_check(m, l, "mutex_lock");

@@ -1,5 +1,8 @@
-// Classic RCU: read-side sections per CPU; synchronize_rcu() waits until every
-// section that had begun when it was called has ended.
+// 2.6.20 classic RCU (kernel/rcupdate.c). A grace period ends once every CPU
+// has passed a quiescent state: without CONFIG_PREEMPT (the default) user
+// mode, schedule() and idle, so all kernel code between sleeps is a read-side
+// section; with it, also any point outside a preempt-disabled region
+// (rcu_read_lock(), a spinlock held, softirq). docs/fidelity.md, Semantics.
 #pragma once
 #include "sim/kernel/check.h"
 #include "sim/kernel/shared.h"
@@ -13,7 +16,9 @@ inline void rcu_read_lock(const Label& l) {
     Machine& m = Machine::current();
     m.yield(l, &rcu_cell(), Access::rcu_lock);
     CpuState& s = m.cpu_state();
-    if (s.rcu_nesting++ == 0) ++s.rcu_section;
+    const int was = s.preempt_count();
+    ++s.rcu_nesting;
+    m.preempt_count_changed(was);  // 2.6.20: rcu_read_lock() is preempt_disable()
     if (m.tracing()) m.record(&rcu_cell(), Access::rcu_lock, Value{}, Value{});
 }
 
@@ -21,20 +26,23 @@ inline void rcu_read_unlock(const Label& l) {
     Machine& m = Machine::current();
     m.yield(l, &rcu_cell(), Access::rcu_unlock);
     CpuState& s = m.cpu_state();
+    const int was = s.preempt_count();
     if (s.rcu_nesting == 0)
         rcu_unbalanced_unlock(m, l);
     else
         --s.rcu_nesting;
+    m.preempt_count_changed(was);
     if (m.tracing()) m.record(&rcu_cell(), Access::rcu_unlock, Value{}, Value{});
 }
 
-// Ready when each reader in the caller's snapshot has left that section.
+// Ready when each CPU in the caller's snapshot has passed a quiescent state
+// since (kernel/rcupdate.c: the batch completes when every CPU in its
+// cpumask has reported one).
 inline bool rcu_grace_period_done(const void*, const Machine& m, int cpu) {
     const CpuState& me = m.cpu_state(cpu);
     for (int j = 0; j < m.ncpus(); ++j) {
         if (me.gp_wait[j] < 0) continue;
-        const CpuState& r = m.cpu_state(j);
-        if (r.rcu_nesting > 0 && static_cast<std::int64_t>(r.rcu_section) == me.gp_wait[j]) return false;
+        if (static_cast<std::int64_t>(m.cpu_state(j).qs_seq) == me.gp_wait[j] && !m.cpu_state(j).finished) return false;
     }
     return true;
 }
@@ -42,19 +50,25 @@ inline bool rcu_grace_period_done(const void*, const Machine& m, int cpu) {
 // A synchronize_rcu still parked when the run aborts (a deadlock) was still called.
 inline void synchronize_rcu_abandoned(Machine& m, const Label& l) { might_sleep_check(m, l, "synchronize_rcu"); }
 
-// The read-side sections in progress now, per CPU (-1: none), for a grace
-// period to wait out (rcu_grace_period_done).
-inline void rcu_snapshot_readers(const Machine& m, std::array<std::int64_t, kMaxCpus>& out) {
-    for (int j = 0; j < m.ncpus(); ++j) {
-        const CpuState& r = m.cpu_state(j);
-        out[j] = r.rcu_nesting > 0 ? static_cast<std::int64_t>(r.rcu_section) : -1;
-    }
+// The CPUs outside a quiescent state now, with their count of quiescent
+// states (-1: quiescent now), for a grace period to wait out
+// (rcu_grace_period_done). `skip`: the caller, when it is about to sleep.
+inline void rcu_snapshot_readers(const Machine& m, std::array<std::int64_t, kMaxCpus>& out, int skip = -1) {
+    for (int j = 0; j < m.ncpus(); ++j)
+        out[j] = j != skip && m.rcu_nonquiescent(j) ? static_cast<std::int64_t>(m.cpu_state(j).qs_seq) : -1;
 }
 
+// synchronize_rcu() (2.6.20: call_rcu(&rcu.head, wakeme_after_rcu) then
+// wait_for_completion()): the caller sleeps, which is its own quiescent
+// state, so the grace period waits for the other CPUs only.
 inline void synchronize_rcu(const Label& l) {
     Machine& m = Machine::current();
-    rcu_snapshot_readers(m, m.cpu_state().gp_wait);
+    rcu_snapshot_readers(m, m.cpu_state().gp_wait, m.cpu());
     m.note_rcu_snapshot();
+    if (!m.preempt()) {
+        m.rcu_qsctr_inc();
+        m.cpu_state().asleep = true;  // in wait_for_completion(), until it runs again
+    }
     const Wait w{&rcu_grace_period_done, nullptr, nullptr, &synchronize_rcu_abandoned};
     m.yield(l, &rcu_cell(), Access::rcu_sync, &w);
     might_sleep_check(m, l, "synchronize_rcu");

@@ -24,7 +24,7 @@ inline void read_lock(rwlock_t& rw, const Label& l) {
     const Wait w{&rw_can_read, &rw, &rw};
     m.yield(l, &rw, Access::acquire_shared, &w);
     ++rw.readers;
-    ++m.cpu_state().atomic_depth;
+    atomic_depth_add(m, +1);
     lock_acquired(m, rw, rw.cls, rw.cls_name, l);
     if (m.tracing()) m.record(&rw, Access::acquire_shared, Value{}, Value{});
 }
@@ -33,7 +33,7 @@ inline void read_unlock(rwlock_t& rw, const Label& l) {
     m.yield(l, &rw, Access::release_shared);
     lock_released(m, rw, l);
     --rw.readers;
-    --m.cpu_state().atomic_depth;
+    atomic_depth_add(m, -1);
     if (m.tracing()) m.record(&rw, Access::release_shared, Value{}, Value{});
 }
 inline void write_lock(rwlock_t& rw, const Label& l) {
@@ -41,7 +41,7 @@ inline void write_lock(rwlock_t& rw, const Label& l) {
     const Wait w{&rw_can_write, &rw, &rw};
     m.yield(l, &rw, Access::acquire, &w);
     rw.writer = m.cpu();
-    ++m.cpu_state().atomic_depth;
+    atomic_depth_add(m, +1);
     lock_acquired(m, rw, rw.cls, rw.cls_name, l);
     if (m.tracing()) m.record(&rw, Access::acquire, Value{}, Value{});
 }
@@ -50,7 +50,7 @@ inline void write_unlock(rwlock_t& rw, const Label& l) {
     m.yield(l, &rw, Access::release);
     lock_released(m, rw, l);
     rw.writer = -1;
-    --m.cpu_state().atomic_depth;
+    atomic_depth_add(m, -1);
     if (m.tracing()) m.record(&rw, Access::release, Value{}, Value{});
 }
 

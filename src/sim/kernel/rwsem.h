@@ -27,7 +27,7 @@ inline void down_write_abandoned(Machine& m, const Label& l) { might_sleep_check
 
 inline void down_read(rw_semaphore& s, const Label& l) {
     Machine& m = Machine::current();
-    const Wait w{&rwsem_can_read, &s, &s, &down_read_abandoned};
+    const Wait w{&rwsem_can_read, &s, &s, &down_read_abandoned, true};
     m.yield(l, &s, Access::acquire_shared, &w);
     touch(m, s, l);
     might_sleep_check(m, l, "down_read");
@@ -45,7 +45,7 @@ inline void up_read(rw_semaphore& s, const Label& l) {
 }
 inline void down_write(rw_semaphore& s, const Label& l) {
     Machine& m = Machine::current();
-    const Wait w{&rwsem_can_write, &s, &s, &down_write_abandoned};
+    const Wait w{&rwsem_can_write, &s, &s, &down_write_abandoned, true};
     m.yield(l, &s, Access::acquire, &w);
     touch(m, s, l);
     might_sleep_check(m, l, "down_write");

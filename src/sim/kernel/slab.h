@@ -16,7 +16,13 @@ template <class T, class... A>
 T* kmalloc(const Label& l, gfp_t gfp, A&&... args) {
     Machine& m = Machine::current();
     m.yield(l, &slab_cell(), Access::alloc);
-    if (gfp == GFP_KERNEL) might_sleep_check(m, l, "kmalloc(GFP_KERNEL)");
+    if (gfp == GFP_KERNEL) {
+        might_sleep_check(m, l, "kmalloc(GFP_KERNEL)");
+        // It may sleep (2.6.20 __alloc_pages(): cond_resched(), direct
+        // reclaim) under memory pressure: a quiescent state a grace period
+        // may end on, without CONFIG_PREEMPT too. docs/fidelity.md, Semantics.
+        m.rcu_qsctr_inc();
+    }
     // An injected failure: the allocator returns NULL, as under memory pressure.
     if (m.alloc_fail().should_fail(l)) {
         if (m.tracing()) m.record(&slab_cell(), Access::alloc, Value{}, Value{});

@@ -21,7 +21,7 @@ inline void spin_lock(spinlock_t& s, const Label& l) {
     m.yield(l, &s, Access::acquire, &w);
     touch(m, s, l);
     s.owner = m.cpu();
-    ++m.cpu_state().atomic_depth;
+    atomic_depth_add(m, +1);
     lock_acquired(m, s, s.cls, s.cls_name, l);
     if (m.tracing()) m.record(&s, Access::acquire, Value{}, Value{});
 }
@@ -32,7 +32,7 @@ inline void spin_unlock(spinlock_t& s, const Label& l) {
     touch(m, s, l);
     lock_released(m, s, l);
     s.owner = -1;
-    --m.cpu_state().atomic_depth;
+    atomic_depth_add(m, -1);
     if (m.tracing()) m.record(&s, Access::release, Value{}, Value{});
 }
 
