@@ -902,7 +902,7 @@ TEST_CASE("RCU without PREEMPT: a grace period waits until each CPU in the kerne
         Obj g("G");
         auto reader = [&] {
             g.x.read(L_rcu_deref);
-            m.rcu_qsctr_inc();  // back to user mode
+            m.return_to_user();
             g.y.read(L_rcu_deref);
         };
         auto updater = [&] {

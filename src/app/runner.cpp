@@ -192,7 +192,7 @@ void run_threads(RunResult& r, sim::Machine& m, core::Kernel& k, const Scenario&
                                    res.returns.push_back(do_op(k, op, &res.reads));
                                    // Back in user mode: a quiescent state
                                    // (rcu_check_callbacks(cpu, user=1)).
-                                   sim::Machine::current().rcu_qsctr_inc();
+                                   sim::Machine::current().return_to_user();
                                }
                            }});
     }

@@ -129,8 +129,8 @@ void Machine::cpu_main(int i) {
         cpus_[i].body();
         // Its ops are done: the CPU idles (a quiescent state) but for the
         // softirqs that run its call_rcu() callbacks.
-        rcu_qsctr_inc();
-        cpus_[i].in_kernel = false;
+        return_to_user();
+        cpus_[i].ops_done = true;
         run_rcu_callbacks();
     } catch (const Abort&) {
     } catch (const std::exception& e) {
@@ -215,10 +215,26 @@ bool Machine::rcu_nonquiescent(int j) const {
     return r.in_kernel && !r.asleep;
 }
 
+CpuMask Machine::gp_waits_for(int cpu) const {
+    const CpuState& me = cpus_[cpu];
+    if (!me.wait || me.wait->ready != &rcu_grace_period_done) return 0;
+    CpuMask m = 0;
+    for (int j = 0; j < ncpus_; ++j)
+        if (me.gp_wait[j] >= 0 && !cpus_[j].finished && static_cast<std::int64_t>(cpus_[j].qs_seq) == me.gp_wait[j])
+            m |= CpuMask{1} << j;
+    return m;
+}
+
 void Machine::rcu_qsctr_inc() {
     if (preempt_) return;
     count_qs(cpus_[cur_]);
     if (exploring_ && !steps_.empty() && steps_.back().cpu == cur_) steps_.back().qs = true;
+}
+
+void Machine::return_to_user() {
+    if (!cpus_[cur_].in_kernel) return;  // an op with no step never entered
+    rcu_qsctr_inc();
+    cpus_[cur_].in_kernel = false;
 }
 
 void Machine::preempt_count_changed(int was) {
@@ -246,10 +262,10 @@ __attribute__((always_inline)) inline void Machine::pick(int c) {
         // its sleeper. Either changes a CPU's quiescence.
         if (!preempt_ && s.wait && (s.wait->sleeps || s.pending_access == Access::rcu_sync)) steps_.back().qs = true;
     }
-    // Its first step: the CPU has entered the kernel (classic RCU: from
-    // here until its ops are done it is outside a quiescent state).
-    if (!cpus_[c].in_kernel && !cpus_[c].entered) {
-        cpus_[c].entered = cpus_[c].in_kernel = true;
+    // The first step of an op: the CPU enters the kernel (classic RCU: from
+    // here until it returns to user mode or sleeps it is outside a quiescent state).
+    if (!cpus_[c].in_kernel && !cpus_[c].ops_done) {
+        cpus_[c].in_kernel = true;
         if (!preempt_) note_qs_step();
     }
 }
@@ -491,6 +507,11 @@ void Machine::deadlock() {
         const Cell* waited = c.wait ? c.wait->lock : nullptr;
         int h = holder(waited);
         std::string what = waited ? waited->display() : std::string("an RCU grace period");
+        if (!waited) {
+            std::string who;
+            for (CpuMask g = gp_waits_for(i); g; g &= g - 1) who += (who.empty() ? "" : ", ") + cpus_[__builtin_ctz(g)].name;
+            if (!who.empty()) what += " (not yet passed by " + who + ")";
+        }
         if (h >= 0) {
             std::uint32_t since = 0;
             for (int k = 0; k < cpus_[h].nheld; ++k)

@@ -106,7 +106,7 @@ struct CpuState {
     // are done), asleep (blocked at a sleeping wait since it last ran) and
     // in_softirq (running a call_rcu callback) say whether it is in one now.
     std::uint64_t qs_seq = 0;
-    bool entered = false;          // has executed a step (entered the kernel)
+    bool ops_done = false;         // its body has returned (idle, but for call_rcu callbacks)
     bool in_kernel = false;
     bool asleep = false;
     bool in_softirq = false;
@@ -186,10 +186,16 @@ public:
     // Whether CPU `cpu` is outside every quiescent state now: a grace period
     // that starts now must wait until it passes one (qs_seq moves).
     bool rcu_nonquiescent(int cpu) const;
+    // The CPUs the grace period CPU `cpu` waits at has yet to see pass a
+    // quiescent state (0 if it waits for no grace period).
+    CpuMask gp_waits_for(int cpu) const;
     // rcu_qsctr_inc(): the current CPU passes a quiescent state (returns to
     // user mode, calls schedule()); under PREEMPT these already are outside
     // every read section, so only classic RCU counts them.
     void rcu_qsctr_inc();
+    // The current CPU's syscall returns to user mode (a quiescent state for
+    // classic RCU until its next op's first step enters the kernel again).
+    void return_to_user();
     // The current CPU's preempt count (spinlocks held + rcu_read_lock
     // nesting) was `was` before its last step: under PREEMPT, leaving the
     // preempt-disabled region is a quiescent state, entering it starts one.
