@@ -17,6 +17,9 @@ std::string repair_note(const RunResult& r, const sim::Repair& rp) {
     const sim::ScriptBlock& b = rp.block;
     const sim::ScriptStep& s = r.scenario->schedule[b.script_idx];
     std::string holder = cpu_name(r, b.holder), blocked = cpu_name(r, b.cpu);
+    if (rp.kind == sim::Repair::Kind::finish_holder && b.gp_waits_for)
+        return fmt::format("{} runs on from step {} until it passes a quiescent state; then {} goes on past {}", holder,
+                           b.after_step + 1, blocked, b.at ? b.at->name : "?");
     if (rp.kind == sim::Repair::Kind::finish_holder)
         return fmt::format("{} runs on from step {} until it releases {} (taken at step {}, {}); then {} goes on "
                            "past {}",
@@ -30,6 +33,12 @@ std::string repair_note(const RunResult& r, const sim::Repair& rp) {
 
 std::string describe_block(const RunResult& r) {
     const sim::ScriptBlock& b = *r.infeasible;
+    if (b.gp_waits_for) {
+        std::string who;
+        for (sim::CpuMask g = b.gp_waits_for; g; g &= g - 1) who += (who.empty() ? "" : ", ") + cpu_name(r, __builtin_ctz(g));
+        return fmt::format("{} waits for an RCU grace period: {} {} not passed a quiescent state since it began",
+                           cpu_name(r, b.cpu), who, __builtin_popcount(b.gp_waits_for) > 1 ? "have" : "has");
+    }
     std::string what = b.lock ? b.lock->display() : std::string("an RCU grace period");
     if (b.holder < 0) return fmt::format("{} waits for {}", cpu_name(r, b.cpu), what);
     return fmt::format("{} waits for {}, held by {} since step {} ({})", cpu_name(r, b.cpu), what, cpu_name(r, b.holder),
@@ -62,6 +71,8 @@ std::optional<Nearest> find_nearest(const Scenario& sc, const RunOptions& base) 
             const sim::ScriptBlock& b = *r.infeasible;
             if (b.holder < 0 || n.repairs.size() >= kMaxRepairs) continue;
             for (auto kind : {sim::Repair::Kind::finish_holder, sim::Repair::Kind::hold_back}) {
+                // A grace period has no acquisition to hold the blocked CPU back before.
+                if (kind == sim::Repair::Kind::hold_back && b.gp_waits_for) continue;
                 Node c = n;
                 c.repairs.push_back({kind, b, false});
                 c.notes.push_back(repair_note(r, c.repairs.back()));

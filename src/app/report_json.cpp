@@ -67,14 +67,17 @@ nlohmann::json report_json(const RunResult& r) {
             return c >= 0 && static_cast<std::size_t>(c) < r.threads.size() ? json(r.threads[static_cast<std::size_t>(c)].cpu)
                                                                              : json(nullptr);
         };
+        json gp = json::array();
+        for (sim::CpuMask g = b.gp_waits_for; g; g &= g - 1) gp.push_back(cpu(__builtin_ctz(g)));
         j["infeasible"] = {{"message", r.infeasible_message},
                            {"schedule_step", b.script_idx},
                            {"cpu", cpu(b.cpu)},
                            {"after_step", b.after_step},
                            {"parked_at", b.at ? b.at->name : ""},
                            {"waits_for", b.lock ? json(b.lock->display()) : json(nullptr)},
+                           {"grace_period_waits_for", gp},
                            {"holder", cpu(b.holder)},
-                           {"held_since", b.holder >= 0 ? json(b.since) : json(nullptr)},
+                           {"held_since", b.holder >= 0 && !b.gp_waits_for ? json(b.since) : json(nullptr)},
                            {"taken_at", b.holder_label ? json(b.holder_label->name) : json(nullptr)}};
     } else {
         j["infeasible"] = nullptr;

@@ -149,11 +149,20 @@ std::string report_text(const RunResult& r) {
         line("  " + describe_block(r));
         std::string fixes_on;
         for (core::Fix f : sc.fixes) fixes_on += (fixes_on.empty() ? "" : ", ") + std::string(core::fix_name(f));
-        line(fmt::format("  This interleaving cannot happen on {} with fixes: {}: {} cannot run {} while {} holds {}.",
-                         sc.kernel, fixes_on.empty() ? "none" : fixes_on,
-                         r.threads[static_cast<std::size_t>(b.cpu)].cpu, b.at ? b.at->c_line : "?",
-                         b.holder >= 0 ? r.threads[static_cast<std::size_t>(b.holder)].cpu : std::string("no CPU"),
-                         b.lock ? b.lock->display() : std::string("it")));
+        const std::string holder =
+            b.holder >= 0 ? r.threads[static_cast<std::size_t>(b.holder)].cpu : std::string("no CPU");
+        if (b.gp_waits_for)
+            line(fmt::format("  This interleaving cannot happen on {} with fixes: {} ({}): {} cannot run {} before {} "
+                             "passes a quiescent state.",
+                             sc.kernel, fixes_on.empty() ? "none" : fixes_on,
+                             sc.config.count("PREEMPT") && sc.config.at("PREEMPT") ? "CONFIG_PREEMPT"
+                                                                                   : "no CONFIG_PREEMPT",
+                             r.threads[static_cast<std::size_t>(b.cpu)].cpu, b.at ? b.at->c_line : "?", holder));
+        else
+            line(fmt::format("  This interleaving cannot happen on {} with fixes: {}: {} cannot run {} while {} holds {}.",
+                             sc.kernel, fixes_on.empty() ? "none" : fixes_on,
+                             r.threads[static_cast<std::size_t>(b.cpu)].cpu, b.at ? b.at->c_line : "?", holder,
+                             b.lock ? b.lock->display() : std::string("it")));
         line("  (contsim run FILE --nearest finds the nearest order that can happen.)");
         for (const auto& f : r.findings) line("  " + f.message);
         line("");

@@ -49,6 +49,8 @@ bool ScriptPolicy::block(const Machine& m, const ScriptStep& s) {
     const CpuState& c = m.cpu_state(s.cpu);
     b.at = c.pending;
     b.lock = c.wait ? c.wait->lock : nullptr;
+    b.gp_waits_for = m.gp_waits_for(s.cpu);
+    if (b.gp_waits_for) b.holder = __builtin_ctz(b.gp_waits_for);
     for (int j = 0; j < m.ncpus() && b.holder < 0 && b.lock; ++j) {
         const CpuState& h = m.cpu_state(j);
         for (int k = 0; k < h.nheld; ++k)

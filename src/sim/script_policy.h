@@ -40,6 +40,9 @@ struct ScriptBlock {
     std::uint32_t since = 0;         // the step at which the holder took it
     const Label* holder_label = nullptr;
     unsigned others_since = 0;       // steps other CPUs ran from `since` to the block
+    // A grace period: the CPUs it still waits for (the first is `holder`:
+    // finish_holder runs it until it passes a quiescent state).
+    CpuMask gp_waits_for = 0;
 };
 
 // One way round a block, applied to the i-th block a run meets:
