@@ -741,8 +741,9 @@ TEST_CASE("explore CLI: exit codes, verdict lines, JSON, bounds", "[explore][cli
     CHECK(fixed.out.find("No violation is reachable.") != std::string::npos);
 
     Cli j = contsim_cli("explore " + neg + " --format json --strategy dfs --max-runs 5");
-    CHECK(j.status == 0);  // the first five DFS executions are clean (and the report says incomplete)
+    CHECK(j.status == 4);  // the first five DFS executions are clean, but that proves nothing: inconclusive
     json doc = json::parse(j.out);
+    CHECK(doc["exit_code"] == 4);
     CHECK(doc["format"] == "contsim-explore/1");
     CHECK(doc["strategy"] == "dfs");
     CHECK(doc["executions"] == 5);
@@ -752,6 +753,16 @@ TEST_CASE("explore CLI: exit codes, verdict lines, JSON, bounds", "[explore][cli
 
     Cli t = contsim_cli("explore " + neg + " --strategy dfs --max-runs 3");
     CHECK(t.out.find("INCOMPLETE, stopped by --max-runs 3") != std::string::npos);
+    CHECK(t.out.find("No violation is reachable in the executions explored.\n"
+                     "Inconclusive: the search did not cover every execution (exit 4).\n") != std::string::npos);
+    CHECK(t.status == 4);
+    // A search that never finishes never passes: a time limit, a sample.
+    CHECK(contsim_cli("explore " + neg + " --strategy dfs --time-limit 0.001").status == 4);
+    const std::string fixed_args = " --fix exit-task-lock --fix attach-recheck-exiting";
+    CHECK(contsim_cli("explore " + neg + fixed_args + " --strategy random --runs 3 --seed 5").status == 4);
+    CHECK(contsim_cli("explore " + neg + fixed_args + " --strategy pct --runs 3 --seed 5").status == 4);
+    // A capped search that does meet a violation has found one: exit 1.
+    CHECK(contsim_cli("explore " + neg + " --max-runs 20").status == 1);
 
     CHECK(contsim_cli("explore " + neg + " --strategy bfs").status == 2);
     CHECK(contsim_cli("explore no-such-file.json").status == 2);

@@ -511,7 +511,14 @@ std::string explore_report_text(const ExploreResult& r) {
                          w);
     s += r.violation_reachable() ? "Violations are reachable.\n" : "No violation is reachable";
     if (!r.violation_reachable()) s += st.complete && o.shards == 1 ? ".\n" : " in the executions explored.\n";
+    if (!r.violation_reachable() && !st.complete)
+        s += fmt::format("Inconclusive: the search did not cover every execution (exit {}).\n", kExitInconclusive);
     return s;
+}
+
+int ExploreResult::exit_code() const {
+    if (violation_reachable()) return 1;
+    return stats.complete ? 0 : kExitInconclusive;
 }
 
 namespace {

@@ -63,6 +63,10 @@ struct OutcomeRow {
     bool matches_expect = false;  // the scenario's expect holds for this outcome
 };
 
+// Exit code of a search that stopped (a bound, sampling) before it covered
+// every execution and found no violation: neither clean nor a finding.
+constexpr int kExitInconclusive = 4;
+
 struct ExploreResult {
     const Scenario* scenario = nullptr;
     std::string strategy;
@@ -76,8 +80,10 @@ struct ExploreResult {
     std::uint64_t positive = 0;        // executions matching expect
     std::uint64_t negative = 0;
     bool violation_reachable() const;
-    // 1 when some execution has a violation, else 0.
-    int exit_code() const { return violation_reachable() ? 1 : 0; }
+    // 1 when some execution has a violation; else 0 when the search covered
+    // every execution (of this shard's units, for a shard), else
+    // kExitInconclusive: a search that did not finish never passes.
+    int exit_code() const;
     // "Sometimes", "Always" or "Never" (positive executions among all).
     std::string verdict() const;
 };
