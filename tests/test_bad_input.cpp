@@ -462,7 +462,7 @@ TEST_CASE("bad input: expect", "[bad]") {
 
     SECTION("unknown key in expect") {
         CHECK(parse_error(with([](json& j) { j["expect"]["violation"] = json::array(); })) ==
-              "bad.json: $.expect.violation: unknown key; expected one of: infeasible, violations, returns, reads, final");
+              "bad.json: $.expect.violation: unknown key; expected one of: infeasible, violations, returns, reads, final, explore");
     }
     SECTION("violations: unknown kind") {
         CHECK(parse_error(with([](json& j) { j["expect"]["violations"][1] = "refcount-overflow"; })) ==

@@ -2,6 +2,7 @@
 // primitives (DPOR finds exactly the outcomes of plain DFS, with one execution
 // per Mazurkiewicz trace), and on the attach/exit scenarios (the seed race is
 // found from the threads alone; the fixes remove it; witnesses replay).
+#include "cli_runner.h"
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -695,35 +696,8 @@ TEST_CASE("explore: witnesses replay by token to their outcome, output is determ
 
 namespace {
 
-struct Cli {
-    int status = -1;
-    std::string out, err;
-};
-
-std::string slurp_file(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-Cli contsim_cli(const std::string& args) {
-    static int n = 0;
-    fs::path dir = fs::path(CONTSIM_BINARY).parent_path() / "test-explore";
-    fs::create_directories(dir);
-    std::string stem = "run-" + std::to_string(::getpid()) + "-" + std::to_string(n++);
-    fs::path out = dir / (stem + ".out"), err = dir / (stem + ".err");
-    std::string cmd = std::string("cd '") + CONTSIM_SOURCE_DIR + "' && '" + CONTSIM_BINARY + "' " + args + " >'" +
-                      out.string() + "' 2>'" + err.string() + "' </dev/null";
-    int st = std::system(cmd.c_str());
-    Cli r;
-    r.status = st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    r.out = slurp_file(out);
-    r.err = slurp_file(err);
-    fs::remove(out);
-    fs::remove(err);
-    return r;
-}
+using test_cli::Cli;
+Cli contsim_cli(const std::string& args) { return test_cli::contsim(args); }
 
 }  // namespace
 

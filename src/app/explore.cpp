@@ -513,7 +513,59 @@ std::string explore_report_text(const ExploreResult& r) {
     if (!r.violation_reachable()) s += st.complete && o.shards == 1 ? ".\n" : " in the executions explored.\n";
     if (!r.violation_reachable() && !st.complete)
         s += fmt::format("Inconclusive: the search did not cover every execution (exit {}).\n", kExitInconclusive);
+    if (sc.expect.explore) {
+        ExploreExpectCheck c = check_explore_expect(r, *sc.expect.explore);
+        if (c.matches()) {
+            std::string kinds;
+            for (const auto& k : sc.expect.explore->violations) kinds += (kinds.empty() ? "" : ", ") + k;
+            s += fmt::format("Expect (explore): matches ({}; violations: {})\n", sc.expect.explore->verdict,
+                             kinds.empty() ? "none" : kinds);
+        }
+        else if (c.inconclusive)
+            s += "Expect (explore): inconclusive: the search did not finish, and nothing it saw contradicts it\n";
+        else
+            s += "Expect (explore): MISMATCH\n";
+        for (const auto& m : c.mismatches) s += "  " + m + "\n";
+    }
     return s;
+}
+
+std::string violation_verdict(const ExploreResult& r) {
+    std::uint64_t with = 0, all = 0;
+    for (const OutcomeRow& row : r.outcomes) {
+        all += row.executions;
+        if (!row.outcome.violations.empty()) with += row.executions;
+    }
+    return with == 0 ? "never" : with == all ? "always" : "sometimes";
+}
+
+ExploreExpectCheck check_explore_expect(const ExploreResult& r, const ExploreExpect& e) {
+    ExploreExpectCheck c;
+    std::set<std::string> found;
+    for (const OutcomeRow& row : r.outcomes) found.insert(row.outcome.violations.begin(), row.outcome.violations.end());
+    const std::string verdict = violation_verdict(r);
+    auto list = [](const std::set<std::string>& s) {
+        std::string t;
+        for (const auto& k : s) t += (t.empty() ? "" : ", ") + k;
+        return "[" + t + "]";
+    };
+    if (!r.stats.complete) {
+        // Only what the executions explored already contradict is certain.
+        std::set<std::string> extra;
+        for (const auto& k : found)
+            if (!e.violations.count(k)) extra.insert(k);
+        if (!extra.empty()) c.mismatches.push_back("violations: found " + list(extra) + ", not expected");
+        if (e.verdict == "never" && !found.empty()) c.mismatches.push_back("verdict: expected never, found a violation");
+        if (e.verdict == "always" && verdict != "always") c.mismatches.push_back("verdict: expected always, found an execution with none");
+        c.inconclusive = c.mismatches.empty();
+        return c;
+    }
+    if (verdict != e.verdict) c.mismatches.push_back(fmt::format("verdict: expected {}, found {}", e.verdict, verdict));
+    if (found != e.violations)
+        c.mismatches.push_back(fmt::format("violations: expected {}, found {}", list(e.violations), list(found)));
+    if (e.outcomes && *e.outcomes != r.outcomes.size())
+        c.mismatches.push_back(fmt::format("outcomes: expected {}, found {}", *e.outcomes, r.outcomes.size()));
+    return c;
 }
 
 int ExploreResult::exit_code() const {
@@ -579,6 +631,13 @@ json explore_report_json(const ExploreResult& r) {
     j["observation"] = {{"name", sc.name}, {"verdict", r.verdict()}, {"positive", r.positive}, {"negative", r.negative}};
     j["witness_fallbacks"] = r.witness_fallbacks;
     j["violation_reachable"] = r.violation_reachable();
+    j["violation_verdict"] = violation_verdict(r);
+    if (sc.expect.explore) {
+        ExploreExpectCheck c = check_explore_expect(r, *sc.expect.explore);
+        j["expect_explore"] = {{"matches", c.matches()}, {"inconclusive", c.inconclusive}, {"mismatches", c.mismatches}};
+    } else {
+        j["expect_explore"] = nullptr;
+    }
     j["exit_code"] = r.exit_code();
     return j;
 }

@@ -91,6 +91,16 @@ struct ExploreResult {
 // Throws InputError (failing set-up) and std::runtime_error (a replay diverged).
 ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o);
 
+// A search against the scenario's expect.explore: "never", "sometimes" or
+// "always" (executions with a violation among all), the kinds reachable.
+std::string violation_verdict(const ExploreResult& r);
+struct ExploreExpectCheck {
+    bool inconclusive = false;            // the search did not finish and nothing seen contradicts
+    std::vector<std::string> mismatches;  // "verdict: expected never, found sometimes", ...
+    bool matches() const { return !inconclusive && mismatches.empty(); }
+};
+ExploreExpectCheck check_explore_expect(const ExploreResult& r, const ExploreExpect& e);
+
 // Adds `part`'s rows and figures into `into` (same scenario and options):
 // executions summed, each outcome's witness the least by (switches, steps, token).
 void merge_into(ExploreResult& into, const ExploreResult& part);

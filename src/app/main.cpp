@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "app/cli_test.h"
 #include "app/cli_explore.h"
 #include "app/nearest.h"
 #include "app/report.h"
@@ -162,6 +163,8 @@ int main(int argc, char** argv) {
     auto* explore = app::add_explore_command(cli, ea);
     app::MergeArgs ma;
     auto* merge = app::add_merge_command(cli, ma);
+    app::TestArgs ta;
+    auto* test = app::add_test_command(cli, ta);
 
     try {
         cli.parse(argc, argv);
@@ -175,6 +178,7 @@ int main(int argc, char** argv) {
         if (*check) return cmd_check(files);
         if (*explore) return app::cmd_explore(ea);
         if (*merge) return app::cmd_merge(ma);
+        if (*test) return app::cmd_test(ta);
     } catch (const app::InputError& e) {
         std::cerr << "contsim: " << e.what() << "\n";
         return 2;

@@ -543,8 +543,46 @@ Scenario parse_scenario(const json& j, const std::string& file, const Overrides&
     if (j.contains("expect")) {
         const json& e = j["expect"];
         c.object(e, "$.expect");
-        c.only_keys(e, "$.expect", {"infeasible", "violations", "returns", "reads", "final"});
-        s.expect.present = true;
+        c.only_keys(e, "$.expect", {"infeasible", "violations", "returns", "reads", "final", "explore"});
+        s.expect.present = e.contains("infeasible") || e.contains("violations") || e.contains("returns") ||
+                           e.contains("reads") || e.contains("final");
+        if (e.contains("explore")) {
+            const json& x = e["explore"];
+            c.object(x, "$.expect.explore");
+            c.only_keys(x, "$.expect.explore", {"verdict", "violations", "outcomes", "slow"});
+            ExploreExpect ee;
+            if (!x.contains("verdict")) c.fail("$.expect.explore", "expected a \"verdict\": \"never\", \"sometimes\" or \"always\"");
+            ee.verdict = c.str(x["verdict"], "$.expect.explore.verdict");
+            if (ee.verdict != "never" && ee.verdict != "sometimes" && ee.verdict != "always")
+                c.fail("$.expect.explore.verdict", fmt::format("expected \"never\", \"sometimes\" or \"always\" (how "
+                                                               "many executions have a violation), found \"{}\"",
+                                                               ee.verdict));
+            if (!x.contains("violations")) c.fail("$.expect.explore", "expected \"violations\": the kinds some execution has ([] for none)");
+            c.array(x["violations"], "$.expect.explore.violations");
+            for (std::size_t i = 0; i < x["violations"].size(); ++i) {
+                std::string w = fmt::format("$.expect.explore.violations[{}]", i);
+                std::string kind = c.str(x["violations"][i], w);
+                const auto& kinds = violation_kinds();
+                if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end())
+                    c.fail(w, fmt::format("unknown violation \"{}\"; expected one of: {}", kind, join(kinds)));
+                ee.violations.insert(kind);
+            }
+            if ((ee.verdict == "never") != ee.violations.empty())
+                c.fail("$.expect.explore.violations", ee.verdict == "never"
+                                                          ? "expected [] with \"verdict\": \"never\""
+                                                          : "expected the violation kinds some execution has");
+            if (x.contains("outcomes")) {
+                const json& n = x["outcomes"];
+                if (!n.is_number_unsigned() || n.get<std::uint64_t>() == 0 || n.get<std::uint64_t>() > 1000000)
+                    c.fail("$.expect.explore.outcomes", "expected a number of distinct outcomes, 1 to 1000000, found " + describe(n));
+                ee.outcomes = n.get<std::size_t>();
+            }
+            if (x.contains("slow")) {
+                if (!x["slow"].is_boolean()) c.fail("$.expect.explore.slow", "expected a boolean, found " + describe(x["slow"]));
+                ee.slow = x["slow"].get<bool>();
+            }
+            s.expect.explore = ee;
+        }
         if (e.contains("infeasible")) {
             if (!e["infeasible"].is_boolean())
                 c.fail("$.expect.infeasible", "expected a boolean, found " + describe(e["infeasible"]));

@@ -59,8 +59,17 @@ struct FinalCheck {
     std::string where;
 };
 
+// What an exhaustive search (`contsim explore`, DPOR) must conclude, as a
+// litmus test states it: how often an execution has a violation, which kinds.
+struct ExploreExpect {
+    std::string verdict;                      // "never", "sometimes" or "always" (executions with a violation)
+    std::set<std::string> violations;         // every kind some execution has, exactly
+    std::optional<std::size_t> outcomes;      // the number of distinct outcomes, if stated
+    bool slow = false;                        // contsim test searches it only with --slow
+};
+
 struct Expect {
-    bool present = false;
+    bool present = false;  // run expectations (any key but "explore")
     // The schedule as drawn cannot happen (a CPU is asked to run while it
     // waits for a lock): `violations` then names the outcome the drawing
     // claims, which `run --nearest` looks for in the nearest feasible order.
@@ -69,6 +78,7 @@ struct Expect {
     std::map<std::string, std::vector<int>> returns;  // cpu -> results
     std::map<std::string, std::vector<std::string>> reads;  // cpu -> text of each read op
     std::vector<FinalCheck> final;
+    std::optional<ExploreExpect> explore;
 };
 
 struct Scenario {
