@@ -1,4 +1,5 @@
 #include "app/explore.h"
+#include "app/json_input.h"
 
 #include <filesystem>
 #include <fstream>
@@ -672,12 +673,8 @@ struct Reader {
 }  // namespace
 
 ExploreResult read_explore_report(const std::string& file, std::unique_ptr<Scenario>& sc) {
-    std::ifstream in(file);
-    if (!in) throw InputError(file + ": cannot open file");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    json j = json::parse(ss.str(), nullptr, false);
-    if (j.is_discarded() || !j.is_object()) throw InputError(file + ": $: expected a JSON object (an explore report)");
+    json j = parse_input_json(read_input_file(file), file);
+    if (!j.is_object()) throw InputError(file + ": $: expected a JSON object (an explore report)");
     Reader rd{file};
     if (rd.str(j, "format", "") != "contsim-explore/1") rd.fail("format", "\"contsim-explore/1\"");
     Overrides ov;

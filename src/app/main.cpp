@@ -172,16 +172,30 @@ int main(int argc, char** argv) {
         int rc = cli.exit(e);
         return rc == 0 ? 0 : 2;
     }
+    int rc = 2;
     try {
-        if (*run) return cmd_run(file, format, token, fixes, kernel, seed, max_steps, nearest);
-        if (*labels) return cmd_labels(lkernel);
-        if (*check) return cmd_check(files);
-        if (*explore) return app::cmd_explore(ea);
-        if (*merge) return app::cmd_merge(ma);
-        if (*test) return app::cmd_test(ta);
+        if (*run) rc = cmd_run(file, format, token, fixes, kernel, seed, max_steps, nearest);
+        else if (*labels) rc = cmd_labels(lkernel);
+        else if (*check) rc = cmd_check(files);
+        else if (*explore) rc = app::cmd_explore(ea);
+        else if (*merge) rc = app::cmd_merge(ma);
+        else if (*test) rc = app::cmd_test(ta);
     } catch (const app::InputError& e) {
         std::cerr << "contsim: " << e.what() << "\n";
         return 2;
+    } catch (const std::bad_alloc&) {
+        std::cerr << "contsim: out of memory: the input asks for more than this machine can give\n";
+        return 2;
+    } catch (const std::exception& e) {
+        // Never an abort: a bug in contsim is reported as one (exit 3, README).
+        std::cerr << "contsim: internal error (a bug in contsim): " << e.what() << "\n";
+        return 3;
     }
-    return 2;
+    // A report that could not be written is not a result (e.g. stdout on a full disk).
+    std::cout.flush();
+    if (!std::cout) {
+        std::cerr << "contsim: cannot write the report to standard output\n";
+        return 2;
+    }
+    return rc;
 }

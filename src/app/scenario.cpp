@@ -1,4 +1,5 @@
 #include "app/scenario.h"
+#include "app/json_input.h"
 
 #include <algorithm>
 #include <cctype>
@@ -693,20 +694,7 @@ Scenario parse_scenario(const json& j, const std::string& file, const Overrides&
 }
 
 Scenario load_scenario(const std::string& file, const Overrides& o) {
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(file, ec)) throw InputError(file + ": cannot open file");
-    std::ifstream in(file);
-    if (!in) throw InputError(file + ": cannot open file");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    json j;
-    try {
-        j = json::parse(ss.str());
-    } catch (const json::parse_error& e) {
-        std::string msg = e.what();
-        auto p = msg.find("parse error");
-        throw InputError(fmt::format("{}: $: expected valid JSON: {}", file, p == std::string::npos ? msg : msg.substr(p)));
-    }
+    const json j = parse_input_json(read_input_file(file), file);
     return parse_scenario(j, file, o);
 }
 

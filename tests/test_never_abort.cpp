@@ -1,0 +1,56 @@
+// Inputs contsim must refuse (exit 2, a message naming the file and what was
+// expected), never abort on: issue 11's list, as each is fixed.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "cli_runner.h"
+
+namespace fs = std::filesystem;
+using test_cli::contsim;
+
+namespace {
+fs::path scratch(const std::string& name, const std::string& text) {
+    fs::path dir = fs::path(CONTSIM_BINARY).parent_path() / "test-never-abort";
+    fs::create_directories(dir);
+    fs::path p = dir / name;
+    std::ofstream(p, std::ios::binary) << text;
+    return p;
+}
+}  // namespace
+
+TEST_CASE("never abort: a number JSON cannot hold is bad input", "[cli][abort]") {
+    fs::path p = scratch("big.json", R"({"name": "x", "kernel": "containers-v7-1", "threads": [{"cpu": "CPU0", "task": 1e999, "ops": []}]})");
+    for (const char* cmd : {"run", "explore", "check"}) {
+        test_cli::Cli r = contsim(std::string(cmd) + " '" + p.string() + "'");
+        INFO(cmd);
+        CHECK(r.status == 2);
+        CHECK(r.err == "contsim: " + p.string() + ": $: expected valid JSON: number overflow parsing '1e999'\n");
+    }
+}
+
+TEST_CASE("never abort: nesting deeper than the parser should recurse is bad input", "[cli][abort]") {
+    fs::path p = scratch("deep.json", std::string(100000, '[') + std::string(100000, ']'));
+    test_cli::Cli r = contsim("run '" + p.string() + "'");
+    CHECK(r.status == 2);
+    CHECK(r.err == "contsim: " + p.string() + ": $: expected arrays and objects nested at most 64 deep, found 100000\n");
+}
+
+TEST_CASE("never abort: a file larger than 16 MiB is refused before it is read", "[cli][abort]") {
+    fs::path p = scratch("huge.json", "");
+    fs::resize_file(p, 16 * 1024 * 1024 + 1);
+    test_cli::Cli r = contsim("check '" + p.string() + "'");
+    CHECK(r.status == 2);
+    CHECK(r.err == "contsim: " + p.string() + ": $: expected at most 16777216 bytes, the file has 16777217\n");
+    fs::remove(p);
+}
+
+TEST_CASE("a report that cannot be written is an error, not a silent exit 0", "[cli][abort]") {
+    fs::path err = scratch("full.err", "");
+    std::string cmd = std::string("cd '") + CONTSIM_SOURCE_DIR + "' && '" + CONTSIM_BINARY +
+                      "' run scenarios/attach-exit/v7-1-cs1-negative-nearest.json >/dev/full 2>'" + err.string() + "'";
+    int st = std::system(cmd.c_str());
+    CHECK((WIFEXITED(st) ? WEXITSTATUS(st) : -1) == 2);
+    CHECK(test_cli::slurp(err) == "contsim: cannot write the report to standard output\n");
+}
