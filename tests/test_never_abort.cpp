@@ -54,3 +54,27 @@ TEST_CASE("a report that cannot be written is an error, not a silent exit 0", "[
     CHECK((WIFEXITED(st) ? WEXITSTATUS(st) : -1) == 2);
     CHECK(test_cli::slurp(err) == "contsim: cannot write the report to standard output\n");
 }
+
+TEST_CASE("honest options: one the strategy does not use is an error that names the strategy", "[cli][options]") {
+    const std::string f = " scenarios/attach-exit/v7-1-cs1-negative.json";
+    test_cli::Cli a = contsim("explore" + f + " --preemptions 3");
+    CHECK(a.status == 2);
+    CHECK(a.err == "contsim: --preemptions: only --strategy bounded uses it (the strategy is dpor)\n");
+    test_cli::Cli b = contsim("explore" + f + " --strategy bounded --runs 5");
+    CHECK(b.status == 2);
+    CHECK(b.err == "contsim: --runs: only --strategy pct or random uses it (the strategy is bounded)\n");
+    test_cli::Cli c = contsim("explore" + f + " --strategy random --depth 2 --runs 3");
+    CHECK(c.status == 2);
+    CHECK(c.err == "contsim: --depth: only --strategy pct uses it (the strategy is random)\n");
+    CHECK(contsim("explore" + f + " --strategy dfs --seed 4").status == 2);
+    // Where they apply they are taken.
+    CHECK(contsim("explore" + f + " --strategy bounded --preemptions 1").status == 1);
+}
+
+TEST_CASE("the max-steps bound applies to the threads, not to boot and set-up", "[cli][options]") {
+    // Set-up here takes more than 16 steps: the bound used to stop it ("set-up
+    // is not clean: step limit"), exit 2; now the threads meet it.
+    test_cli::Cli r = contsim("run scenarios/attach-exit/v7-1-cs1-negative-nearest.json --max-steps 16");
+    CHECK(r.status == 1);
+    CHECK(r.out.find("BUG: step limit: the run did not finish within 16 steps (livelock?)") != std::string::npos);
+}

@@ -19,10 +19,17 @@ CLI::App* add_explore_command(CLI::App& cli, ExploreArgs& a) {
                   "dpor (partial-order reduction, default), dfs (every interleaving), bounded (at most "
                   "--preemptions), pct or random (sampling --runs)")
         ->check(CLI::IsMember({"dpor", "dfs", "bounded", "pct", "random"}));
-    e->add_option("--preemptions", a.preemptions, "bounded: the preemption bound")->check(CLI::Range(0u, 64u));
-    e->add_option("--runs", a.runs, "pct, random: executions to sample")->check(CLI::Range(1ull, 1000000000ull));
-    e->add_option("--seed", a.seed, "pct, random: seed");
-    e->add_option("--depth", a.depth, "pct: bug depth (priority change points + 1)")->check(CLI::Range(1u, 64u));
+    auto note = [&a](const char* name) { return [&a, name](const auto&) { a.given.push_back(name); }; };
+    e->add_option("--preemptions", a.preemptions, "bounded: the preemption bound")
+        ->check(CLI::Range(0u, 64u))
+        ->each(note("--preemptions"));
+    e->add_option("--runs", a.runs, "pct, random: executions to sample")
+        ->check(CLI::Range(1ull, 1000000000ull))
+        ->each(note("--runs"));
+    e->add_option("--seed", a.seed, "pct, random: seed")->each(note("--seed"));
+    e->add_option("--depth", a.depth, "pct: bug depth (priority change points + 1)")
+        ->check(CLI::Range(1u, 64u))
+        ->each(note("--depth"));
     e->add_option("--max-runs", a.max_runs, "Stop after this many executions (0: no bound)");
     e->add_option("--max-steps", a.max_steps, "Step bound per execution (livelock guard)")
         ->check(CLI::Range(1u, 10000000u));
@@ -75,6 +82,18 @@ int print(const ExploreResult& r, const std::string& format, const std::vector<s
 }  // namespace
 
 int cmd_explore(const ExploreArgs& a) {
+    // An option the chosen strategy does not use is an error, not ignored.
+    for (const std::string& opt : a.given) {
+        const bool applies = opt == "--preemptions" ? a.strategy == "bounded"
+                             : opt == "--depth"     ? a.strategy == "pct"
+                                                    : a.strategy == "pct" || a.strategy == "random";
+        if (!applies)
+            throw InputError(fmt::format("{}: only --strategy {} uses it (the strategy is {})", opt,
+                                         opt == "--preemptions" ? "bounded"
+                                         : opt == "--depth"     ? "pct"
+                                                                : "pct or random",
+                                         a.strategy));
+    }
     Scenario sc = load_scenario(a.file, {a.kernel, a.fixes});
     ExploreOptions o;
     o.search.strategy = *parse_strategy(a.strategy);

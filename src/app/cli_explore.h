@@ -21,6 +21,9 @@ struct ExploreArgs {
     bool no_snapshot = false;
     std::vector<std::string> fixes;
     std::optional<std::string> kernel, save;
+    // Options given on the command line that only some strategies use
+    // ("--preemptions", ...): cmd_explore refuses them under the others.
+    std::vector<std::string> given;
 };
 
 struct MergeArgs {
@@ -30,7 +33,7 @@ struct MergeArgs {
 
 CLI::App* add_explore_command(CLI::App& cli, ExploreArgs& a);
 CLI::App* add_merge_command(CLI::App& cli, MergeArgs& a);
-// Exit codes: 0 no violation reachable, 1 a violation is reachable; throw InputError (2).
+// Exit codes: 0 no violation reachable, 1 a violation is reachable, 4 inconclusive; throw InputError (2).
 int cmd_explore(const ExploreArgs& a);
 int cmd_merge(const MergeArgs& a);
 

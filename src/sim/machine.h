@@ -148,6 +148,7 @@ public:
     std::string who(unsigned run, int cpu) const;
 
     void set_max_steps(std::uint32_t n) { max_steps_ = n; }
+    std::uint32_t max_steps() const { return max_steps_; }
     void set_tracing(bool on) { tracing_ = on; }
     bool tracing() const { return tracing_; }
     const Trace& trace() const { return trace_; }
