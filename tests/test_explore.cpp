@@ -320,6 +320,21 @@ std::uint64_t splitmix(std::uint64_t& s) {
     return z ^ (z >> 31);
 }
 
+
+// A random program of 2 or 3 threads (1-3 ops each with 2, 1-2 with 3) over
+// `ops`, drawn from `seed` (advanced).
+template <std::size_t N>
+Program random_program(std::uint64_t& seed, const Op (&ops)[N]) {
+    Program p;
+    int nthreads = 2 + static_cast<int>(splitmix(seed) % 2);
+    for (int t = 0; t < nthreads; ++t) {
+        p.threads.emplace_back();
+        int nops = 1 + static_cast<int>(splitmix(seed) % (nthreads == 2 ? 3 : 2));
+        for (int i = 0; i < nops; ++i) p.threads.back().push_back({ops[splitmix(seed) % N], static_cast<int>(splitmix(seed) % 2)});
+    }
+    return p;
+}
+
 }  // namespace
 
 TEST_CASE("explore: independent writers form one trace", "[explore]") {
@@ -382,18 +397,7 @@ TEST_CASE("explore: locks, RCU and kfree: DPOR finds DFS's outcomes, one executi
     const Op ops[] = {Op::read,   Op::write,    Op::inc,     Op::dec,      Op::locked_inc, Op::spin_write,
                       Op::rw_read, Op::rw_write, Op::rcu_read, Op::rcu_free, Op::free_now, Op::lock_ab,
                       Op::lock_ba, Op::rcu_call_free, Op::write_check};
-    for (int n = 0; n < 150 / kScale; ++n) {
-        Program p;
-        int nthreads = 2 + static_cast<int>(splitmix(seed) % 2);
-        for (int t = 0; t < nthreads; ++t) {
-            p.threads.emplace_back();
-            int nops = 1 + static_cast<int>(splitmix(seed) % (nthreads == 2 ? 3 : 2));
-            for (int i = 0; i < nops; ++i)
-                p.threads.back().push_back(
-                    {ops[splitmix(seed) % std::size(ops)], static_cast<int>(splitmix(seed) % 2)});
-        }
-        progs.push_back(p);
-    }
+    for (int n = 0; n < 150 / kScale; ++n) progs.push_back(random_program(seed, ops));
     std::uint64_t dpor_runs = 0, dfs_runs = 0, compared = 0;
     for (std::size_t i = 0; i < progs.size(); ++i) {
         INFO("program " << i << ": " << describe(progs[i]));
@@ -427,17 +431,7 @@ TEST_CASE("explore: grace periods, without and with PREEMPT: DPOR finds DFS's ou
     const Op ops[] = {Op::read,       Op::write,       Op::locked_inc, Op::spin_write,  Op::rcu_read,
                       Op::rcu_free,   Op::rcu_call_free, Op::user_return, Op::locked_sync, Op::bare_deref,
                       Op::spin_deref, Op::free_now,    Op::rw_read};
-    for (int n = 0; n < 90 / kScale; ++n) {
-        Program p;
-        int nthreads = 2 + static_cast<int>(splitmix(seed) % 2);
-        for (int t = 0; t < nthreads; ++t) {
-            p.threads.emplace_back();
-            int nops = 1 + static_cast<int>(splitmix(seed) % (nthreads == 2 ? 3 : 2));
-            for (int i = 0; i < nops; ++i)
-                p.threads.back().push_back({ops[splitmix(seed) % std::size(ops)], static_cast<int>(splitmix(seed) % 2)});
-        }
-        progs.push_back(p);
-    }
+    for (int n = 0; n < 90 / kScale; ++n) progs.push_back(random_program(seed, ops));
     std::uint64_t compared = 0, differ = 0;
     for (std::size_t i = 0; i < progs.size(); ++i) {
         std::set<std::string> per_flavour[2];
@@ -776,14 +770,7 @@ TEST_CASE("explore: cut into work units, DPOR still runs one execution per trace
                       Op::lock_ba, Op::rcu_call_free};
     int compared = 0;
     for (int n = 0; n < 150 / kScale; ++n) {
-        Program p;
-        int nthreads = 2 + static_cast<int>(splitmix(seed) % 2);
-        for (int t = 0; t < nthreads; ++t) {
-            p.threads.emplace_back();
-            int nops = 1 + static_cast<int>(splitmix(seed) % (nthreads == 2 ? 3 : 2));
-            for (int i = 0; i < nops; ++i)
-                p.threads.back().push_back({ops[splitmix(seed) % std::size(ops)], static_cast<int>(splitmix(seed) % 2)});
-        }
+        Program p = random_program(seed, ops);
         SimResult one = explore_program(p, sim::Strategy::dpor);
         SimResult dfs = explore_program(p, sim::Strategy::dfs, 3000);
         if (dfs.stats.complete) {
