@@ -1,5 +1,6 @@
 // Every shipped scenario file, sorted, for the tests that sweep them all.
 #pragma once
+#include "sim/asan.h"
 #include <algorithm>
 #include <filesystem>
 #include <string>
@@ -9,7 +10,7 @@ inline std::vector<std::string> scenario_files() {
     std::vector<std::string> files;
     for (const auto& e : std::filesystem::recursive_directory_iterator(std::filesystem::path(CONTSIM_SOURCE_DIR) /
                                                                         "scenarios")) {
-#if defined(__SANITIZE_ADDRESS__)
+#if CONTSIM_ASAN
         // ASan misreads the unwinding of container_clone()'s frame after its
         // NULL-dereference oops on a fiber stack (stack-use-after-scope inside
         // its own __asan_handle_no_return, google/sanitizers#189); the release

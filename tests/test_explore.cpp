@@ -2,6 +2,7 @@
 // primitives (DPOR finds exactly the outcomes of plain DFS, with one execution
 // per Mazurkiewicz trace), and on the attach/exit scenarios (the seed race is
 // found from the threads alone; the fixes remove it; witnesses replay).
+#include "sim/asan.h"
 #include "cli_runner.h"
 #include <sys/wait.h>
 #include <unistd.h>
@@ -40,7 +41,7 @@
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-#if defined(__SANITIZE_ADDRESS__)
+#if CONTSIM_ASAN
 // ASan runs the random-program searches some 50x slower: a third of them
 // there (memory errors); the release suite runs them all (soundness).
 constexpr int kScale = 3;

@@ -179,7 +179,7 @@ TEST_CASE("contsim merge: a missing or repeated shard is an input error (exit 2)
     CHECK(bad.status == 2);
     std::ifstream e3(errf);
     std::getline(e3, line);
-    CHECK(line == "contsim: --shard: expected K/N with 1 <= K <= N, got \"3/2\"");
+    CHECK(line == "contsim: --shard: expected K/N with 1 <= K <= N <= 1000000, got \"3/2\"");
 }
 
 TEST_CASE("explore --strategy bounded: fewest preemptions first, each interleaving counted once", "[explore][scale]") {

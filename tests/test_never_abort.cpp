@@ -78,3 +78,15 @@ TEST_CASE("the max-steps bound applies to the threads, not to boot and set-up", 
     CHECK(r.status == 1);
     CHECK(r.out.find("BUG: step limit: the run did not finish within 16 steps (livelock?)") != std::string::npos);
 }
+
+TEST_CASE("never abort: a schedule token or shard count too large to hold is refused", "[cli][abort]") {
+    std::string token;
+    for (int i = 0; i < 3; ++i) token += "a9999999b9999999";
+    test_cli::Cli t = contsim("run scenarios/attach-exit/v7-1-cs1-negative-nearest.json --schedule " + token);
+    CHECK(t.status == 2);
+    CHECK(t.err == "contsim: --schedule: schedule token: more than 10000000 steps (the most --max-steps allows)\n");
+    test_cli::Cli s = contsim("explore scenarios/attach-exit/v7-1-cs1-negative-nearest.json --shard 1/4294967295");
+    CHECK(s.status == 2);
+    CHECK(s.err == "contsim: --shard: expected K/N with 1 <= K <= N <= 1000000, got \"1/4294967295\"\n");
+    CHECK(contsim("explore scenarios/attach-exit/v7-1-cs1-negative-nearest.json --shard -1/2").status == 2);
+}

@@ -2,6 +2,7 @@
 // (app::SnapshotRunner, sim/region.h) instead of replaying them: the report
 // must be byte-identical to the fresh-run path (--no-snapshot), for every
 // shipped scenario and for one and two workers.
+#include "sim/asan.h"
 #include <algorithm>
 #include <cstring>
 #include <string>
@@ -25,7 +26,7 @@ namespace {
 // with one worker only (a capped table depends on the units: one unit for
 // one worker, 64 for two; test_explore_scale checks capped searches agree
 // across workers at equal units).
-#if defined(__SANITIZE_ADDRESS__)
+#if CONTSIM_ASAN
 // Under ASan (some 50x slower) the three-CPU attach/exit searches (about a
 // thousand executions each since grace periods follow classic RCU) are big too.
 bool big(const std::string& f) {
@@ -53,7 +54,7 @@ TEST_CASE("explore: the same report with and without the set-up snapshot, every 
         json one;
         for (unsigned jobs : {1u, 2u}) {
             if (jobs > 1 && big(f)) continue;
-#if defined(__SANITIZE_ADDRESS__)
+#if CONTSIM_ASAN
             // Under ASan (some 50x slower) two workers on the attach/exit
             // scenarios only: the release suite covers the rest (~8 min less).
             if (jobs > 1 && f.find("/attach-exit/") == std::string::npos) continue;

@@ -62,10 +62,14 @@ CLI::App* add_merge_command(CLI::App& cli, MergeArgs& a) {
 }
 
 namespace {
+// As many shards as --split may cut units (a shard beyond the units is empty).
+constexpr unsigned kMaxShards = 1000000;
+
 void parse_shard(const std::string& s, unsigned& k, unsigned& n) {
     char tail = 0;
-    if (std::sscanf(s.c_str(), "%u/%u%c", &k, &n, &tail) != 2 || n < 1 || k < 1 || k > n)
-        throw InputError("--shard: expected K/N with 1 <= K <= N, got \"" + s + "\"");
+    if (std::sscanf(s.c_str(), "%u/%u%c", &k, &n, &tail) != 2 || n < 1 || k < 1 || k > n || n > kMaxShards ||
+        s.find('-') != std::string::npos)
+        throw InputError("--shard: expected K/N with 1 <= K <= N <= " + std::to_string(kMaxShards) + ", got \"" + s + "\"");
 }
 
 int print(const ExploreResult& r, const std::string& format, const std::vector<std::string>& saved, bool save) {

@@ -1,6 +1,8 @@
 // contsim: replay a containers-list race from a JSON scenario.
 // Exit codes: 0 = matches expect (or clean), 1 = findings or mismatch, 2 = bad input or usage,
-// 3 = contsim itself crashed (a bug in the model: a fault the model does not turn into a finding).
+// 3 = contsim itself crashed (a bug in the model: a fault the model does not turn into a finding),
+// 4 = explore: inconclusive (the search did not cover every execution and found no violation).
+#include "sim/asan.h"
 #include <csignal>
 #include <cstring>
 #include <iostream>
@@ -116,7 +118,7 @@ void on_fault(int sig) {
 }
 
 void install_fault_handlers() {
-#if !defined(__SANITIZE_ADDRESS__)
+#if !CONTSIM_ASAN
     static char altstack[64 * 1024];  // faults may come from a fiber's small stack
     stack_t ss{};
     ss.ss_sp = altstack;

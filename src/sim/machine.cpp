@@ -1,3 +1,4 @@
+#include "sim/asan.h"
 #include "sim/machine.h"
 
 #include <algorithm>
@@ -9,7 +10,7 @@
 #include "sim/region.h"
 #include "sim/stack_pool.h"
 
-#if defined(__SANITIZE_ADDRESS__)
+#if CONTSIM_ASAN
 #include <sanitizer/asan_interface.h>
 #endif
 
@@ -440,7 +441,7 @@ void Machine::oops(Finding f) {
 __attribute__((noinline)) void Machine::unwind(const Label* parked_at) {
     // The parked call's last word comes before the throw (see below).
     if (parked_at && cpus_[cur_].wait && cpus_[cur_].wait->abandoned) cpus_[cur_].wait->abandoned(*this, *parked_at);
-#if defined(__SANITIZE_ADDRESS__)
+#if CONTSIM_ASAN
     // ASan ignores __asan_handle_no_return on a fiber stack it does not know, so
     // the frames this throw unwinds would keep their redzones poisoned, and the
     // next landing pad's _Unwind_Resume (or any code run there) trips over them.

@@ -41,6 +41,10 @@ std::optional<std::vector<int>> decode_token(const std::string& token, std::stri
                 return std::nullopt;
             }
         }
+        if (picks.size() + n > kMaxTokenSteps) {
+            error = "schedule token: more than " + std::to_string(kMaxTokenSteps) + " steps (the most --max-steps allows)";
+            return std::nullopt;
+        }
         picks.insert(picks.end(), n, c - 'a');
     }
     return picks;

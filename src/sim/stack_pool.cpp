@@ -1,10 +1,11 @@
+#include "sim/asan.h"
 #include "sim/stack_pool.h"
 #include "sim/region.h"
 
 #include <cstdlib>
 #include <new>
 
-#if defined(__SANITIZE_ADDRESS__)
+#if CONTSIM_ASAN
 #include <sanitizer/asan_interface.h>
 #define CONTSIM_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
 #else
