@@ -300,7 +300,7 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
         sim::Explorer ex(o.search);
         std::uint64_t pruned = 0;
         units = ex.split([&](sim::Policy& p) -> const sim::Machine& { return w.run_once(p); }, o.effective_split(),
-                         sim::Unit{res.prefix}, pruned, &estimates);
+                         sim::Unit{res.prefix, {}}, pruned, &estimates);
         res.units = units.size();
         if (o.shard == 1) res.stats.sleep_blocked += pruned, res.stats.runs += pruned;
         keep_snapshot(w);

@@ -197,7 +197,7 @@ void run_threads(RunResult& r, sim::Machine& m, core::Kernel& k, const Scenario&
         core::task_struct* task = k.task_by_pid(t.task);
         if (!task)
             throw InputError(fmt::format("{}: $.threads[{}].task: pid {} does not exist after set-up", sc.file, i, t.task));
-        r.threads[i] = {t.cpu, t.task, task->comm, {}};
+        r.threads[i] = {t.cpu, t.task, task->comm, {}, {}};
         threads.push_back({t.cpu, task, [&k, &t, &res = r.threads[i]] {
                                for (const Op& op : t.ops) {
                                    res.returns.push_back(do_op(k, op, &res.reads));

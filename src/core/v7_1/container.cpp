@@ -29,8 +29,8 @@ container::container(const std::string& name)
       flags(this, "flags", 0),
       count(this, "count", true, 0),
       dname(name),
-      i_mutex(this, "i_mutex", "&inode->i_mutex"),
-      d_count(this, "d_count", true, 1) {
+      d_count(this, "d_count", true, 1),
+      i_mutex(this, "i_mutex", "&inode->i_mutex") {
     set_name(name);
 }
 
