@@ -174,33 +174,29 @@ std::string test_report_junit(const std::vector<ScenarioTest>& tests) {
     // Two test cases per scenario: its run and its search.
     std::size_t cases = 0, failures = 0, skipped = 0;
     std::string body;
-    for (const auto& t : tests) {
-        const std::string cls = xml("contsim." + fs::path(t.file).parent_path().generic_string());
-        const std::string name = xml(fs::path(t.file).filename().string());
+    auto testcase = [&](const ScenarioTest& t, const char* part, bool failed, bool skip,
+                        const std::vector<std::string>& why) {
         ++cases;
-        body += fmt::format("    <testcase classname=\"{}\" name=\"{} run\" file=\"{}\">", cls, name, xml(t.file));
-        if (!t.run_ok) {
-            ++failures;
-            std::string text;
-            for (const auto& m : t.run_messages) text += m + "\n";
-            body += fmt::format("<failure message=\"{}\">{}</failure>",
-                                xml(t.run_messages.empty() ? "run failed" : t.run_messages.front()), xml(text));
-        }
-        body += "</testcase>\n";
-        if (t.search == ScenarioTest::Search::none) continue;
-        ++cases;
-        body += fmt::format("    <testcase classname=\"{}\" name=\"{} explore\" file=\"{}\">", cls, name, xml(t.file));
-        if (t.search == ScenarioTest::Search::skipped) {
+        body += fmt::format("    <testcase classname=\"{}\" name=\"{} {}\" file=\"{}\">",
+                            xml("contsim." + fs::path(t.file).parent_path().generic_string()),
+                            xml(fs::path(t.file).filename().string()), part, xml(t.file));
+        if (skip) {
             ++skipped;
             body += "<skipped message=\"slow: contsim test --slow searches it\"/>";
-        } else if (t.search == ScenarioTest::Search::failed) {
+        } else if (failed) {
             ++failures;
             std::string text;
-            for (const auto& m : t.search_messages) text += m + "\n";
+            for (const auto& m : why) text += m + "\n";
             body += fmt::format("<failure message=\"{}\">{}</failure>",
-                                xml(t.search_messages.empty() ? "search failed" : t.search_messages.front()), xml(text));
+                                xml(why.empty() ? std::string(part) + " failed" : why.front()), xml(text));
         }
         body += "</testcase>\n";
+    };
+    for (const auto& t : tests) {
+        testcase(t, "run", !t.run_ok, false, t.run_messages);
+        if (t.search != ScenarioTest::Search::none)
+            testcase(t, "explore", t.search == ScenarioTest::Search::failed,
+                     t.search == ScenarioTest::Search::skipped, t.search_messages);
     }
     return fmt::format("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                        "<testsuites name=\"contsim test\" tests=\"{0}\" failures=\"{1}\" errors=\"0\" skipped=\"{2}\">\n"

@@ -395,6 +395,21 @@ sim::ScriptStep parse_step(const Ctx& c, const json& j, const std::string& where
     return s;
 }
 
+// A list of violation kinds (expect.violations, expect.explore.violations).
+std::set<std::string> violation_set(const Ctx& c, const json& list, const std::string& where) {
+    c.array(list, where);
+    std::set<std::string> v;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        std::string w = fmt::format("{}[{}]", where, i);
+        std::string kind = c.str(list[i], w);
+        const auto& kinds = violation_kinds();
+        if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end())
+            c.fail(w, fmt::format("unknown violation \"{}\"; expected one of: {}", kind, join(kinds)));
+        v.insert(kind);
+    }
+    return v;
+}
+
 }  // namespace
 
 Scenario parse_scenario(const json& j, const std::string& file, const Overrides& o) {
@@ -559,15 +574,7 @@ Scenario parse_scenario(const json& j, const std::string& file, const Overrides&
                                                                "many executions have a violation), found \"{}\"",
                                                                ee.verdict));
             if (!x.contains("violations")) c.fail("$.expect.explore", "expected \"violations\": the kinds some execution has ([] for none)");
-            c.array(x["violations"], "$.expect.explore.violations");
-            for (std::size_t i = 0; i < x["violations"].size(); ++i) {
-                std::string w = fmt::format("$.expect.explore.violations[{}]", i);
-                std::string kind = c.str(x["violations"][i], w);
-                const auto& kinds = violation_kinds();
-                if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end())
-                    c.fail(w, fmt::format("unknown violation \"{}\"; expected one of: {}", kind, join(kinds)));
-                ee.violations.insert(kind);
-            }
+            ee.violations = violation_set(c, x["violations"], "$.expect.explore.violations");
             if ((ee.verdict == "never") != ee.violations.empty())
                 c.fail("$.expect.explore.violations", ee.verdict == "never"
                                                           ? "expected [] with \"verdict\": \"never\""
@@ -596,19 +603,7 @@ Scenario parse_scenario(const json& j, const std::string& file, const Overrides&
                            "unexpected with \"infeasible\": true (the run stops where the drawn order breaks; "
                            "only \"violations\", the drawn outcome, goes with it)");
         }
-        if (e.contains("violations")) {
-            c.array(e["violations"], "$.expect.violations");
-            std::set<std::string> v;
-            for (std::size_t i = 0; i < e["violations"].size(); ++i) {
-                std::string w = fmt::format("$.expect.violations[{}]", i);
-                std::string kind = c.str(e["violations"][i], w);
-                const auto& kinds = violation_kinds();
-                if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end())
-                    c.fail(w, fmt::format("unknown violation \"{}\"; expected one of: {}", kind, join(kinds)));
-                v.insert(kind);
-            }
-            s.expect.violations = v;
-        }
+        if (e.contains("violations")) s.expect.violations = violation_set(c, e["violations"], "$.expect.violations");
         if (e.contains("returns")) {
             c.object(e["returns"], "$.expect.returns");
             for (auto it = e["returns"].begin(); it != e["returns"].end(); ++it) {

@@ -49,7 +49,7 @@ bool dependent(const StepInfo& a, const StepInfo& b) {
     if (a.access == Access::alloc && b.access == Access::alloc) return false;
     // rcu_cell: read-side sections are per-CPU state; what a grace period
     // reads of them is in the qs flags above.
-    if (a.cell == b.cell && (rcu_reader(a.access) || rcu_reader(b.access))) return false;
+    if (rcu_reader(a.access) || rcu_reader(b.access)) return false;
     if (shared_holder(a.access) && shared_holder(b.access)) return false;  // readers of an rwlock
     // rcu_cell's remaining accesses: grace-period waits and call_rcu's
     // queueing, per CPU (what they read is in the rules above).

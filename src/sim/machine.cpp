@@ -1,5 +1,5 @@
-#include "sim/asan.h"
 #include "sim/machine.h"
+#include "sim/asan.h"
 
 #include <algorithm>
 #include <boost/fiber/all.hpp>
@@ -204,8 +204,8 @@ void Machine::count_qs(CpuState& s) {
     if (exploring_) s.bump_at.push_back(steps_.empty() ? 0u : static_cast<std::uint32_t>(steps_.size() - 1));
 }
 
-void Machine::note_qs_step() {
-    if (exploring_ && !steps_.empty()) steps_.back().qs = true;
+void Machine::mark_qs(int cpu) {
+    if (exploring_ && !steps_.empty() && steps_.back().cpu == cpu) steps_.back().qs = true;
 }
 
 bool Machine::rcu_nonquiescent(int j) const {
@@ -216,20 +216,24 @@ bool Machine::rcu_nonquiescent(int j) const {
     return r.in_kernel && !r.asleep;
 }
 
+CpuMask Machine::gp_not_passed(const std::array<std::int64_t, kMaxCpus>& snapshot) const {
+    CpuMask m = 0;
+    for (int j = 0; j < ncpus_; ++j)
+        if (snapshot[j] >= 0 && !cpus_[j].finished && static_cast<std::int64_t>(cpus_[j].qs_seq) == snapshot[j])
+            m |= CpuMask{1} << j;
+    return m;
+}
+
 CpuMask Machine::gp_waits_for(int cpu) const {
     const CpuState& me = cpus_[cpu];
     if (!me.wait || me.wait->ready != &rcu_grace_period_done) return 0;
-    CpuMask m = 0;
-    for (int j = 0; j < ncpus_; ++j)
-        if (me.gp_wait[j] >= 0 && !cpus_[j].finished && static_cast<std::int64_t>(cpus_[j].qs_seq) == me.gp_wait[j])
-            m |= CpuMask{1} << j;
-    return m;
+    return gp_not_passed(me.gp_wait);
 }
 
 void Machine::rcu_qsctr_inc() {
     if (preempt_) return;
     count_qs(cpus_[cur_]);
-    if (exploring_ && !steps_.empty() && steps_.back().cpu == cur_) steps_.back().qs = true;
+    mark_qs(cur_);
 }
 
 void Machine::return_to_user() {
@@ -244,7 +248,7 @@ void Machine::preempt_count_changed(int was) {
     const int now = me.preempt_count();
     if ((was == 0) == (now == 0)) return;
     if (now == 0) count_qs(me);
-    if (exploring_ && !steps_.empty() && steps_.back().cpu == cur_) steps_.back().qs = true;
+    mark_qs(cur_);
 }
 
 __attribute__((always_inline)) inline void Machine::pick(int c) {
@@ -267,7 +271,7 @@ __attribute__((always_inline)) inline void Machine::pick(int c) {
     // here until it returns to user mode or sleeps it is outside a quiescent state).
     if (!cpus_[c].in_kernel && !cpus_[c].ops_done) {
         cpus_[c].in_kernel = true;
-        if (!preempt_) note_qs_step();
+        if (!preempt_) mark_qs(c);
     }
 }
 
@@ -357,11 +361,11 @@ void Machine::run_rcu_callbacks() {
         // In softirq (preempt count raised) until the callback returns; then
         // idle again, a quiescent state (rcu_check_callbacks(): idle_cpu()).
         me.in_softirq = true;
-        note_qs_step();
+        mark_qs(cur_);
         cb.fn(cb.arg);
         me.in_softirq = false;
         count_qs(me);
-        if (exploring_ && !steps_.empty() && steps_.back().cpu == cur_) steps_.back().qs = true;
+        mark_qs(cur_);
     }
 }
 

@@ -102,8 +102,8 @@ struct CpuState {
     int atomic_depth = 0;          // spinlocks held: sleeping here is a bug
     int rcu_nesting = 0;
     // RCU quiescent states (docs/fidelity.md, Semantics): qs_seq counts the
-    // ones this CPU has passed; in_kernel (from its first step until its ops
-    // are done), asleep (blocked at a sleeping wait since it last ran) and
+    // ones this CPU has passed; in_kernel (from an op's first step until it
+    // returns to user mode), asleep (blocked at a sleeping wait since it last ran) and
     // in_softirq (running a call_rcu callback) say whether it is in one now.
     std::uint64_t qs_seq = 0;
     bool ops_done = false;         // its body has returned (idle, but for call_rcu callbacks)
@@ -190,6 +190,9 @@ public:
     // The CPUs the grace period CPU `cpu` waits at has yet to see pass a
     // quiescent state (0 if it waits for no grace period).
     CpuMask gp_waits_for(int cpu) const;
+    // Of a grace period's snapshot (CpuState::gp_wait), the CPUs that have not
+    // passed a quiescent state since.
+    CpuMask gp_not_passed(const std::array<std::int64_t, kMaxCpus>& snapshot) const;
     // rcu_qsctr_inc(): the current CPU passes a quiescent state (returns to
     // user mode, calls schedule()); under PREEMPT these already are outside
     // every read section, so only classic RCU counts them.
@@ -253,7 +256,7 @@ private:
     [[noreturn]] void unwind(const Label* parked_at);
     void run_rcu_callbacks();
     void pick(int c);
-    void note_qs_step();    // the last executed step changed some CPU's quiescence
+    void mark_qs(int cpu);  // CPU `cpu`'s last executed step changed some CPU's quiescence
     void count_qs(CpuState& s);  // ++s.qs_seq, remembering the step it follows
     void note_gp_edges(int c);
     void note_sleepers();   // classic RCU: CPUs blocked at a sleeping wait have called schedule()

@@ -1,5 +1,5 @@
-#include "sim/asan.h"
 #include "sim/stack_pool.h"
+#include "sim/asan.h"
 #include "sim/region.h"
 
 #include <cstdlib>

@@ -39,12 +39,7 @@ inline void rcu_read_unlock(const Label& l) {
 // since (kernel/rcupdate.c: the batch completes when every CPU in its
 // cpumask has reported one).
 inline bool rcu_grace_period_done(const void*, const Machine& m, int cpu) {
-    const CpuState& me = m.cpu_state(cpu);
-    for (int j = 0; j < m.ncpus(); ++j) {
-        if (me.gp_wait[j] < 0) continue;
-        if (static_cast<std::int64_t>(m.cpu_state(j).qs_seq) == me.gp_wait[j] && !m.cpu_state(j).finished) return false;
-    }
-    return true;
+    return m.gp_not_passed(m.cpu_state(cpu).gp_wait) == 0;
 }
 
 // A synchronize_rcu still parked when the run aborts (a deadlock) was still called.
