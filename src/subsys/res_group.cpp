@@ -50,7 +50,9 @@ long simple_strtol(const char* cp, const char** endp) {
         cp++;
     }
     *endp = cp;
-    return neg ? -static_cast<long>(result) : static_cast<long>(result);
+    // The kernel negates the unsigned result (`return -simple_strtoul(cp+1,endp,base)`):
+    // wraps, never overflows, so "-9223372036854775808" is LONG_MIN, not undefined behaviour.
+    return static_cast<long>(neg ? 0 - result : result);
 }
 
 // lib/parser.c match_one() for one pattern "prefix%d" or "prefix%s": the
