@@ -260,7 +260,7 @@ TEST_CASE("CLI: --format json and the schedule token round trip", "[cli][determi
     REQUIRE(r.status == 0);
     CHECK(r.err.empty());
     json first = json::parse(r.out);
-    CHECK(first["format"] == "contsim-run/1");
+    CHECK(first["format"] == "contsim-run/2");
     CHECK(first["file"] == kNegative);
     CHECK(first["exit_code"] == 0);
     CHECK(first["violations"] == json::array({"count-mismatch", "refcount-underflow"}));

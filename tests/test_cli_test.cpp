@@ -114,7 +114,7 @@ TEST_CASE("explore prints whether expect.explore holds, and a capped search cann
     test_cli::Cli r = contsim("explore " + f);
     CHECK(r.out.find("Violations are reachable.\nExpect (explore): matches (sometimes; violations: count-mismatch, "
                      "refcount-underflow)\n") != std::string::npos);
-    test_cli::Cli capped = contsim("explore " + f + " --strategy dfs --max-runs 3");
+    test_cli::Cli capped = contsim("explore " + f + " --strategy dfs --max-runs 3 --split 1");
     CHECK(capped.status == 4);
     CHECK(capped.out.find("Expect (explore): inconclusive: the search did not finish, and nothing it saw contradicts "
                           "it\n") != std::string::npos);

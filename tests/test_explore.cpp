@@ -717,18 +717,18 @@ TEST_CASE("explore CLI: exit codes, verdict lines, JSON, bounds", "[explore][cli
     CHECK(fixed.out.find("Observation attach-exit-negative-count-nearest Never 0 ") != std::string::npos);
     CHECK(fixed.out.find("No violation is reachable.") != std::string::npos);
 
-    Cli j = contsim_cli("explore " + neg + " --format json --strategy dfs --max-runs 5");
+    Cli j = contsim_cli("explore " + neg + " --format json --strategy dfs --max-runs 5 --split 1");
     CHECK(j.status == 4);  // the first five DFS executions are clean, but that proves nothing: inconclusive
     json doc = json::parse(j.out);
     CHECK(doc["exit_code"] == 4);
-    CHECK(doc["format"] == "contsim-explore/1");
+    CHECK(doc["format"] == "contsim-explore/2");
     CHECK(doc["strategy"] == "dfs");
     CHECK(doc["executions"] == 5);
     CHECK(doc["complete"] == false);
     CHECK(doc["bound"] == "max-runs");
     CHECK(doc["observation"]["name"] == "attach-exit-negative-count-nearest");
 
-    Cli t = contsim_cli("explore " + neg + " --strategy dfs --max-runs 3");
+    Cli t = contsim_cli("explore " + neg + " --strategy dfs --max-runs 3 --split 1");
     CHECK(t.out.find("INCOMPLETE, stopped by --max-runs 3") != std::string::npos);
     CHECK(t.out.find("No violation is reachable in the executions explored.\n"
                      "Inconclusive: the search did not cover every execution (exit 4).\n") != std::string::npos);

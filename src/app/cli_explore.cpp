@@ -1,8 +1,12 @@
 #include "app/cli_explore.h"
 
+#include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <memory>
+
+#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -14,7 +18,7 @@ namespace app {
 CLI::App* add_explore_command(CLI::App& cli, ExploreArgs& a) {
     auto* e = cli.add_subcommand(
         "explore", "Explore the interleavings of the threads (the file's schedule is ignored) and list the outcomes");
-    e->add_option("file", a.file, "Scenario JSON file")->required();
+    e->add_option("file", a.file, "Scenario JSON file (not with --resume: the report holds it)");
     e->add_option("--strategy", a.strategy,
                   "dpor (partial-order reduction, default), dfs (every interleaving), bounded (at most "
                   "--preemptions), pct or random (sampling --runs)")
@@ -51,6 +55,12 @@ CLI::App* add_explore_command(CLI::App& cli, ExploreArgs& a) {
     e->add_option("--kernel", a.kernel, "Run on this kernel instead of the file's");
     e->add_option("--format", a.format, "Output format")->check(CLI::IsMember({"text", "json"}));
     e->add_option("--save", a.save, "Write a replayable scenario for each violating outcome into this directory");
+    e->add_flag("--progress", a.progress, "Draw the progress line on stderr even when it is not a terminal");
+    e->add_flag("--no-progress", a.no_progress, "No progress line, even on a terminal");
+    e->add_option("--resume", a.resume,
+                  "Go on with the incomplete search this report (explore --format json) stopped: its scenario, kernel, "
+                  "fixes, strategy and options; give only --max-runs, --time-limit, --jobs, --format, --save");
+    a.cmd = e;
     return e;
 }
 
@@ -83,9 +93,72 @@ int print(const ExploreResult& r, const std::string& format, const std::vector<s
     }
     return r.exit_code();
 }
+// SIGINT and SIGTERM stop the search after the executions under way; the
+// partial table is printed, marked incomplete. SA_RESETHAND: a second signal
+// kills as usual, for a user who does not want to wait.
+std::atomic<bool> g_interrupted{false};
+extern "C" void on_interrupt(int) { g_interrupted.store(true, std::memory_order_relaxed); }
+
+struct InterruptHandlers {
+    struct sigaction old_int{}, old_term{};
+    InterruptHandlers() {
+        g_interrupted = false;
+        struct sigaction sa{};
+        sa.sa_handler = on_interrupt;
+        sa.sa_flags = SA_RESETHAND;
+        sigemptyset(&sa.sa_mask);
+        ::sigaction(SIGINT, &sa, &old_int);
+        ::sigaction(SIGTERM, &sa, &old_term);
+    }
+    ~InterruptHandlers() {
+        ::sigaction(SIGINT, &old_int, nullptr);
+        ::sigaction(SIGTERM, &old_term, nullptr);
+    }
+};
+
+int run_and_print(const Scenario& sc, ExploreOptions o, const ExploreArgs& a) {
+    o.progress = !a.no_progress && (a.progress || ::isatty(2));
+    o.progress_tty = ::isatty(2);
+    InterruptHandlers handlers;
+    o.search.interrupt = &g_interrupted;
+    ExploreResult r;
+    try {
+        r = explore_scenario(sc, o);
+    } catch (const std::runtime_error& e) {
+        if (dynamic_cast<const InputError*>(&e)) throw;
+        throw InputError(std::string(e.what()));  // a replay diverged: report, exit 2
+    }
+    std::vector<std::string> saved;
+    if (a.save) saved = save_witnesses(r, *a.save);
+    return print(r, a.format, saved, a.save.has_value());
+}
+
+// --resume REPORT: the search is the report's; only limits and output may change.
+int resume_explore(const ExploreArgs& a) {
+    for (const char* opt : {"--strategy", "--preemptions", "--runs", "--seed", "--depth", "--max-steps", "--shard",
+                            "--split", "--from-schedule", "--fix", "--kernel"})
+        if (a.cmd && a.cmd->count(opt))
+            throw InputError(fmt::format("{}: not with --resume: the search's options come from the report {}", opt,
+                                         *a.resume));
+    if (!a.file.empty())
+        throw InputError(fmt::format("{}: not with --resume: the scenario comes from the report {}", a.file, *a.resume));
+    std::unique_ptr<Scenario> sc;
+    const ExploreResult prev = read_explore_report(*a.resume, sc);
+    if (prev.stats.complete) return print(prev, a.format, {}, false);  // nothing left: the same report
+    ExploreOptions o = prev.options;
+    o.search.max_runs = a.max_runs;
+    o.search.time_limit = a.time_limit;
+    o.jobs = a.jobs;
+    o.snapshot = !a.no_snapshot;
+    o.resume = &prev;
+    return run_and_print(*sc, o, a);
+}
+
 }  // namespace
 
 int cmd_explore(const ExploreArgs& a) {
+    if (a.progress && a.no_progress) throw InputError("--progress and --no-progress: give one");
+    if (a.resume) return resume_explore(a);
     // An option the chosen strategy does not use is an error, not ignored.
     for (const std::string& opt : a.given) {
         const bool applies = opt == "--preemptions" ? a.strategy == "bounded"
@@ -98,6 +171,7 @@ int cmd_explore(const ExploreArgs& a) {
                                                                 : "pct or random",
                                          a.strategy));
     }
+    if (a.file.empty()) throw InputError("explore: expected a scenario FILE (or --resume REPORT)");
     Scenario sc = load_scenario(a.file, {a.kernel, a.fixes});
     ExploreOptions o;
     o.search.strategy = *parse_strategy(a.strategy);
@@ -113,16 +187,7 @@ int cmd_explore(const ExploreArgs& a) {
     o.seed = a.seed;
     o.depth = a.depth;
     if (!a.shard.empty()) parse_shard(a.shard, o.shard, o.shards);
-    ExploreResult r;
-    try {
-        r = explore_scenario(sc, o);
-    } catch (const std::runtime_error& e) {
-        if (dynamic_cast<const InputError*>(&e)) throw;
-        throw InputError(std::string(e.what()));  // a replay diverged: report, exit 2
-    }
-    std::vector<std::string> saved;
-    if (a.save) saved = save_witnesses(r, *a.save);
-    return print(r, a.format, saved, a.save.has_value());
+    return run_and_print(sc, o, a);
 }
 
 int cmd_merge(const MergeArgs& a) {
@@ -133,15 +198,19 @@ int cmd_merge(const MergeArgs& a) {
         parts.push_back(read_explore_report(f, scenarios.back()));
     }
     ExploreResult& first = parts.front();
-    const nlohmann::json want = explore_report_json(first)["search"];
+    const std::string want = explore_search_digest(first);
     std::vector<bool> seen(first.options.shards, false);
     for (std::size_t i = 0; i < parts.size(); ++i) {
         const ExploreResult& p = parts[i];
         const Scenario& s0 = *first.scenario;
         const Scenario& s = *p.scenario;
-        if (s.file != s0.file || s.kernel != s0.kernel || s.fixes != s0.fixes || explore_report_json(p)["search"] != want)
-            throw InputError(fmt::format("{}: not the same search as {} (scenario, kernel, fixes and search options must match)",
-                                         a.files[i], a.files[0]));
+        if (explore_search_digest(p) != want) {
+            const char* why = s.source_text != s0.source_text ? "its scenario text differs (the file changed between "
+                                                                "the shard runs, or another scenario)"
+                              : s.kernel != s0.kernel || s.fixes != s0.fixes ? "its kernel or fixes differ"
+                                                                             : "its search options differ";
+            throw InputError(fmt::format("{}: $.search_digest: not the same search as {}: {}", a.files[i], a.files[0], why));
+        }
         if (p.options.shards != first.options.shards || p.units != first.units)
             throw InputError(fmt::format("{}: $.shard: expected a share of the same {} units in {} shards as {}",
                                          a.files[i], first.units, first.options.shards, a.files[0]));
@@ -155,6 +224,8 @@ int cmd_merge(const MergeArgs& a) {
     ExploreResult all = first;
     for (std::size_t i = 1; i < parts.size(); ++i) merge_into(all, parts[i]);
     all.options.shard = all.options.shards = 1;
+    all.completed_units.reset();  // each shard resumes from its own report, not from the merge
+    all.done = {};
     return print(all, a.format, {}, false);
 }
 

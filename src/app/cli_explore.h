@@ -24,6 +24,10 @@ struct ExploreArgs {
     // Options given on the command line that only some strategies use
     // ("--preemptions", ...): cmd_explore refuses them under the others.
     std::vector<std::string> given;
+    bool progress = false;               // --progress: the progress line even off a terminal
+    bool no_progress = false;            // --no-progress: not even on one
+    std::optional<std::string> resume;   // --resume REPORT
+    const CLI::App* cmd = nullptr;       // the parsed subcommand (which options were given)
 };
 
 struct MergeArgs {

@@ -22,8 +22,9 @@ CLI::App* add_test_command(CLI::App& cli, TestArgs& a) {
         "test", "Run scenario files and directories as a regression suite: each replays against its expect and, "
                 "where it states expect.explore, is searched against it");
     t->add_option("paths", a.paths, "Scenario files and directories (searched recursively for *.json)")->required();
-    t->add_option("--format", a.format, "Report on stdout: text, or tap (Test Anything Protocol 13)")
-        ->check(CLI::IsMember({"text", "tap"}));
+    t->add_option("--format", a.format,
+                  "Report on stdout: text, tap (Test Anything Protocol 13) or json (docs/schemas/test.schema.json)")
+        ->check(CLI::IsMember({"text", "tap", "json"}));
     t->add_option("--junit", a.junit, "Also write a JUnit XML report to this file (for CI systems)");
     t->add_option("--jobs", a.jobs, "Scenarios tested at once (the report does not depend on it)")
         ->check(CLI::Range(1u, 256u));
@@ -205,6 +206,31 @@ std::string test_report_junit(const std::vector<ScenarioTest>& tests) {
                        cases, failures, skipped, body);
 }
 
+std::string test_report_json(const std::vector<ScenarioTest>& tests) {
+    using nlohmann::json;
+    const Counts c = count(tests);
+    json list = json::array();
+    for (const auto& t : tests) {
+        const char* search = t.search == ScenarioTest::Search::none      ? "none"
+                             : t.search == ScenarioTest::Search::skipped ? "skipped"
+                             : t.search == ScenarioTest::Search::passed  ? "passed"
+                                                                         : "failed";
+        list.push_back({{"file", t.file},
+                        {"ok", t.ok()},
+                        {"run", t.run_ok ? "passed" : "failed"},
+                        {"search", search},
+                        {"messages", messages(t)}});
+    }
+    json j = {{"format", "contsim-test/1"},
+              {"tests", list},
+              {"passed", c.passed},
+              {"failed", c.failed},
+              {"searches_skipped", c.skipped},
+              {"summary", summary(tests)},
+              {"exit_code", c.failed ? 1 : 0}};
+    return j.dump(2) + "\n";
+}
+
 int cmd_test(const TestArgs& a) {
     const std::vector<std::string> files = collect_scenarios(a.paths);
     std::vector<ScenarioTest> tests(files.size());
@@ -226,7 +252,9 @@ int cmd_test(const TestArgs& a) {
         out.flush();
         if (!out) throw InputError(fmt::format("--junit: cannot write {}", *a.junit));
     }
-    std::cout << (a.format == "tap" ? test_report_tap(tests) : test_report_text(tests));
+    std::cout << (a.format == "tap"    ? test_report_tap(tests)
+                  : a.format == "json" ? test_report_json(tests)
+                                       : test_report_text(tests));
     return std::all_of(tests.begin(), tests.end(), [](const ScenarioTest& t) { return t.ok(); }) ? 0 : 1;
 }
 

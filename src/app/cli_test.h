@@ -13,7 +13,7 @@ namespace app {
 
 struct TestArgs {
     std::vector<std::string> paths;
-    std::string format = "text";       // text or tap
+    std::string format = "text";       // text, tap or json
     std::optional<std::string> junit;  // JUnit XML file to write
     unsigned jobs = 1;
     bool slow = false;                 // also search the scenarios marked "slow"
@@ -39,5 +39,6 @@ ScenarioTest test_scenario(const std::string& file, bool slow);
 std::string test_report_text(const std::vector<ScenarioTest>& tests);
 std::string test_report_tap(const std::vector<ScenarioTest>& tests);
 std::string test_report_junit(const std::vector<ScenarioTest>& tests);
+std::string test_report_json(const std::vector<ScenarioTest>& tests);
 
 }  // namespace app

@@ -14,7 +14,11 @@
 
 #include <fmt/format.h>
 
+#include "app/digest.h"
+#include "app/explore_progress.h"
+#include "app/report.h"
 #include "app/runner.h"
+#include "app/version.h"
 #include "core/errno_names.h"
 #include "sim/pct_policy.h"
 #include "sim/script_policy.h"
@@ -47,12 +51,6 @@ std::string returns_text(const std::vector<int>& v) {
     std::string s = "[";
     for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + core::result_name(v[i]);
     return s + "]";
-}
-
-json returns_json(const std::vector<int>& v) {
-    json a = json::array();
-    for (int x : v) a.push_back(x == 0 ? json(0) : json(core::result_name(x)));
-    return a;
 }
 
 std::string values_text(const Outcome& o) {
@@ -126,6 +124,13 @@ void add_row(Rows& rows, const Outcome& oc, const OutcomeRow& row) {
     }
 }
 
+void add_part(Part& into, const Part& p) {
+    into.stats.add(p.stats);
+    into.positive += p.positive;
+    into.negative += p.negative;
+    for (const auto& [oc, row] : p.rows) add_row(into.rows, oc, row);
+}
+
 // The machine and kernel of one worker thread. With ExploreOptions::snapshot
 // (the default), boot and set-up run once per worker and each execution
 // restores their state (app::SnapshotRunner); otherwise each execution is a
@@ -136,6 +141,7 @@ struct Worker {
     const ExploreOptions& o;
     RunResult cur;  // the last execution, without a snapshot
     Part* part = nullptr;
+    ExploreProgress* progress = nullptr;
     std::unique_ptr<SnapshotRunner> snap;
     bool snap_tried = false;
     const RunResult* last = nullptr;  // the last execution's result
@@ -179,9 +185,13 @@ struct Worker {
             row.witness = sim::encode_token(runs);
             row.switches = runs.size() - 1;
         }
-        if (part->rows.find(oc) == part->rows.end()) row.outcome = oc;
+        if (part->rows.find(oc) == part->rows.end()) {
+            row.outcome = oc;
+            if (progress) progress->outcome(values_text(oc) + " " + violations_text(oc.violations));
+        }
         add_row(part->rows, oc, row);
         ++(last->matches ? part->positive : part->negative);
+        if (progress) progress->execution();
     }
 };
 
@@ -273,6 +283,12 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
     res.stats.complete = true;
     if (o.from_schedule) res.prefix = schedule_prefix(sc, o);
     const bool sample = sampling(o.search.strategy);
+    // A report stopped while cutting the search into units has none to keep: start afresh.
+    const ExploreResult* resume = o.resume && o.resume->units ? o.resume : nullptr;
+    std::optional<ExploreProgress> progress_line;
+    if (o.progress) progress_line.emplace(o.progress_tty);
+    ExploreProgress* progress = progress_line ? &*progress_line : nullptr;
+    std::uint64_t pruned = 0;  // split(): DPOR prefixes every CPU of which sleeps
 
     // The work units: subtrees of the search, or sampled runs.
     std::vector<sim::Unit> units;
@@ -298,19 +314,28 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
     } else {
         Worker w(sc, o);
         sim::Explorer ex(o.search);
-        std::uint64_t pruned = 0;
+        if (progress) progress->splitting(o.effective_split());
         units = ex.split([&](sim::Policy& p) -> const sim::Machine& { return w.run_once(p); }, o.effective_split(),
                          sim::Unit{res.prefix, {}}, pruned, &estimates);
+        if (!ex.split_bound().empty()) {
+            // Stopped while cutting the search into units: nothing explored.
+            res.stats.complete = false;
+            res.stats.bound = ex.split_bound();
+            res.completed_units = Table{};
+            return res;
+        }
         res.units = units.size();
-        if (o.shard == 1) res.stats.sleep_blocked += pruned, res.stats.runs += pruned;
+        if (o.shard != 1) pruned = 0;  // counted once, by shard 1
         keep_snapshot(w);
     }
     // This process's units, biggest first (so that workers finish together).
     // Shards: largest-estimate-first to the least loaded shard, which every
-    // shard computes the same way from the same estimates.
+    // shard computes the same way from the same estimates. Sampled runs are
+    // never listed (--runs may be 10^9): the i-th is run shard-1 + i*shards.
     std::vector<std::size_t> mine;
+    std::uint64_t count = 0;
     if (sample) {
-        for (std::size_t i = o.shard - 1; i < res.units; i += o.shards) mine.push_back(i);
+        count = res.units > o.shard - 1 ? (res.units - (o.shard - 1) + o.shards - 1) / o.shards : 0;
     } else {
         std::vector<std::size_t> order(units.size());
         for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -322,77 +347,116 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
             load[to] += std::exp(std::min(estimates[i], 600.0));
             if (to == o.shard - 1) mine.push_back(i);
         }
+        count = mine.size();
     }
+    res.mine = count;
+    if (resume && (resume->units != res.units || resume->mine != count))
+        throw InputError(fmt::format("--resume: the report's search has {} units ({} in this shard), this one {} ({}): "
+                                     "not the same search",
+                                     resume->units, resume->mine, res.units, count));
+    if (progress) progress->searching(count);
 
-    std::vector<std::optional<Part>> parts(mine.size());
-    std::atomic<std::size_t> next{0};
+    // What the workers found: units run to their end, and units a limit or
+    // an interrupt stopped half-way (in the table, not in `done`: --resume
+    // runs them again from their start).
+    struct Out {
+        Part completed, partial;
+        UnitSet done;
+    };
+    std::vector<Out> outs(std::max(1u, o.jobs));
+    std::atomic<std::uint64_t> next{0};
     std::atomic<std::uint64_t> runs_used{0};
     std::atomic<bool> stop{false};
     std::mutex err_mu;
     std::exception_ptr err;
+    std::string why_stopped;  // under err_mu: the first limit that stopped a worker between units
+    auto stop_for = [&](const char* why) {
+        std::lock_guard<std::mutex> lk(err_mu);
+        if (why_stopped.empty()) why_stopped = why;
+        stop = true;
+    };
     const auto start = std::chrono::steady_clock::now();
     const std::thread::id main_thread = std::this_thread::get_id();
-    auto work = [&] {
+    // Sampled runs are claimed in chunks, so that `done` stays a few ranges.
+    const std::uint64_t chunk = sample ? 64 : 1;
+    auto work = [&](Out& out) {
         Worker w(sc, o);
+        w.progress = progress;
         if (std::this_thread::get_id() == main_thread) {
             w.snap = std::move(main_snap);
             w.snap_tried = main_snap_tried;
         }
         try {
             for (;;) {
-                const std::size_t i = next++;
-                if (i >= mine.size() || stop) break;
-                Part part;
-                w.part = &part;
-                sim::ExploreOptions so = o.search;
-                if (o.search.max_runs && !sample) {
-                    // Each unit's equal share of --max-runs (the first
-                    // max_runs % U units one more): what a capped search
-                    // covers depends on the units alone, not on --jobs,
-                    // --shard or which worker finished first.
-                    const std::uint64_t nu = units.size();
-                    so.max_runs = o.search.max_runs / nu + (mine[i] < o.search.max_runs % nu ? 1 : 0);
-                    if (so.max_runs == 0) continue;  // no share: left unexplored (incomplete)
-                } else if (o.search.max_runs) {
-                    std::uint64_t used = runs_used.load();
-                    if (used >= o.search.max_runs) {
-                        stop = true;
+                const std::uint64_t first = next.fetch_add(chunk);
+                if (first >= count || stop) break;
+                const std::uint64_t last = std::min(count, first + chunk);
+                for (std::uint64_t i = first; i < last && !stop; ++i) {
+                    if (resume && resume->done.contains(i)) continue;
+                    if (o.search.interrupt && *o.search.interrupt) {
+                        stop_for("interrupted");
                         break;
                     }
-                    so.max_runs = o.search.max_runs - used;
-                }
-                if (o.search.time_limit > 0) {
-                    double left = o.search.time_limit -
-                                  std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-                    if (left <= 0) {
-                        stop = true;
-                        break;
+                    sim::ExploreOptions so = o.search;
+                    if (o.search.max_runs && !sample) {
+                        // Each unit's equal share of --max-runs (the first
+                        // max_runs % U units one more): what a capped search
+                        // covers depends on the units alone, not on --jobs,
+                        // --shard or which worker finished first.
+                        // Resumed: shared among the units still to do (so
+                        // that a second capped run gets further than the first).
+                        const std::uint64_t nu = resume ? count - resume->done.size() : units.size();
+                        const std::uint64_t rank = resume ? i - resume->done.below(i) : mine[i];
+                        so.max_runs = o.search.max_runs / nu + (rank < o.search.max_runs % nu ? 1 : 0);
+                        if (so.max_runs == 0) continue;  // no share: left unexplored (incomplete)
+                    } else if (o.search.max_runs) {
+                        std::uint64_t used = runs_used.load();
+                        if (used >= o.search.max_runs) {
+                            stop_for("max-runs");
+                            break;
+                        }
+                        so.max_runs = o.search.max_runs - used;
                     }
-                    so.time_limit = left;
+                    if (o.search.time_limit > 0) {
+                        double left = o.search.time_limit -
+                                      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+                        if (left <= 0) {
+                            stop_for("time-limit");
+                            break;
+                        }
+                        so.time_limit = left;
+                    }
+                    Part part;
+                    w.part = &part;
+                    if (sample) {
+                        const std::uint64_t seed = sim::run_seed(o.seed, o.shard - 1 + i * o.shards);
+                        std::unique_ptr<sim::Policy> pol;
+                        if (o.search.strategy == sim::Strategy::pct)
+                            pol = std::make_unique<sim::PctPolicy>(seed, static_cast<int>(sc.threads.size()), pct_k,
+                                                                   std::max(1u, o.depth));
+                        else
+                            pol = std::make_unique<sim::RandomPolicy>(seed);
+                        PrefixPolicy pp(res.prefix, *pol);
+                        const sim::Machine& m = w.run_once(pp);
+                        part.stats.runs = part.stats.executions = 1;
+                        part.stats.longest = m.steps().size();
+                        part.stats.complete = true;
+                        w.on_execution(m);
+                    } else {
+                        sim::Explorer ex(so);
+                        part.stats = ex.explore([&](sim::Policy& p) -> const sim::Machine& { return w.run_once(p); },
+                                                [&](const sim::Machine& m) { w.on_execution(m, ex.clocks()); },
+                                                units[mine[i]]);
+                        if (!part.stats.complete && part.stats.bound != "max-runs") stop = true;
+                    }
+                    runs_used += part.stats.runs;
+                    w.cur = RunResult{};
+                    if (part.stats.complete) {
+                        out.done.add(i, i + 1);
+                        if (progress) progress->unit_done();
+                    }
+                    add_part(part.stats.complete ? out.completed : out.partial, part);
                 }
-                if (sample) {
-                    const std::uint64_t seed = sim::run_seed(o.seed, mine[i]);
-                    std::unique_ptr<sim::Policy> pol;
-                    if (o.search.strategy == sim::Strategy::pct)
-                        pol = std::make_unique<sim::PctPolicy>(seed, static_cast<int>(sc.threads.size()), pct_k,
-                                                               std::max(1u, o.depth));
-                    else
-                        pol = std::make_unique<sim::RandomPolicy>(seed);
-                    PrefixPolicy pp(res.prefix, *pol);
-                    const sim::Machine& m = w.run_once(pp);
-                    part.stats.runs = part.stats.executions = 1;
-                    part.stats.longest = m.steps().size();
-                    w.on_execution(m);
-                } else {
-                    sim::Explorer ex(so);
-                    part.stats = ex.explore([&](sim::Policy& p) -> const sim::Machine& { return w.run_once(p); },
-                                            [&](const sim::Machine& m) { w.on_execution(m, ex.clocks()); },
-                                            units[mine[i]]);
-                    if (!part.stats.complete && part.stats.bound != "max-runs") stop = true;
-                }
-                runs_used += part.stats.runs;
-                w.cur = RunResult{};
-                parts[i] = std::move(part);
             }
         } catch (...) {
             std::lock_guard<std::mutex> lk(err_mu);
@@ -402,31 +466,60 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
         w.cur = RunResult{};
     };
     if (o.jobs <= 1) {
-        work();
+        work(outs[0]);
     } else {
         std::vector<std::thread> ts;
-        for (unsigned t = 0; t < o.jobs; ++t) ts.emplace_back(work);
+        for (unsigned t = 0; t < o.jobs; ++t) ts.emplace_back(work, std::ref(outs[t]));
         for (auto& t : ts) t.join();
     }
     main_snap.reset();  // unused when no worker ran on this thread
     if (err) std::rethrow_exception(err);
 
-    // Combine in unit order (the result does not depend on the order anyway).
-    Rows rows;
-    for (const auto& part : parts) {
-        if (!part) {
-            res.stats.complete = false;
-            continue;
-        }
-        ++res.units_done;
-        res.stats.add(part->stats);
-        res.positive += part->positive;
-        res.negative += part->negative;
-        for (const auto& [oc, row] : part->rows) add_row(rows, oc, row);
+    // The completed units (with what --resume brought) and the stopped ones;
+    // the order of combination does not matter (sums, and the least witness).
+    Part completed, partial;
+    completed.stats.complete = partial.stats.complete = true;
+    UnitSet done;
+    if (resume) {
+        const Table& base = resume->completed_units ? *resume->completed_units : Table{};
+        completed.stats = base.stats;
+        completed.positive = base.positive;
+        completed.negative = base.negative;
+        for (const OutcomeRow& r : base.outcomes) add_row(completed.rows, r.outcome, r);
+        done = resume->done;
+    } else {
+        completed.stats.sleep_blocked = completed.stats.runs = pruned;
     }
-    if (res.stats.bound.empty() && !sample && !res.stats.complete)
-        res.stats.bound = o.search.max_runs ? "max-runs" : "time-limit";
-    if (sample) res.stats.complete = false;
+    for (Out& out : outs) {
+        add_part(completed, out.completed);
+        add_part(partial, out.partial);
+        done.add(out.done);
+    }
+    res.done = done;
+    res.units_done = done.size();
+    const bool all_done = res.units_done == count;
+    Part all = completed;
+    add_part(all, partial);
+    res.stats = all.stats;
+    res.positive = all.positive;
+    res.negative = all.negative;
+    Rows rows = std::move(all.rows);
+    res.stats.complete = !sample && all_done;
+    if (!res.stats.complete && res.stats.bound.empty()) {
+        res.stats.bound = !partial.stats.bound.empty() ? partial.stats.bound
+                          : !why_stopped.empty()      ? why_stopped
+                          : sample && all_done        ? ""  // every sampled run ran: no bound stopped it
+                          : o.search.max_runs         ? "max-runs"
+                                                      : "time-limit";
+    }
+    if (!res.stats.complete) {
+        Table t;
+        t.stats = completed.stats;
+        t.positive = completed.positive;
+        t.negative = completed.negative;
+        for (auto& [k, row] : completed.rows) t.outcomes.push_back(row);
+        res.completed_units = std::move(t);
+    }
     // Each witness must replay to its outcome; if the trace's fewest-switch
     // linearisation does not (a dependence the model misses), keep the
     // execution's own schedule and say so.
@@ -477,17 +570,20 @@ std::string explore_report_text(const ExploreResult& r) {
     s += fmt::format(", longest {} steps", st.longest);
     if (o.shards > 1)
         s += fmt::format(", shard {}/{}: {} of {} units", o.shard, o.shards, r.units_done, r.units);
-    else if (!sampling(o.search.strategy))
+    else if (!sampling(o.search.strategy) && st.complete)
         s += fmt::format(", {} unit{}", r.units, r.units == 1 ? "" : "s");
+    else if (!sampling(o.search.strategy))
+        s += fmt::format(", {} of {} units done", r.units_done, r.units);
     s += ": ";
+    const std::string stopped = st.bound == "interrupted" ? "interrupted (SIGINT or SIGTERM)"
+                                : st.bound == "max-runs"  ? fmt::format("stopped by --max-runs {}", o.search.max_runs)
+                                                          : fmt::format("stopped by --time-limit {}", o.search.time_limit);
     if (sampling(o.search.strategy))
-        s += st.bound.empty() ? "sampled\n" : fmt::format("sampled, stopped by --{}\n", st.bound);
+        s += st.bound.empty() ? "sampled\n" : "sampled, " + stopped + "\n";
     else if (st.complete)
         s += o.shards > 1 ? "shard complete\n" : "complete\n";
-    else if (st.bound == "max-runs")
-        s += fmt::format("INCOMPLETE, stopped by --max-runs {}\n", o.search.max_runs);
     else
-        s += fmt::format("INCOMPLETE, stopped by --time-limit {}\n", o.search.time_limit);
+        s += "INCOMPLETE, " + stopped + (r.units == 0 ? " while cutting the search into units\n" : "\n");
     if (o.from_schedule)
         s += fmt::format("Prefix:   the file's schedule, {} steps ({})\n", r.prefix.size(), prefix_token(r.prefix));
     s += "\n";
@@ -588,32 +684,20 @@ json search_json(const ExploreResult& r) {
     s["from_schedule"] = o.from_schedule ? json(prefix_token(r.prefix)) : json(nullptr);
     return s;
 }
-}  // namespace
 
-json explore_report_json(const ExploreResult& r) {
+// What every shard of one search shares: this binary, the scenario's text,
+// kernel, fixes and the search options (not the shard, limits or results).
+std::string search_digest(const ExploreResult& r) {
     const Scenario& sc = *r.scenario;
-    const sim::ExploreStats& st = r.stats;
-    json j;
-    j["format"] = "contsim-explore/1";
-    j["scenario"] = sc.name;
-    j["file"] = sc.file;
-    j["kernel"] = sc.kernel;
-    j["fixes"] = json::array();
-    for (core::Fix f : sc.fixes) j["fixes"].push_back(core::fix_name(f));
-    j["strategy"] = r.strategy;
-    j["search"] = search_json(r);
-    j["shard"] = r.options.shards > 1 ? json(fmt::format("{}/{}", r.options.shard, r.options.shards)) : json(nullptr);
-    j["units"] = r.units;
-    j["units_done"] = r.units_done;
-    j["executions"] = st.executions;
-    j["sleep_blocked"] = st.sleep_blocked;
-    j["revisits"] = st.revisits;
-    j["runs"] = st.runs;
-    j["longest"] = st.longest;
-    j["complete"] = st.complete;
-    j["bound"] = st.bound.empty() ? json(nullptr) : json(st.bound);
+    std::string fixes;
+    for (core::Fix f : sc.fixes) fixes += std::string(core::fix_name(f)) + ",";
+    return digest_hex(std::string(version()) + '\0' + sc.source_text + '\0' + sc.kernel + '\0' + fixes + '\0' +
+                      search_json(r).dump());
+}
+
+json rows_json(const std::vector<OutcomeRow>& outcomes) {
     json rows = json::array();
-    for (const OutcomeRow& row : r.outcomes) {
+    for (const OutcomeRow& row : outcomes) {
         json fin = json::object(), rets = json::object(), reads = json::object();
         for (const auto& [k, v] : row.outcome.final) fin[k] = v;
         for (const auto& [cpu, v] : row.outcome.returns) rets[cpu] = returns_json(v);
@@ -628,7 +712,42 @@ json explore_report_json(const ExploreResult& r) {
                         {"reads", reads},
                         {"matches_expect", row.matches_expect}});
     }
-    j["outcomes"] = rows;
+    return rows;
+}
+
+// The report's own checksum: every other key, as written.
+std::string report_digest(json j) {
+    j.erase("digest");
+    return digest_hex(j.dump());
+}
+}  // namespace
+
+json explore_report_json(const ExploreResult& r) {
+    const Scenario& sc = *r.scenario;
+    const sim::ExploreStats& st = r.stats;
+    json j;
+    j["format"] = kExploreFormat;
+    j["contsim_version"] = version();
+    j["scenario"] = sc.name;
+    j["file"] = sc.file;
+    j["scenario_source"] = sc.source_text;
+    j["kernel"] = sc.kernel;
+    j["fixes"] = json::array();
+    for (core::Fix f : sc.fixes) j["fixes"].push_back(core::fix_name(f));
+    j["search_digest"] = search_digest(r);
+    j["strategy"] = r.strategy;
+    j["search"] = search_json(r);
+    j["shard"] = r.options.shards > 1 ? json(fmt::format("{}/{}", r.options.shard, r.options.shards)) : json(nullptr);
+    j["units"] = r.units;
+    j["units_done"] = r.units_done;
+    j["executions"] = st.executions;
+    j["sleep_blocked"] = st.sleep_blocked;
+    j["revisits"] = st.revisits;
+    j["runs"] = st.runs;
+    j["longest"] = st.longest;
+    j["complete"] = st.complete;
+    j["bound"] = st.bound.empty() ? json(nullptr) : json(st.bound);
+    j["outcomes"] = rows_json(r.outcomes);
     j["observation"] = {{"name", sc.name}, {"verdict", r.verdict()}, {"positive", r.positive}, {"negative", r.negative}};
     j["witness_fallbacks"] = r.witness_fallbacks;
     j["violation_reachable"] = r.violation_reachable();
@@ -639,7 +758,20 @@ json explore_report_json(const ExploreResult& r) {
     } else {
         j["expect_explore"] = nullptr;
     }
+    if (r.completed_units) {
+        const Table& t = *r.completed_units;
+        json done = json::array();
+        for (const auto& [a, b] : r.done.ranges()) done.push_back({a, b});
+        j["resume"] = {{"units_of_shard", r.mine},      {"done", done},
+                       {"executions", t.stats.executions}, {"sleep_blocked", t.stats.sleep_blocked},
+                       {"revisits", t.stats.revisits},     {"runs", t.stats.runs},
+                       {"longest", t.stats.longest},       {"positive", t.positive},
+                       {"negative", t.negative},           {"outcomes", rows_json(t.outcomes)}};
+    } else {
+        j["resume"] = nullptr;
+    }
     j["exit_code"] = r.exit_code();
+    j["digest"] = report_digest(j);
     return j;
 }
 
@@ -672,17 +804,128 @@ struct Reader {
 };
 }  // namespace
 
+namespace {
+// A report's figures must add up, and every row's witness must replay to that
+// row: a merged table is only as true as the reports it reads.
+void check_report_consistency(const ExploreResult& r, const Reader& rd, const std::string& at) {
+    std::uint64_t sum = 0;
+    for (const OutcomeRow& row : r.outcomes) sum += row.executions;
+    if (sum != r.stats.executions)
+        rd.fail(at + "executions", fmt::format("the sum of the rows' executions ({}), found {}", sum, r.stats.executions));
+    if (r.positive + r.negative != r.stats.executions)
+        rd.fail(at + (at.empty() ? "observation" : "positive"),
+                fmt::format("positive + negative = executions ({}), found {} + {}", r.stats.executions,
+                                           r.positive, r.negative));
+    if (r.units_done > r.units) rd.fail("units_done", fmt::format("at most units ({}), found {}", r.units, r.units_done));
+    const auto& kinds = violation_kinds();
+    const Scenario& sc = *r.scenario;
+    for (std::size_t i = 0; i < r.outcomes.size(); ++i) {
+        const OutcomeRow& row = r.outcomes[i];
+        const std::string p = fmt::format("{}outcomes[{}].", at, i);
+        for (const std::string& k : row.outcome.violations)
+            if (std::find(kinds.begin(), kinds.end(), k) == kinds.end())
+                rd.fail(p + "violations", fmt::format("violation kinds contsim reports, found \"{}\"", k));
+        if (i > 0 && !(r.outcomes[i - 1].outcome < row.outcome))
+            rd.fail(p.substr(0, p.size() - 1), "distinct outcomes in the report's order");
+        RunOptions ro;
+        ro.max_steps = r.options.max_steps;
+        ro.token = row.witness;
+        std::string got;
+        try {
+            RunResult rr = run_scenario(sc, ro);
+            if (!(outcome_of(rr, sc) == row.outcome)) got = "another outcome";
+            else if (rr.steps != row.steps) got = fmt::format("{} steps, not {}", rr.steps, row.steps);
+            else if (rr.matches != row.matches_expect) got = "another matches_expect";
+        } catch (const InputError& e) {
+            got = e.what();
+        }
+        if (!got.empty())
+            rd.fail(p + "witness", "a schedule that replays to its row (" + got + ")");
+    }
+}
+}  // namespace
+
+namespace {
+// The rows of `j`["outcomes"] (`at`: the JSON path of j, for messages).
+std::vector<OutcomeRow> read_rows(const json& j, const std::string& at, const Scenario& sc, const Reader& rd) {
+    const json& rows = rd.at(j, "outcomes", at + "outcomes");
+    if (!rows.is_array()) rd.fail(at + "outcomes", "an array");
+    std::vector<OutcomeRow> out;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const json& x = rows[i];
+        const std::string p = fmt::format("{}outcomes[{}].", at, i);
+        OutcomeRow row;
+        row.executions = rd.uint(x, "executions", p);
+        row.witness = rd.str(x, "witness", p);
+        row.switches = rd.uint(x, "switches", p);
+        row.steps = static_cast<std::uint32_t>(rd.uint(x, "steps", p));
+        row.matches_expect = rd.boolean(x, "matches_expect", p);
+        const json& v = rd.at(x, "violations", p + "violations");
+        if (!v.is_array()) rd.fail(p + "violations", "an array of violation kinds");
+        for (const json& k : v) row.outcome.violations.push_back(k.is_string() ? k.get<std::string>() : "");
+        // The scenario's order, which the report's JSON objects do not keep.
+        const json& fin = rd.at(x, "final", p + "final");
+        for (const FinalCheck& f : sc.expect.final) {
+            const std::string key = f.target + "." + f.key;
+            row.outcome.final.emplace_back(key, fin.contains(key) ? fin.at(key) : json(nullptr));
+        }
+        const json& rets = rd.at(x, "returns", p + "returns");
+        for (const ThreadSpec& t : sc.threads) {
+            std::vector<int> vals;
+            if (rets.contains(t.cpu))
+                for (const json& e : rets.at(t.cpu)) {
+                    std::optional<int> rv = e.is_number_integer() ? std::optional<int>(e.get<int>())
+                                            : e.is_string()      ? core::parse_result(e.get<std::string>())
+                                                                 : std::nullopt;
+                    if (!rv) rd.fail(p + "returns." + t.cpu, "0 or an error name such as \"-EBUSY\"");
+                    vals.push_back(*rv);
+                }
+            row.outcome.returns.emplace_back(t.cpu, vals);
+        }
+        const json& reads = rd.at(x, "reads", p + "reads");
+        for (const ThreadSpec& t : sc.threads) {
+            if (!sc.expect.reads.count(t.cpu)) continue;
+            std::vector<std::string> texts;
+            if (reads.contains(t.cpu))
+                for (const json& e : reads.at(t.cpu)) {
+                    if (!e.is_string()) rd.fail(p + "reads." + t.cpu, "an array of strings");
+                    texts.push_back(e.get<std::string>());
+                }
+            row.outcome.reads.emplace_back(t.cpu, texts);
+        }
+        out.push_back(std::move(row));
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string explore_search_digest(const ExploreResult& r) { return search_digest(r); }
+
 ExploreResult read_explore_report(const std::string& file, std::unique_ptr<Scenario>& sc) {
     json j = parse_input_json(read_input_file(file), file);
     if (!j.is_object()) throw InputError(file + ": $: expected a JSON object (an explore report)");
     Reader rd{file};
-    if (rd.str(j, "format", "") != "contsim-explore/1") rd.fail("format", "\"contsim-explore/1\"");
+    if (const std::string f = rd.str(j, "format", ""); f != kExploreFormat)
+        rd.fail("format", fmt::format("\"{}\" (a report of this contsim's explore --format json), found \"{}\"",
+                                      kExploreFormat, f));
+    const std::string stored = rd.str(j, "digest", "");
+    if (const std::string d = report_digest(j); d != stored)
+        throw InputError(fmt::format("{}: $.digest: expected {}, the checksum of the report's contents, found {}: "
+                                     "the report was changed after explore wrote it",
+                                     file, d, stored));
+    if (const std::string v = rd.str(j, "contsim_version", ""); v != version())
+        throw InputError(fmt::format("{}: $.contsim_version: written by contsim {}, this is contsim {}: "
+                                     "re-run the search with this binary",
+                                     file, v, version()));
     Overrides ov;
     ov.kernel = rd.str(j, "kernel", "");
     const json& fx = rd.at(j, "fixes", "fixes");
     if (!fx.is_array()) rd.fail("fixes", "an array of fix names");
     for (const json& f : fx) ov.fixes.push_back(f.is_string() ? f.get<std::string>() : "");
-    sc = std::make_unique<Scenario>(load_scenario(rd.str(j, "file", ""), ov));
+    // The scenario as it was searched, from the report itself: no path to
+    // resolve, and an edit to the file since does not creep in.
+    sc = std::make_unique<Scenario>(parse_scenario_text(rd.str(j, "scenario_source", ""), rd.str(j, "file", ""), ov));
     ExploreResult r;
     r.scenario = sc.get();
     r.strategy = rd.str(j, "strategy", "");
@@ -732,51 +975,41 @@ ExploreResult read_explore_report(const std::string& file, std::unique_ptr<Scena
     if (j.contains("witness_fallbacks") && j["witness_fallbacks"].is_array())
         for (const json& w : j["witness_fallbacks"])
             if (w.is_string()) r.witness_fallbacks.push_back(w.get<std::string>());
-    const json& rows = rd.at(j, "outcomes", "outcomes");
-    if (!rows.is_array()) rd.fail("outcomes", "an array");
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-        const json& x = rows[i];
-        const std::string p = fmt::format("outcomes[{}].", i);
-        OutcomeRow row;
-        row.executions = rd.uint(x, "executions", p);
-        row.witness = rd.str(x, "witness", p);
-        row.switches = rd.uint(x, "switches", p);
-        row.steps = static_cast<std::uint32_t>(rd.uint(x, "steps", p));
-        row.matches_expect = rd.boolean(x, "matches_expect", p);
-        const json& v = rd.at(x, "violations", p + "violations");
-        if (!v.is_array()) rd.fail(p + "violations", "an array of violation kinds");
-        for (const json& k : v) row.outcome.violations.push_back(k.is_string() ? k.get<std::string>() : "");
-        // The scenario's order, which the report's JSON objects do not keep.
-        const json& fin = rd.at(x, "final", p + "final");
-        for (const FinalCheck& f : sc->expect.final) {
-            const std::string key = f.target + "." + f.key;
-            row.outcome.final.emplace_back(key, fin.contains(key) ? fin.at(key) : json(nullptr));
+    r.outcomes = read_rows(j, "", *sc, rd);
+    check_report_consistency(r, rd, "");
+    // An incomplete search: its done units and their table, for --resume.
+    const json& rs = rd.at(j, "resume", "resume");
+    if (rs.is_object()) {
+        r.mine = rd.uint(rs, "units_of_shard", "resume.");
+        const json& done = rd.at(rs, "done", "resume.done");
+        std::vector<UnitSet::Range> ranges;
+        if (!done.is_array()) rd.fail("resume.done", "an array of [first, last) unit ranges");
+        for (const json& x : done) {
+            if (!x.is_array() || x.size() != 2 || !x[0].is_number_unsigned() || !x[1].is_number_unsigned() ||
+                x[1].get<std::uint64_t>() > r.mine)
+                rd.fail("resume.done", fmt::format("[first, last) unit ranges within the shard's {} units", r.mine));
+            ranges.emplace_back(x[0].get<std::uint64_t>(), x[1].get<std::uint64_t>());
         }
-        const json& rets = rd.at(x, "returns", p + "returns");
-        for (const ThreadSpec& t : sc->threads) {
-            std::vector<int> vals;
-            if (rets.contains(t.cpu))
-                for (const json& e : rets.at(t.cpu)) {
-                    std::optional<int> rv = e.is_number_integer() ? std::optional<int>(e.get<int>())
-                                            : e.is_string()      ? core::parse_result(e.get<std::string>())
-                                                                 : std::nullopt;
-                    if (!rv) rd.fail(p + "returns." + t.cpu, "0 or an error name such as \"-EBUSY\"");
-                    vals.push_back(*rv);
-                }
-            row.outcome.returns.emplace_back(t.cpu, vals);
-        }
-        const json& reads = rd.at(x, "reads", p + "reads");
-        for (const ThreadSpec& t : sc->threads) {
-            if (!sc->expect.reads.count(t.cpu)) continue;
-            std::vector<std::string> texts;
-            if (reads.contains(t.cpu))
-                for (const json& e : reads.at(t.cpu)) {
-                    if (!e.is_string()) rd.fail(p + "reads." + t.cpu, "an array of strings");
-                    texts.push_back(e.get<std::string>());
-                }
-            row.outcome.reads.emplace_back(t.cpu, texts);
-        }
-        r.outcomes.push_back(std::move(row));
+        if (!r.done.assign(ranges)) rd.fail("resume.done", "sorted, disjoint, non-empty ranges");
+        ExploreResult t;
+        t.scenario = r.scenario;
+        t.options = r.options;
+        t.units = r.units;
+        t.stats.executions = rd.uint(rs, "executions", "resume.");
+        t.stats.sleep_blocked = rd.uint(rs, "sleep_blocked", "resume.");
+        t.stats.revisits = rd.uint(rs, "revisits", "resume.");
+        t.stats.runs = rd.uint(rs, "runs", "resume.");
+        t.stats.longest = rd.uint(rs, "longest", "resume.");
+        t.positive = rd.uint(rs, "positive", "resume.");
+        t.negative = rd.uint(rs, "negative", "resume.");
+        t.outcomes = read_rows(rs, "resume.", *sc, rd);
+        check_report_consistency(t, rd, "resume.");
+        r.completed_units = Table{t.stats, t.positive, t.negative, std::move(t.outcomes)};
+        r.units_done = r.done.size();
+    } else if (!rs.is_null()) {
+        rd.fail("resume", "an object or null");
+    } else if (!r.stats.complete && !sampling(r.options.search.strategy)) {
+        rd.fail("resume", "the done units of an incomplete search");
     }
     return r;
 }
@@ -784,11 +1017,8 @@ ExploreResult read_explore_report(const std::string& file, std::unique_ptr<Scena
 nlohmann::ordered_json witness_scenario(const ExploreResult& r, const OutcomeRow& row) {
     using json = nlohmann::ordered_json;
     const Scenario& sc = *r.scenario;
-    std::ifstream in(sc.file);
-    if (!in) throw InputError(sc.file + ": cannot open file");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    json j = json::parse(ss.str(), nullptr, false);
+    // The text that was searched (not the file as it may be now).
+    json j = json::parse(sc.source_text, nullptr, false);
     if (j.is_discarded() || !j.is_object()) throw InputError(sc.file + ": $: expected valid JSON");
     j["kernel"] = sc.kernel;
     j["fixes"] = json::array();
@@ -821,19 +1051,28 @@ nlohmann::ordered_json witness_scenario(const ExploreResult& r, const OutcomeRow
     return j;
 }
 
+namespace {
+constexpr std::size_t kMaxIndentedWitness = 1 << 20;
+}
+
 std::vector<std::string> save_witnesses(const ExploreResult& r, const std::string& dir) {
     namespace fs = std::filesystem;
     std::error_code ec;
     fs::create_directories(dir, ec);
-    if (!fs::is_directory(dir)) throw InputError("--save: cannot create directory " + dir);
+    if (!fs::is_directory(dir, ec))
+        throw InputError(fmt::format("--save: cannot create directory {}{}", dir, ec ? ": " + ec.message() : ""));
     std::vector<std::string> written;
     for (std::size_t i = 0; i < r.outcomes.size(); ++i) {
         const OutcomeRow& row = r.outcomes[i];
         if (row.outcome.violations.empty()) continue;
         auto j = witness_scenario(r, row);
         std::string path = (fs::path(dir) / fmt::format("{}-outcome-{}.json", r.scenario->name, i + 1)).string();
+        // Indented like the shipped files, unless that would multiply the
+        // size (a huge, deeply nested comment): then as compact as the input.
+        std::string text = j.dump();
+        if (text.size() <= kMaxIndentedWitness) text = j.dump(2);
         std::ofstream out(path);
-        out << j.dump(2) << "\n";
+        out << text << "\n";
         if (!out) throw InputError("--save: cannot write " + path);
         written.push_back(path);
     }

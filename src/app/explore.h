@@ -11,9 +11,12 @@
 #include <nlohmann/json.hpp>
 
 #include "app/scenario.h"
+#include "app/unit_set.h"
 #include "sim/explore.h"
 
 namespace app {
+
+struct ExploreResult;
 
 struct ExploreOptions {
     sim::ExploreOptions search;
@@ -21,10 +24,14 @@ struct ExploreOptions {
     unsigned jobs = 1;                // worker threads, each with its own fibers and model
     unsigned shard = 1, shards = 1;   // --shard K/N: this process explores units K-1, K-1+N, ...
     // Work units for the exhaustive strategies; 0: one unit for a single
-    // worker, 64 when --jobs or --shard share the search. The table (counts
+    // unbounded worker, 64 when --jobs or --shard share the search or a limit stops it. The table (counts
     // and witnesses) never depends on it; the cost does (probes, sleep-blocked runs).
     std::size_t split = 0;
-    std::size_t effective_split() const { return split ? split : (jobs > 1 || shards > 1 ? 64 : 1); }
+    // A limit (--max-runs, --time-limit) also cuts it into 64, so that --resume
+    // keeps the units finished before the limit struck.
+    std::size_t effective_split() const {
+        return split ? split : (jobs > 1 || shards > 1 || search.max_runs || search.time_limit > 0 ? 64 : 1);
+    }
     bool from_schedule = false;       // replay the file's schedule as the prefix of every execution
     std::uint64_t runs = 1000;        // pct, random: executions sampled
     std::uint64_t seed = 1;           // pct, random
@@ -33,6 +40,11 @@ struct ExploreOptions {
     // each execution (app::SnapshotRunner), instead of a fresh run each time.
     // The report is the same either way (--no-snapshot: for comparison).
     bool snapshot = true;
+    // The progress line on stderr (app/explore_progress.h): drawn in place on a terminal.
+    bool progress = false, progress_tty = false;
+    // --resume: the report of an incomplete run of this search; its done
+    // units are skipped and its completed units' table is the start.
+    const ExploreResult* resume = nullptr;
 };
 
 // What an execution ends with: the violation kinds, the values named in
@@ -63,9 +75,19 @@ struct OutcomeRow {
     bool matches_expect = false;  // the scenario's expect holds for this outcome
 };
 
+// The explore report's "format": 2 added the embedded scenario, the version and the digests.
+constexpr const char* kExploreFormat = "contsim-explore/2";
+
 // Exit code of a search that stopped (a bound, sampling) before it covered
 // every execution and found no violation: neither clean nor a finding.
 constexpr int kExitInconclusive = 4;
+
+// The figures and rows of some of a search's units.
+struct Table {
+    sim::ExploreStats stats;
+    std::uint64_t positive = 0, negative = 0;
+    std::vector<OutcomeRow> outcomes;
+};
 
 struct ExploreResult {
     const Scenario* scenario = nullptr;
@@ -73,7 +95,12 @@ struct ExploreResult {
     ExploreOptions options;
     sim::ExploreStats stats;
     std::size_t units = 0;             // work units of the whole search (runs, for pct/random)
-    std::size_t units_done = 0;        // units this result covers (all, or this shard's)
+    std::size_t units_done = 0;        // units run to their end (all, or this shard's)
+    std::uint64_t mine = 0;            // this process's units (this shard's; runs, for pct/random)
+    UnitSet done;                      // which of them (indices into this shard's list)
+    // An incomplete search: the table of its done units alone (the main one
+    // also has the units a limit stopped half-way), for --resume.
+    std::optional<Table> completed_units;
     std::vector<std::uint8_t> prefix;  // --from-schedule: the schedule's picks every execution starts with
     std::vector<std::string> witness_fallbacks;  // witnesses whose fewest-switch form did not replay (model bug)
     std::vector<OutcomeRow> outcomes;  // sorted by outcome
@@ -107,7 +134,10 @@ void merge_into(ExploreResult& into, const ExploreResult& part);
 // Reads a report written by `explore --format json` back (for `contsim merge`).
 // The scenario is loaded from the report's file, kernel and fixes; `sc` must
 // outlive the result. Throws InputError naming the file and JSON path.
+// The report's digest, figures and rows are checked (each witness replayed).
 ExploreResult read_explore_report(const std::string& file, std::unique_ptr<Scenario>& sc);
+// The checksum every shard of one search shares (binary, scenario text, kernel, fixes, options).
+std::string explore_search_digest(const ExploreResult& r);
 std::string strategy_name(sim::Strategy s);
 std::optional<sim::Strategy> parse_strategy(const std::string& s);
 

@@ -3,11 +3,20 @@
 
 namespace app {
 
+nlohmann::json returns_json(const std::vector<int>& v) {
+    nlohmann::json a = nlohmann::json::array();
+    for (int x : v) {
+        const std::string name = core::result_name(x);  // "-EBUSY"; digits when the errno has no name
+        a.push_back(name.size() > 1 && name[1] == 'E' ? nlohmann::json(name) : nlohmann::json(x));
+    }
+    return a;
+}
+
 nlohmann::json report_json(const RunResult& r) {
     using nlohmann::json;
     const Scenario& sc = *r.scenario;
     json j;
-    j["format"] = "contsim-run/1";
+    j["format"] = "contsim-run/2";  // 2: returns as in scenarios (0, or an error name)
     j["scenario"] = sc.name;
     j["file"] = sc.file;
     j["kernel"] = sc.kernel;
@@ -18,9 +27,7 @@ nlohmann::json report_json(const RunResult& r) {
     j["aborted"] = r.aborted;
     json cpus = json::array();
     for (const auto& t : r.threads) {
-        json rets = json::array();
-        for (int x : t.returns) rets.push_back(core::result_name(x));
-        json th = {{"cpu", t.cpu}, {"task", t.task}, {"name", t.task_name}, {"returns", rets}};
+        json th = {{"cpu", t.cpu}, {"task", t.task}, {"name", t.task_name}, {"returns", returns_json(t.returns)}};
         if (!t.reads.empty()) th["reads"] = t.reads;
         cpus.push_back(th);
     }

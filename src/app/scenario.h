@@ -83,6 +83,9 @@ struct Expect {
 
 struct Scenario {
     std::string file;
+    // The file's exact text: explore reports embed it, so `merge`, `--resume`
+    // and `--save` need no path (and notice a file edited between runs).
+    std::string source_text;
     std::string name, title, source, kernel;
     std::set<core::Fix> fixes;
     std::vector<Op> setup;
@@ -102,6 +105,8 @@ struct Overrides {
 // Throws InputError.
 Scenario load_scenario(const std::string& file, const Overrides& o = {});
 Scenario parse_scenario(const nlohmann::json& j, const std::string& file, const Overrides& o = {});
+// A scenario from its text (as read from `file`, named in messages).
+Scenario parse_scenario_text(const std::string& text, const std::string& file, const Overrides& o = {});
 
 // Every violation kind a check can report.
 const std::vector<std::string>& violation_kinds();

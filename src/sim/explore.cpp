@@ -443,10 +443,8 @@ bool Explorer::run_unit(const RunOnce& run_once, const OnExecution& on_execution
             stats_.bound = "max-runs";
             return false;
         }
-        if (opt_.time_limit > 0 &&
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - deadline_start_).count() >=
-                opt_.time_limit) {
-            stats_.bound = "time-limit";
+        if (std::string b = stop_reason(); !b.empty()) {
+            stats_.bound = b;
             return false;
         }
         blocked_ = false;
@@ -502,9 +500,19 @@ double log_interleavings(const std::array<std::uint32_t, kMaxCpus>& r) {
 }
 }  // namespace
 
+std::string Explorer::stop_reason() const {
+    if (opt_.interrupt && opt_.interrupt->load(std::memory_order_relaxed)) return "interrupted";
+    if (opt_.time_limit > 0 &&
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - deadline_start_).count() >= opt_.time_limit)
+        return "time-limit";
+    return "";
+}
+
 std::vector<Unit> Explorer::split(const RunOnce& run_once, std::size_t target, const Unit& root,
                                   std::uint64_t& pruned, std::vector<double>* estimates) {
     ExplorePolicy policy(*this);
+    deadline_start_ = std::chrono::steady_clock::now();
+    split_bound_.clear();
     diverged_.clear();
     budget_ = opt_.strategy == Strategy::bounded ? opt_.preemptions : ~0u;
     const bool dpor = opt_.strategy == Strategy::dpor;
@@ -550,6 +558,9 @@ std::vector<Unit> Explorer::split(const RunOnce& run_once, std::size_t target, c
     // until there are `target` units: subtrees of comparable size, so that
     // workers and shards get even shares.
     while (live < target) {
+        // Every limit applies to every phase: a split into many units can
+        // take long (a probe run per branch).
+        if (split_bound_ = stop_reason(); !split_bound_.empty()) break;
         std::size_t best = items.size();
         for (std::size_t i = 0; i < items.size(); ++i)
             if (!items[i].leaf &&
@@ -583,6 +594,7 @@ std::vector<Unit> Explorer::split(const RunOnce& run_once, std::size_t target, c
     prefix_.clear();
     sleepers_.clear();
     nodes_.clear();
+    if (!split_bound_.empty()) return {};  // stopped: no units (the caller reports the bound)
     std::sort(items.begin(), items.end(),
               [](const Item& a, const Item& b) { return a.unit.prefix < b.unit.prefix; });
     std::vector<Unit> out;

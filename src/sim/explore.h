@@ -28,6 +28,7 @@
 // Generic: it sees only StepInfo (CPU, cell id, owner serial, access kind).
 #pragma once
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -46,6 +47,8 @@ struct ExploreOptions {
     std::uint64_t max_runs = 0;  // 0: unbounded
     double time_limit = 0;       // seconds of wall time; 0: unbounded
     unsigned preemptions = 2;    // bounded: the preemption bound
+    // Set from outside (SIGINT, SIGTERM): stop after the current execution.
+    const std::atomic<bool>* interrupt = nullptr;
 };
 
 // A subtree of the search: the CPU picks that lead to its root, and (DPOR)
@@ -67,7 +70,7 @@ struct ExploreStats {
     std::uint64_t races = 0;          // races analysed (DPOR)
     std::size_t longest = 0;          // most steps in one execution
     bool complete = false;            // the search space was exhausted
-    std::string bound;                // "max-runs" or "time-limit" when one stopped the search
+    std::string bound;                // "max-runs", "time-limit" or "interrupted" when one stopped the search
     std::uint64_t revisits = 0;       // bounded: executions with fewer preemptions than the round's bound
     void add(const ExploreStats& o);  // combine two units' figures
 };
@@ -119,8 +122,10 @@ public:
     // units or nothing left to split. Prefixes whose every runnable CPU is
     // asleep are dropped and counted in `pruned`. `estimates`, if given,
     // receives each unit's log size estimate. Costs about two runs per unit.
+    // Stopped by a limit or an interrupt (split_bound() says which), it returns no units.
     std::vector<Unit> split(const RunOnce& run_once, std::size_t target, const Unit& root, std::uint64_t& pruned,
                             std::vector<double>* estimates = nullptr);
+    const std::string& split_bound() const { return split_bound_; }
 
 private:
     friend class ExplorePolicy;
@@ -160,6 +165,8 @@ private:
     std::string diverged_;
     ExploreStats stats_;
     std::chrono::steady_clock::time_point deadline_start_;
+    std::string split_bound_;
+    std::string stop_reason() const;  // "interrupted", "time-limit" or "" (go on)
     // DPOR analysis scratch (kept to avoid reallocating per execution).
     std::vector<StepInfo> ev_;
     std::vector<std::uint32_t> pos_;                          // index of the event within its CPU
