@@ -5,7 +5,7 @@
 set -euo pipefail
 
 pkgs=(cmake g++ make libboost-fiber-dev libboost-context-dev catch2 libfmt-dev
-      nlohmann-json3-dev libcli11-dev libbenchmark-dev python3 python3-jsonschema)
+      nlohmann-json3-dev libcli11-dev libbenchmark-dev python3 python3-jsonschema help2man)
 
 missing=()
 for p in "${pkgs[@]}"; do

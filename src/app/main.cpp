@@ -12,12 +12,15 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "app/cli_completion.h"
+#include "app/cli_suggest.h"
 #include "app/cli_test.h"
 #include "app/cli_explore.h"
 #include "app/nearest.h"
 #include "app/report.h"
 #include "app/runner.h"
 #include "app/scenario.h"
+#include "app/version.h"
 
 namespace {
 
@@ -102,6 +105,21 @@ int cmd_check(const std::vector<std::string>& files) {
     return rc;
 }
 
+// What --help ends with: the names a user must otherwise look up, and the exit codes.
+std::string footer() {
+    auto list = [](const std::vector<std::string>& v) {
+        std::string s;
+        for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+        return s;
+    };
+    return "Kernels: " + list(core::kernel_names()) + "\n" + "Fixes (--fix): " + list(core::fix_names()) + "\n" +
+           "Strategies (explore --strategy): dpor, dfs, bounded, pct, random\n"
+           "Exit codes: 0 matches expect (explore: no violation reachable, search complete); 1 findings or a mismatch "
+           "(explore: a violation is reachable); 2 bad input or usage; 3 an internal error (a bug in contsim); "
+           "4 explore: inconclusive (the search did not finish and found no violation).\n"
+           "Docs: README.md, docs/ (scenario-format.md, explore.md, ci.md, output-format.md).";
+}
+
 }  // namespace
 
 // Last line of defence: a fault in the model must not look like a kernel
@@ -135,6 +153,7 @@ int main(int argc, char** argv) {
     install_fault_handlers();
     CLI::App cli{"contsim — deterministic replay of races in Linux generic process containers (V7, 2007)"};
     cli.require_subcommand(1);
+    cli.set_version_flag("--version", std::string("contsim ") + app::version());
 
     std::string file, format = "text";
     std::optional<std::string> token, kernel;
@@ -168,10 +187,22 @@ int main(int argc, char** argv) {
     app::TestArgs ta;
     auto* test = app::add_test_command(cli, ta);
 
+    std::string shell;
+    auto* completion = cli.add_subcommand("completion", "Print a bash or zsh completion script for contsim");
+    completion->add_option("shell", shell, "bash or zsh")->required()->check(CLI::IsMember({"bash", "zsh"}));
+    std::string topic;
+    auto* help = cli.add_subcommand("help", "Print the help of contsim, or of one command");
+    help->add_option("command", topic, "A command");
+    cli.footer(footer());
+
     try {
         cli.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         int rc = cli.exit(e);
+        if (rc != 0) {
+            std::string hint = app::suggestion_for(cli, argc, argv);
+            if (!hint.empty()) std::cerr << hint << "\n";
+        }
         return rc == 0 ? 0 : 2;
     }
     int rc = 2;
@@ -182,6 +213,24 @@ int main(int argc, char** argv) {
         else if (*explore) rc = app::cmd_explore(ea);
         else if (*merge) rc = app::cmd_merge(ma);
         else if (*test) rc = app::cmd_test(ta);
+        else if (*completion) {
+            std::cout << app::completion_script(cli, shell);
+            rc = 0;
+        } else if (*help) {
+            // `help explore` prints what `explore --help` does (the chosen
+            // subcommand is `help`, so cli.help() would describe it instead).
+            if (topic.empty()) {
+                std::cout << cli.get_formatter()->make_help(&cli, cli.get_name(), CLI::AppFormatMode::Normal);
+            } else {
+                auto found = cli.get_subcommands([&topic](const CLI::App* s) { return s->check_name(topic); });
+                if (found.empty()) {
+                    std::cerr << app::unknown_command_message(cli, topic) << "\n";
+                    return 2;
+                }
+                std::cout << found.front()->help(cli.get_name());
+            }
+            rc = 0;
+        }
     } catch (const app::InputError& e) {
         std::cerr << "contsim: " << e.what() << "\n";
         return 2;
