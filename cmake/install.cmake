@@ -47,12 +47,15 @@ install(FILES ${CONTSIM_ZSH_COMPLETION} DESTINATION share/zsh/vendor-completions
 find_program(HELP2MAN help2man)
 if(HELP2MAN)
   set(CONTSIM_MAN_PAGE ${CMAKE_BINARY_DIR}/contsim.1)
+  set(CONTSIM_MAN_COMMANDS ${CMAKE_BINARY_DIR}/contsim-commands.h2m)
   add_custom_command(
     OUTPUT ${CONTSIM_MAN_PAGE}
+    COMMAND ${PROJECT_SOURCE_DIR}/scripts/man-commands.sh $<TARGET_FILE:contsim> > ${CONTSIM_MAN_COMMANDS}
     COMMAND ${HELP2MAN} --no-info
             "--name=deterministic replay of races in Linux generic process containers"
+            --include=${CONTSIM_MAN_COMMANDS}
             --version-string=${PROJECT_VERSION} --output=${CONTSIM_MAN_PAGE} $<TARGET_FILE:contsim>
-    DEPENDS contsim
+    DEPENDS contsim ${PROJECT_SOURCE_DIR}/scripts/man-commands.sh
     COMMENT "Generating the contsim man page"
     VERBATIM)
   add_custom_target(manpage ALL DEPENDS ${CONTSIM_MAN_PAGE})

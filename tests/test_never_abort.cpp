@@ -2,6 +2,11 @@
 // expected), never abort on: issue 11's list, as each is fixed.
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 
@@ -89,4 +94,55 @@ TEST_CASE("never abort: a schedule token or shard count too large to hold is ref
     CHECK(s.status == 2);
     CHECK(s.err == "contsim: --shard: expected K/N with 1 <= K <= N <= 1000000, got \"1/4294967295\"\n");
     CHECK(contsim("explore scenarios/attach-exit/v7-1-cs1-negative-nearest.json --shard -1/2").status == 2);
+}
+
+TEST_CASE("honest options: out-of-range values are refused, not wrapped or read as no limit", "[cli][options]") {
+    const std::string f = " scenarios/attach-exit/v7-1-cs1-negative.json";
+    const std::string tail = "\nRun with --help for more information.\n";
+    struct Case {
+        std::string args, err;
+    };
+    const std::string whole = "expected a whole number from 0 to 18446744073709551615, found ";
+    for (const Case& c : {Case{"run" + f + " --seed -1", "--seed: " + whole + "-1"},
+                          Case{"run" + f + " --seed 18446744073709551616", "--seed: " + whole + "18446744073709551616"},
+                          Case{"explore" + f + " --strategy random --seed -1", "--seed: " + whole + "-1"},
+                          Case{"explore" + f + " --max-runs -1", "--max-runs: " + whole + "-1"},
+                          Case{"explore" + f + " --max-runs 1e3", "--max-runs: " + whole + "1e3"},
+                          Case{"explore" + f + " --time-limit nan", "--time-limit: expected a finite number, found nan"}}) {
+        test_cli::Cli r = contsim(c.args);
+        INFO(c.args);
+        CHECK(r.status == 2);
+        CHECK(r.err == c.err + tail);
+        CHECK(r.out.empty());
+    }
+}
+
+TEST_CASE("a closed pipe ends contsim quietly by SIGPIPE, whatever it inherited", "[cli][abort]") {
+    // The pipe's read end is closed before contsim writes: deterministic EPIPE.
+    for (bool ignored : {false, true}) {
+        int fds[2];
+        REQUIRE(::pipe(fds) == 0);
+        ::close(fds[0]);
+        fs::path err = fs::path(CONTSIM_BINARY).parent_path() / "test-never-abort" / "sigpipe.err";
+        fs::create_directories(err.parent_path());
+        pid_t pid = ::fork();
+        REQUIRE(pid >= 0);
+        if (pid == 0) {
+            ::signal(SIGPIPE, ignored ? SIG_IGN : SIG_DFL);  // a parent that ignores SIGPIPE (some CI runners do)
+            ::dup2(fds[1], 1);
+            int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            ::dup2(e, 2);
+            ::chdir(CONTSIM_SOURCE_DIR);
+            ::execl(CONTSIM_BINARY, CONTSIM_BINARY, "run", "scenarios/attach-exit/v7-1-cs1-negative.json",
+                    static_cast<char*>(nullptr));
+            ::_exit(127);
+        }
+        ::close(fds[1]);
+        int st = 0;
+        ::waitpid(pid, &st, 0);
+        INFO("inherited SIGPIPE ignored: " << ignored);
+        CHECK(WIFSIGNALED(st));
+        CHECK((WIFSIGNALED(st) ? WTERMSIG(st) : 0) == SIGPIPE);
+        CHECK(test_cli::slurp(err).empty());
+    }
 }

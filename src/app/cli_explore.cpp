@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "app/cli_checks.h"
 #include "app/explore.h"
 #include "app/scenario.h"
 
@@ -30,14 +31,15 @@ CLI::App* add_explore_command(CLI::App& cli, ExploreArgs& a) {
     e->add_option("--runs", a.runs, "pct, random: executions to sample")
         ->check(CLI::Range(1ull, 1000000000ull))
         ->each(note("--runs"));
-    e->add_option("--seed", a.seed, "pct, random: seed")->each(note("--seed"));
+    e->add_option("--seed", a.seed, "pct, random: seed")->check(whole_number())->each(note("--seed"));
     e->add_option("--depth", a.depth, "pct: bug depth (priority change points + 1)")
         ->check(CLI::Range(1u, 64u))
         ->each(note("--depth"));
-    e->add_option("--max-runs", a.max_runs, "Stop after this many executions (0: no bound)");
+    e->add_option("--max-runs", a.max_runs, "Stop after this many executions (0: no bound)")->check(whole_number());
     e->add_option("--max-steps", a.max_steps, "Step bound per execution (livelock guard)")
         ->check(CLI::Range(1u, 10000000u));
     e->add_option("--time-limit", a.time_limit, "Stop after this many seconds (0: no bound)")
+        ->check(finite_number())
         ->check(CLI::Range(0.0, 1e9));
     e->add_option("--jobs", a.jobs, "Worker threads (the table is the same for any number)")
         ->check(CLI::Range(1u, 256u));

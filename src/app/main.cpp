@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "app/cli_checks.h"
 #include "app/cli_completion.h"
 #include "app/cli_suggest.h"
 #include "app/cli_test.h"
@@ -151,7 +152,10 @@ void install_fault_handlers() {
 
 int main(int argc, char** argv) {
     install_fault_handlers();
-    CLI::App cli{"contsim — deterministic replay of races in Linux generic process containers (V7, 2007)"};
+    // A closed pipe (`contsim run S | head -1`) ends contsim quietly, by
+    // SIGPIPE (shell status 141), whatever disposition it inherited.
+    ::signal(SIGPIPE, SIG_DFL);
+    CLI::App cli{"contsim: deterministic replay of races in Linux generic process containers (V7, 2007)"};
     cli.require_subcommand(1);
     cli.set_version_flag("--version", std::string("contsim ") + app::version());
 
@@ -166,7 +170,8 @@ int main(int argc, char** argv) {
     run->add_option("--schedule", token, "Replay this schedule token instead of the file's schedule");
     run->add_option("--fix", fixes, "Apply a named fix (repeatable)");
     run->add_option("--kernel", kernel, "Run on this kernel instead of the file's");
-    run->add_option("--seed", seed, "Random schedule with this seed instead of the file's schedule");
+    run->add_option("--seed", seed, "Random schedule with this seed instead of the file's schedule")
+        ->check(app::whole_number());
     run->add_option("--max-steps", max_steps, "Step bound (livelock guard)")->check(CLI::Range(1u, 10000000u));
     bool nearest = false;
     run->add_flag("--nearest", nearest,
