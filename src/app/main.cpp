@@ -155,7 +155,7 @@ int main(int argc, char** argv) {
     // A closed pipe (`contsim run S | head -1`) ends contsim quietly, by
     // SIGPIPE (shell status 141), whatever disposition it inherited.
     ::signal(SIGPIPE, SIG_DFL);
-    CLI::App cli{"contsim: deterministic replay of races in Linux generic process containers (V7, 2007)"};
+    CLI::App cli{"contsim: deterministic replay of races in Linux generic process containers (V7, 2007)", "contsim"};
     cli.require_subcommand(1);
     cli.set_version_flag("--version", std::string("contsim ") + app::version());
 
