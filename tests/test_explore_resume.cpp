@@ -193,12 +193,21 @@ TEST_CASE("merge: reports it cannot trust are refused, each with its reason", "[
     }
     SECTION("a witness that does not replay to its row") {
         json e = s2;
-        e["outcomes"][0]["violations"] = {"leak"};
+        const int steps = e["outcomes"][0]["steps"].get<int>();
+        e["outcomes"][0]["steps"] = steps + 1;
         fs::path p = resigned("witness.json", e);
         test_cli::Cli r = merge(p);
         CHECK(r.status == 2);
-        CHECK(r.err == "contsim: " + p.string() +
-                           ": $.outcomes[0].witness: expected a schedule that replays to its row (another outcome)\n");
+        CHECK(r.err == "contsim: " + p.string() + ": $.outcomes[0].witness: expected a schedule that replays to its row (" +
+                           std::to_string(steps) + " steps, not " + std::to_string(steps + 1) + ")\n");
+    }
+    SECTION("rows out of order or repeated") {
+        json e = s2;
+        std::swap(e["outcomes"][0], e["outcomes"][1]);
+        fs::path p = resigned("order.json", e);
+        test_cli::Cli r = merge(p);
+        CHECK(r.status == 2);
+        CHECK(r.err == "contsim: " + p.string() + ": $.outcomes[1]: expected distinct outcomes in the report's order\n");
     }
     SECTION("the scenario changed between the shard runs") {
         json e = s2;
@@ -236,4 +245,76 @@ TEST_CASE("merge: reports it cannot trust are refused, each with its reason", "[
         CHECK(WEXITSTATUS(st) == 1);
         CHECK(test_cli::slurp(scratch_dir() / "elsewhere.out") == r.out);
     }
+}
+
+TEST_CASE("save: a report written with --save still merges and resumes", "[cli][save]") {
+    fs::path dir = scratch_dir() / "saved-witnesses";
+    const std::string f = "scenarios/attach-exit/v7-1-cs1-negative.json";
+    test_cli::Cli s1 = contsim("explore " + f + " --shard 1/2 --format json --save '" + dir.string() + "'");
+    test_cli::Cli s2 = contsim("explore " + f + " --shard 2/2 --format json --save '" + dir.string() + "'");
+    REQUIRE(json::parse(s1.out).contains("saved"));
+    fs::path p1 = save("saved-1.json", s1.out), p2 = save("saved-2.json", s2.out);
+    test_cli::Cli m = contsim("merge '" + p1.string() + "' '" + p2.string() + "'");
+    INFO(m.err);
+    CHECK(m.status == 1);
+    test_cli::Cli capped = contsim("explore " + kThree + " --max-runs 300 --format json --save '" + dir.string() + "'");
+    fs::path p = save("capped-saved.json", capped.out);
+    test_cli::Cli r = contsim("explore --resume '" + p.string() + "'");
+    INFO(r.err);
+    CHECK(r.status == 0);
+}
+
+TEST_CASE("review: a bounded search a limit stopped in a later round is not complete", "[cli][limits]") {
+    test_cli::Cli r = contsim("explore " + kThree + " --strategy bounded --preemptions 3 --max-runs 1000 --format json");
+    json j = json::parse(r.out);
+    CHECK(j["complete"] == false);
+    CHECK(j["bound"] == "max-runs");
+    CHECK(r.status == 4);
+}
+
+TEST_CASE("review: a sampled search capped by --max-runs runs the first N runs for any --jobs", "[cli][limits]") {
+    const std::string base = "explore scenarios/unmentioned/top-tasks-zombies.json --strategy random --runs 5000 "
+                             "--max-runs 300 --format json";
+    json one = json::parse(contsim(base + " --jobs 1").out);
+    json four = json::parse(contsim(base + " --jobs 4").out);
+    CHECK(one["executions"] == 300);
+    CHECK(one["resume"]["done"] == json::parse("[[0, 300]]"));
+    CHECK(table(one) == table(four));
+    CHECK(one["resume"]["done"] == four["resume"]["done"]);
+}
+
+TEST_CASE("review: a resume keeps what it knew, even when stopped at once", "[cli][resume]") {
+    const std::string f = "scenarios/unmentioned/exit-init-group-put-to-zero-fix-recheck.json";
+    // Run 1: capped; its stopped units saw a violation its done units did not.
+    test_cli::Cli first = contsim("explore " + f + " --max-runs 2000 --format json");
+    json a = json::parse(first.out);
+    REQUIRE(a["violation_reachable"] == true);
+    REQUIRE(a["resume"]["carried"].size() >= 1);
+    fs::path p = save("carried.json", first.out);
+    // Run 2: stopped while cutting the search into units: the report's table, unchanged.
+    json b = json::parse(contsim("explore --resume '" + p.string() + "' --time-limit 0.000001 --format json").out);
+    CHECK(b["resume"]["done"] == a["resume"]["done"]);
+    CHECK(b["executions"] == a["resume"]["executions"]);
+    CHECK(b["violation_reachable"] == true);
+    CHECK(b["exit_code"] == 1);
+    // Run 3: too small a share to finish a unit: the violation is still reported, apart.
+    test_cli::Cli c = contsim("explore --resume '" + p.string() + "' --max-runs 1");
+    CHECK(c.status == 1);
+    CHECK(c.out.find("Also seen before --resume, in units not finished again (not counted above):\n") != std::string::npos);
+    CHECK(c.out.find("Note: no further unit finished: each unit's share of --max-runs 1 is smaller than any unit left") !=
+          std::string::npos);
+}
+
+TEST_CASE("review: a merge of capped shards says which limit stopped them and cannot be resumed", "[cli][merge]") {
+    fs::path a = save("cap-1.json", contsim("explore " + kThree + " --max-runs 200 --shard 1/2 --format json").out);
+    fs::path b = save("cap-2.json", contsim("explore " + kThree + " --max-runs 200 --shard 2/2 --format json").out);
+    test_cli::Cli m = contsim("merge '" + a.string() + "' '" + b.string() + "' --format json");
+    CHECK(m.status == 4);
+    fs::path mm = save("cap-merged.json", m.out);
+    test_cli::Cli t = contsim("merge '" + mm.string() + "'");
+    CHECK(t.out.find("INCOMPLETE, stopped by --max-runs 200\n") != std::string::npos);
+    test_cli::Cli r = contsim("explore --resume '" + mm.string() + "'");
+    CHECK(r.status == 2);
+    CHECK(r.err == "contsim: " + mm.string() + ": $.resume: expected the done units of an incomplete search; a merge of "
+                                              "shards has none: resume each shard's own report, then merge\n");
 }

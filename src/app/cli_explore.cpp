@@ -87,7 +87,10 @@ void parse_shard(const std::string& s, unsigned& k, unsigned& n) {
 int print(const ExploreResult& r, const std::string& format, const std::vector<std::string>& saved, bool save) {
     if (format == "json") {
         nlohmann::json j = explore_report_json(r);
-        if (save) j["saved"] = saved;
+        if (save) {
+            j["saved"] = saved;
+            seal_explore_report(j);  // a saved report still merges and resumes
+        }
         std::cout << j.dump(2) << "\n";
     } else {
         std::cout << explore_report_text(r);
@@ -147,6 +150,10 @@ int resume_explore(const ExploreArgs& a) {
     std::unique_ptr<Scenario> sc;
     const ExploreResult prev = read_explore_report(*a.resume, sc);
     if (prev.stats.complete) return print(prev, a.format, {}, false);  // nothing left: the same report
+    if (!prev.completed_units)
+        throw InputError(fmt::format("{}: $.resume: expected the done units of an incomplete search; a merge of "
+                                     "shards has none: resume each shard's own report, then merge",
+                                     *a.resume));
     ExploreOptions o = prev.options;
     o.search.max_runs = a.max_runs;
     o.search.time_limit = a.time_limit;

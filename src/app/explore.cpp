@@ -86,7 +86,7 @@ bool Outcome::operator==(const Outcome& o) const {
 bool ExploreResult::violation_reachable() const {
     for (const OutcomeRow& r : outcomes)
         if (!r.outcome.violations.empty()) return true;
-    return false;
+    return !carried.empty();
 }
 
 std::string ExploreResult::verdict() const {
@@ -318,10 +318,26 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
         units = ex.split([&](sim::Policy& p) -> const sim::Machine& { return w.run_once(p); }, o.effective_split(),
                          sim::Unit{res.prefix, {}}, pruned, &estimates);
         if (!ex.split_bound().empty()) {
-            // Stopped while cutting the search into units: nothing explored.
+            // Stopped while cutting the search into units: nothing explored
+            // (resumed: what the report had, unchanged but for the bound).
+            res.stats.complete = false;
+            res.completed_units = Table{};
+            if (resume) {
+                const Table& t = *resume->completed_units;
+                res.units = resume->units;
+                res.mine = resume->mine;
+                res.done = resume->done;
+                res.units_done = resume->units_done;
+                res.stats = t.stats;
+                res.positive = t.positive;
+                res.negative = t.negative;
+                res.outcomes = t.outcomes;
+                res.carried = t.carried;
+                res.completed_units = t;
+                res.witness_fallbacks = resume->witness_fallbacks;
+            }
             res.stats.complete = false;
             res.stats.bound = ex.split_bound();
-            res.completed_units = Table{};
             return res;
         }
         res.units = units.size();
@@ -365,7 +381,6 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
     };
     std::vector<Out> outs(std::max(1u, o.jobs));
     std::atomic<std::uint64_t> next{0};
-    std::atomic<std::uint64_t> runs_used{0};
     std::atomic<bool> stop{false};
     std::mutex err_mu;
     std::exception_ptr err;
@@ -379,6 +394,13 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
     const std::thread::id main_thread = std::this_thread::get_id();
     // Sampled runs are claimed in chunks, so that `done` stays a few ranges.
     const std::uint64_t chunk = sample ? 64 : 1;
+    // --max-runs on a sample: the first max_runs runs not done yet, whichever
+    // worker takes them (the same table for any --jobs).
+    std::uint64_t end = count;
+    if (sample && o.search.max_runs) {
+        const UnitSet none;
+        end = (resume ? resume->done : none).after_nth_missing(o.search.max_runs, count);
+    }
     auto work = [&](Out& out) {
         Worker w(sc, o);
         w.progress = progress;
@@ -389,8 +411,8 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
         try {
             for (;;) {
                 const std::uint64_t first = next.fetch_add(chunk);
-                if (first >= count || stop) break;
-                const std::uint64_t last = std::min(count, first + chunk);
+                if (first >= end || stop) break;
+                const std::uint64_t last = std::min(end, first + chunk);
                 for (std::uint64_t i = first; i < last && !stop; ++i) {
                     if (resume && resume->done.contains(i)) continue;
                     if (o.search.interrupt && *o.search.interrupt) {
@@ -409,13 +431,6 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
                         const std::uint64_t rank = resume ? i - resume->done.below(i) : mine[i];
                         so.max_runs = o.search.max_runs / nu + (rank < o.search.max_runs % nu ? 1 : 0);
                         if (so.max_runs == 0) continue;  // no share: left unexplored (incomplete)
-                    } else if (o.search.max_runs) {
-                        std::uint64_t used = runs_used.load();
-                        if (used >= o.search.max_runs) {
-                            stop_for("max-runs");
-                            break;
-                        }
-                        so.max_runs = o.search.max_runs - used;
                     }
                     if (o.search.time_limit > 0) {
                         double left = o.search.time_limit -
@@ -449,7 +464,6 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
                                                 units[mine[i]]);
                         if (!part.stats.complete && part.stats.bound != "max-runs") stop = true;
                     }
-                    runs_used += part.stats.runs;
                     w.cur = RunResult{};
                     if (part.stats.complete) {
                         out.done.add(i, i + 1);
@@ -512,35 +526,57 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
                           : o.search.max_runs         ? "max-runs"
                                                       : "time-limit";
     }
+    // Each witness must replay to its outcome; if the trace's fewest-switch
+    // linearisation does not (a dependence the model misses), keep the
+    // execution's own schedule and say so. The same for the completed units'
+    // table (what --resume starts from), whose rows must replay too.
+    auto replays = [&](const Outcome& oc, const OutcomeRow& row) {
+        RunOptions ro;
+        ro.max_steps = o.max_steps;
+        ro.token = row.witness;
+        try {
+            RunResult rr = run_scenario(sc, ro);
+            return outcome_of(rr, sc) == oc && rr.steps == row.steps;
+        } catch (const InputError&) {
+            return false;
+        }
+    };
+    auto fall_back = [&](Rows& table, bool note) {
+        for (auto& [oc, row] : table) {
+            if (row.witness == row.raw_witness || replays(oc, row)) continue;
+            row.witness = row.raw_witness;
+            std::string err;
+            auto picks = sim::decode_token(row.witness, err);
+            row.switches = picks && !picks->empty() ? sim::runs_of(*picks).size() - 1 : 0;
+            if (note) res.witness_fallbacks.push_back(row.witness);
+        }
+    };
+    fall_back(rows, true);
+    if (resume)  // fallbacks an earlier run noted, for rows it brought
+        for (const std::string& w : resume->witness_fallbacks)
+            if (std::find(res.witness_fallbacks.begin(), res.witness_fallbacks.end(), w) == res.witness_fallbacks.end())
+                res.witness_fallbacks.push_back(w);
+    // Violations an earlier run saw in units it did not finish, which this
+    // run has not reached again: still reachable, not counted in the table.
+    if (resume && !res.stats.complete)
+        for (const OutcomeRow& row : resume->completed_units->carried)
+            if (!rows.count(row.outcome)) res.carried.push_back(row);
     if (!res.stats.complete) {
+        fall_back(completed.rows, false);
         Table t;
         t.stats = completed.stats;
         t.positive = completed.positive;
         t.negative = completed.negative;
         for (auto& [k, row] : completed.rows) t.outcomes.push_back(row);
+        // What the next --resume must not forget: every violating row the
+        // completed units' table lacks (the stopped units' and the carried ones).
+        for (const auto& [oc, row] : rows)
+            if (!oc.violations.empty() && !completed.rows.count(oc)) t.carried.push_back(row);
+        t.carried.insert(t.carried.end(), res.carried.begin(), res.carried.end());
         res.completed_units = std::move(t);
-    }
-    // Each witness must replay to its outcome; if the trace's fewest-switch
-    // linearisation does not (a dependence the model misses), keep the
-    // execution's own schedule and say so.
-    for (auto& [oc, row] : rows) {
-        if (row.witness == row.raw_witness) continue;
-        RunOptions ro;
-        ro.max_steps = o.max_steps;
-        ro.token = row.witness;
-        bool same = false;
-        try {
-            RunResult rr = run_scenario(sc, ro);
-            same = outcome_of(rr, sc) == oc && rr.steps == row.steps;
-        } catch (const InputError&) {
-        }
-        if (!same) {
-            row.witness = row.raw_witness;
-            std::string err;
-            auto picks = sim::decode_token(row.witness, err);
-            row.switches = picks && !picks->empty() ? sim::runs_of(*picks).size() - 1 : 0;
-            res.witness_fallbacks.push_back(row.witness);
-        }
+        // A capped resume that finished no further unit: each unit's share is
+        // too small (units restart from their beginning).
+        res.stalled = resume && res.stats.bound == "max-runs" && res.units_done == resume->units_done;
     }
     for (auto& [k, row] : rows) res.outcomes.push_back(std::move(row));
     return res;
@@ -606,6 +642,17 @@ std::string explore_report_text(const ExploreResult& r) {
         s += fmt::format("Note: witness {} is the schedule explored: its fewest-switch form did not replay to the "
                          "same outcome (the model has a dependence exploration does not see)\n",
                          w);
+    if (!r.carried.empty()) {
+        s += "Also seen before --resume, in units not finished again (not counted above):\n";
+        for (const OutcomeRow& row : r.carried)
+            s += fmt::format("     {:>10}  {:<{}}  {:<6}  {:<{}}  {}\n", "-", row.witness, ww,
+                             row.matches_expect ? "yes" : "no", violations_text(row.outcome.violations), vw,
+                             values_text(row.outcome));
+    }
+    if (r.stalled)
+        s += fmt::format("Note: no further unit finished: each unit's share of --max-runs {} is smaller than any unit "
+                         "left (a unit restarts from its beginning); resume with a larger --max-runs or a --time-limit.\n",
+                         o.search.max_runs);
     s += r.violation_reachable() ? "Violations are reachable.\n" : "No violation is reachable";
     if (!r.violation_reachable()) s += st.complete && o.shards == 1 ? ".\n" : " in the executions explored.\n";
     if (!r.violation_reachable() && !st.complete)
@@ -640,6 +687,8 @@ ExploreExpectCheck check_explore_expect(const ExploreResult& r, const ExploreExp
     ExploreExpectCheck c;
     std::set<std::string> found;
     for (const OutcomeRow& row : r.outcomes) found.insert(row.outcome.violations.begin(), row.outcome.violations.end());
+    // Seen before a --resume (only ever with an incomplete search): as certain.
+    for (const OutcomeRow& row : r.carried) found.insert(row.outcome.violations.begin(), row.outcome.violations.end());
     const std::string verdict = violation_verdict(r);
     auto list = [](const std::set<std::string>& s) {
         std::string t;
@@ -748,6 +797,9 @@ json explore_report_json(const ExploreResult& r) {
     j["complete"] = st.complete;
     j["bound"] = st.bound.empty() ? json(nullptr) : json(st.bound);
     j["outcomes"] = rows_json(r.outcomes);
+    j["carried_violations"] = rows_json(r.carried);
+    // The limits this run had (not part of the search: a resume may change them).
+    j["limits"] = {{"max_runs", r.options.search.max_runs}, {"time_limit", r.options.search.time_limit}};
     j["observation"] = {{"name", sc.name}, {"verdict", r.verdict()}, {"positive", r.positive}, {"negative", r.negative}};
     j["witness_fallbacks"] = r.witness_fallbacks;
     j["violation_reachable"] = r.violation_reachable();
@@ -766,7 +818,8 @@ json explore_report_json(const ExploreResult& r) {
                        {"executions", t.stats.executions}, {"sleep_blocked", t.stats.sleep_blocked},
                        {"revisits", t.stats.revisits},     {"runs", t.stats.runs},
                        {"longest", t.stats.longest},       {"positive", t.positive},
-                       {"negative", t.negative},           {"outcomes", rows_json(t.outcomes)}};
+                       {"negative", t.negative},           {"outcomes", rows_json(t.outcomes)},
+                       {"carried", rows_json(t.carried)}};
     } else {
         j["resume"] = nullptr;
     }
@@ -805,6 +858,9 @@ struct Reader {
 }  // namespace
 
 namespace {
+void check_witnesses(const ExploreResult& r, const std::vector<OutcomeRow>& rows, const Reader& rd,
+                     const std::string& at);
+
 // A report's figures must add up, and every row's witness must replay to that
 // row: a merged table is only as true as the reports it reads.
 void check_report_consistency(const ExploreResult& r, const Reader& rd, const std::string& at) {
@@ -818,7 +874,6 @@ void check_report_consistency(const ExploreResult& r, const Reader& rd, const st
                                            r.positive, r.negative));
     if (r.units_done > r.units) rd.fail("units_done", fmt::format("at most units ({}), found {}", r.units, r.units_done));
     const auto& kinds = violation_kinds();
-    const Scenario& sc = *r.scenario;
     for (std::size_t i = 0; i < r.outcomes.size(); ++i) {
         const OutcomeRow& row = r.outcomes[i];
         const std::string p = fmt::format("{}outcomes[{}].", at, i);
@@ -827,6 +882,17 @@ void check_report_consistency(const ExploreResult& r, const Reader& rd, const st
                 rd.fail(p + "violations", fmt::format("violation kinds contsim reports, found \"{}\"", k));
         if (i > 0 && !(r.outcomes[i - 1].outcome < row.outcome))
             rd.fail(p.substr(0, p.size() - 1), "distinct outcomes in the report's order");
+    }
+    check_witnesses(r, r.outcomes, rd, at + "outcomes");
+}
+
+// Every row's witness replays to that row's outcome, steps and expect verdict.
+void check_witnesses(const ExploreResult& r, const std::vector<OutcomeRow>& rows, const Reader& rd,
+                     const std::string& at) {
+    const Scenario& sc = *r.scenario;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const OutcomeRow& row = rows[i];
+        const std::string p = fmt::format("{}[{}].", at, i);
         RunOptions ro;
         ro.max_steps = r.options.max_steps;
         ro.token = row.witness;
@@ -847,16 +913,18 @@ void check_report_consistency(const ExploreResult& r, const Reader& rd, const st
 
 namespace {
 // The rows of `j`["outcomes"] (`at`: the JSON path of j, for messages).
-std::vector<OutcomeRow> read_rows(const json& j, const std::string& at, const Scenario& sc, const Reader& rd) {
-    const json& rows = rd.at(j, "outcomes", at + "outcomes");
-    if (!rows.is_array()) rd.fail(at + "outcomes", "an array");
+std::vector<OutcomeRow> read_rows(const json& j, const std::string& at, const Scenario& sc, const Reader& rd,
+                                  const std::string& key = "outcomes") {
+    const json& rows = rd.at(j, key, at + key);
+    if (!rows.is_array()) rd.fail(at + key, "an array");
     std::vector<OutcomeRow> out;
     for (std::size_t i = 0; i < rows.size(); ++i) {
         const json& x = rows[i];
-        const std::string p = fmt::format("{}outcomes[{}].", at, i);
+        const std::string p = fmt::format("{}{}[{}].", at, key, i);
         OutcomeRow row;
         row.executions = rd.uint(x, "executions", p);
         row.witness = rd.str(x, "witness", p);
+        row.raw_witness = row.witness;  // already checked or fallen back by the run that wrote it
         row.switches = rd.uint(x, "switches", p);
         row.steps = static_cast<std::uint32_t>(rd.uint(x, "steps", p));
         row.matches_expect = rd.boolean(x, "matches_expect", p);
@@ -901,6 +969,8 @@ std::vector<OutcomeRow> read_rows(const json& j, const std::string& at, const Sc
 }  // namespace
 
 std::string explore_search_digest(const ExploreResult& r) { return search_digest(r); }
+
+void seal_explore_report(json& j) { j["digest"] = report_digest(j); }
 
 ExploreResult read_explore_report(const std::string& file, std::unique_ptr<Scenario>& sc) {
     json j = parse_input_json(read_input_file(file), file);
@@ -977,6 +1047,13 @@ ExploreResult read_explore_report(const std::string& file, std::unique_ptr<Scena
             if (w.is_string()) r.witness_fallbacks.push_back(w.get<std::string>());
     r.outcomes = read_rows(j, "", *sc, rd);
     check_report_consistency(r, rd, "");
+    r.carried = read_rows(j, "", *sc, rd, "carried_violations");
+    check_witnesses(r, r.carried, rd, "carried_violations");
+    const json& lim = rd.at(j, "limits", "limits");
+    r.options.search.max_runs = rd.uint(lim, "max_runs", "limits.");
+    if (!rd.at(lim, "time_limit", "limits.time_limit").is_number())
+        rd.fail("limits.time_limit", "a number of seconds");
+    r.options.search.time_limit = lim["time_limit"].get<double>();
     // An incomplete search: its done units and their table, for --resume.
     const json& rs = rd.at(j, "resume", "resume");
     if (rs.is_object()) {
@@ -1004,13 +1081,13 @@ ExploreResult read_explore_report(const std::string& file, std::unique_ptr<Scena
         t.negative = rd.uint(rs, "negative", "resume.");
         t.outcomes = read_rows(rs, "resume.", *sc, rd);
         check_report_consistency(t, rd, "resume.");
-        r.completed_units = Table{t.stats, t.positive, t.negative, std::move(t.outcomes)};
+        std::vector<OutcomeRow> carried = read_rows(rs, "resume.", *sc, rd, "carried");
+        check_witnesses(r, carried, rd, "resume.carried");
+        r.completed_units = Table{t.stats, t.positive, t.negative, std::move(t.outcomes), std::move(carried)};
         r.units_done = r.done.size();
     } else if (!rs.is_null()) {
         rd.fail("resume", "an object or null");
-    } else if (!r.stats.complete && !sampling(r.options.search.strategy)) {
-        rd.fail("resume", "the done units of an incomplete search");
-    }
+    }  // null: complete, or a merge of shards (each resumes from its own report)
     return r;
 }
 

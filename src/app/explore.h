@@ -87,6 +87,10 @@ struct Table {
     sim::ExploreStats stats;
     std::uint64_t positive = 0, negative = 0;
     std::vector<OutcomeRow> outcomes;
+    // Violating rows seen outside these units (in units a limit stopped),
+    // not counted: a resumed search that has not reached them again still
+    // knows a violation is reachable.
+    std::vector<OutcomeRow> carried = {};
 };
 
 struct ExploreResult {
@@ -101,6 +105,10 @@ struct ExploreResult {
     // An incomplete search: the table of its done units alone (the main one
     // also has the units a limit stopped half-way), for --resume.
     std::optional<Table> completed_units;
+    // Resumed and still incomplete: violating rows an earlier run saw in a
+    // unit this one has not finished again (shown apart, not counted).
+    std::vector<OutcomeRow> carried;
+    bool stalled = false;  // a capped --resume that finished no further unit
     std::vector<std::uint8_t> prefix;  // --from-schedule: the schedule's picks every execution starts with
     std::vector<std::string> witness_fallbacks;  // witnesses whose fewest-switch form did not replay (model bug)
     std::vector<OutcomeRow> outcomes;  // sorted by outcome
@@ -138,6 +146,8 @@ void merge_into(ExploreResult& into, const ExploreResult& part);
 ExploreResult read_explore_report(const std::string& file, std::unique_ptr<Scenario>& sc);
 // The checksum every shard of one search shares (binary, scenario text, kernel, fixes, options).
 std::string explore_search_digest(const ExploreResult& r);
+// Recomputes the report's digest after a key was added to it (`saved`).
+void seal_explore_report(nlohmann::json& j);
 std::string strategy_name(sim::Strategy s);
 std::optional<sim::Strategy> parse_strategy(const std::string& s);
 

@@ -51,6 +51,18 @@ std::uint64_t UnitSet::below(std::uint64_t i) const {
     return n;
 }
 
+std::uint64_t UnitSet::after_nth_missing(std::uint64_t n, std::uint64_t limit) const {
+    std::uint64_t at = 0;  // the first index not yet looked at
+    for (const Range& x : r_) {
+        const std::uint64_t gap = std::min(x.first, limit) - std::min(at, limit);
+        if (n <= gap) return at + n;
+        n -= gap;
+        at = x.second;
+    }
+    if (at >= limit || n >= limit - at) return limit;  // (no overflow for n near 2^64)
+    return at + n;
+}
+
 bool UnitSet::assign(const std::vector<Range>& ranges) {
     for (std::size_t i = 0; i < ranges.size(); ++i)
         if (ranges[i].first >= ranges[i].second || (i && ranges[i].first <= ranges[i - 1].second)) return false;

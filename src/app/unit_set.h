@@ -17,6 +17,9 @@ public:
     bool contains(std::uint64_t i) const;
     std::uint64_t size() const;  // units in the set
     std::uint64_t below(std::uint64_t i) const;  // units in the set less than i
+    // The index just after the n-th index (from 1) not in the set, or `limit`
+    // if fewer than n of the indices below `limit` are missing.
+    std::uint64_t after_nth_missing(std::uint64_t n, std::uint64_t limit) const;
     const std::vector<Range>& ranges() const { return r_; }
     // Refuses (false) ranges that are empty, unsorted or overlapping.
     bool assign(const std::vector<Range>& ranges);

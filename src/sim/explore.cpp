@@ -428,7 +428,12 @@ ExploreStats Explorer::explore(const RunOnce& run_once, const OnExecution& on_ex
         sleepers_ = unit.sleepers;
         nodes_.clear();
         analysed_ = 0;
-        if (!run_unit(run_once, on_execution)) break;
+        if (!run_unit(run_once, on_execution)) {
+            // A later round stopped by a limit: the earlier rounds' "complete"
+            // does not cover it (bounded, preemption round b+1 onwards).
+            stats_.complete = false;
+            break;
+        }
     }
     prefix_.clear();
     sleepers_.clear();
