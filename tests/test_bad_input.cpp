@@ -64,12 +64,6 @@ json with(const std::function<void(json&)>& edit) {
     return j;
 }
 
-std::string join(const std::vector<std::string>& v) {
-    std::string s;
-    for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i];
-    return s;
-}
-
 // A fixed directory under the build tree, so file names in messages are known.
 fs::path tmp_dir() {
     fs::path d = fs::path(CONTSIM_BINARY).parent_path() / "test-bad-input";
@@ -171,13 +165,14 @@ TEST_CASE("bad input: the top level", "[bad]") {
     }
     SECTION("unknown top-level key") {
         CHECK(parse_error(with([](json& j) { j["threadz"] = json::array(); })) ==
-              "bad.json: $.threadz: unknown key; expected one of: $schema, name, title, source, description, kernel, "
-              "fixes, config, fail_alloc, setup, threads, schedule, expect");
+              "bad.json: $.threadz: unknown key; did you mean \"threads\"? expected one of: threads, name, title, "
+              "kernel, fixes, setup, expect, $schema, source, config, schedule, fail_alloc, description");
     }
     SECTION("keys are case-sensitive") {
         std::string f = write_file("case.json", R"({"Name": "x", "kernel": "containers-v7-1", "threads": []})");
-        CHECK(load_error(f) == f + ": $.Name: unknown key; expected one of: $schema, name, title, source, description, "
-                                   "kernel, fixes, config, fail_alloc, setup, threads, schedule, expect");
+        CHECK(load_error(f) == f + ": $.Name: unknown key; did you mean \"name\"? expected one of: name, title, fixes, "
+                                   "source, kernel, setup, expect, $schema, config, threads, schedule, fail_alloc, "
+                                   "description");
     }
 }
 
@@ -189,11 +184,12 @@ TEST_CASE("bad input: kernel and fixes", "[bad]") {
 
     SECTION("unknown kernel") {
         CHECK(parse_error(with([](json& j) { j["kernel"] = "containers-v8"; })) ==
-              "bad.json: $.kernel: unknown kernel \"containers-v8\"; expected one of: " + join(kernels));
+              "bad.json: $.kernel: unknown kernel \"containers-v8\"; did you mean \"containers-v7\"? expected one of: "
+              "containers-v7, containers-v7-1, cpuset-2.6.20");  // nearest first
     }
     SECTION("unknown kernel given by --kernel") {
         CHECK(parse_error(base(), {std::string("nope"), {}}) ==
-              "bad.json: --kernel: unknown kernel \"nope\"; expected one of: " + join(kernels));
+              "bad.json: --kernel: unknown kernel \"nope\"; expected one of: containers-v7, cpuset-2.6.20, containers-v7-1");
     }
     SECTION("kernel of the wrong type") {
         CHECK(parse_error(with([](json& j) { j["kernel"] = json::array({"containers-v7-1"}); })) ==
@@ -201,11 +197,13 @@ TEST_CASE("bad input: kernel and fixes", "[bad]") {
     }
     SECTION("unknown fix") {
         CHECK(parse_error(with([](json& j) { j["fixes"] = {"exit-task-lock", "exit-rcu"}; })) ==
-              "bad.json: $.fixes[1]: unknown fix \"exit-rcu\"; expected one of: " + join(fixes));
+              "bad.json: $.fixes[1]: unknown fix \"exit-rcu\"; expected one of: exit-task-lock, attach-pin-oldcg, "
+              "attach-recheck-exiting, release-under-task-lock");
     }
     SECTION("unknown fix given by --fix") {
         CHECK(parse_error(base(), {std::nullopt, {"no-such-fix"}}) ==
-              "bad.json: --fix: unknown fix \"no-such-fix\"; expected one of: " + join(fixes));
+              "bad.json: --fix: unknown fix \"no-such-fix\"; expected one of: exit-task-lock, attach-pin-oldcg, "
+              "attach-recheck-exiting, release-under-task-lock");
     }
     SECTION("fixes not an array") {
         CHECK(parse_error(with([](json& j) { j["fixes"] = "exit-task-lock"; })) ==
@@ -252,15 +250,15 @@ TEST_CASE("bad input: threads", "[bad]") {
     }
     SECTION("unknown key in a thread") {
         CHECK(parse_error(with([](json& j) { j["threads"][0]["pid"] = 1; })) ==
-              "bad.json: $.threads[0].pid: unknown key; expected one of: cpu, task, ops, comment");
+              "bad.json: $.threads[0].pid: unknown key; expected one of: cpu, ops, task, comment");
     }
 }
 
 TEST_CASE("bad input: ops", "[bad]") {
     SECTION("unknown op") {
         CHECK(parse_error(with([](json& j) { j["threads"][1]["ops"][0]["op"] = "vfork"; })) ==
-              "bad.json: $.threads[1].ops[0].op: expected one of fork, exit, attach, mount, mkdir, rmdir, write, read, "
-              "setuid, capability; found \"vfork\"");
+              "bad.json: $.threads[1].ops[0].op: unknown op \"vfork\"; did you mean \"fork\"? expected one of: fork, "
+              "exit, mount, mkdir, rmdir, write, read, attach, setuid, capability");
     }
     SECTION("an op the kernel lacks") {
         CHECK(parse_error(with([](json& j) { j["threads"][1]["ops"][0]["op"] = "clone"; })) ==
@@ -273,7 +271,7 @@ TEST_CASE("bad input: ops", "[bad]") {
     }
     SECTION("a key the op does not take") {
         CHECK(parse_error(with([](json& j) { j["setup"][0]["pid"] = 5; })) ==
-              "bad.json: $.setup[0].pid: unknown key; expected one of: op, comment, as, subsystems, path");
+              "bad.json: $.setup[0].pid: unknown key; expected one of: op, as, path, comment, subsystems");
     }
     SECTION("\"as\" only in setup") {
         CHECK(parse_error(with([](json& j) { j["threads"][1]["ops"][0]["as"] = 1; })) ==
@@ -375,7 +373,7 @@ TEST_CASE("bad input: module_param names a module and parameter the kernel has",
     SECTION("unknown parameter") {
         json op = good;
         op["param"] = "max_tasks";
-        CHECK(parse_error(v7(op)) == "bad.json: $.setup[5].param: unknown parameter \"max_tasks\" of module numtasks: "
+        CHECK(parse_error(v7(op)) == "bad.json: $.setup[5].param: unknown parameter \"max_tasks\" of module numtasks; "
                                      "expected one of: total_numtasks, forkrate, forkrate_interval");
     }
     SECTION("unknown module") {
@@ -409,8 +407,8 @@ TEST_CASE("bad input: schedule", "[bad]") {
     }
     SECTION("unknown label") {
         CHECK(parse_error(step0({{"cpu", "CPU0"}, {"through", "attach_task:read_newcont"}})) ==
-              "bad.json: $.schedule[0].through: unknown label \"attach_task:read_newcont\" for kernel containers-v7-1 "
-              "(list them with: contsim labels --kernel containers-v7-1)");
+              "bad.json: $.schedule[0].through: unknown label \"attach_task:read_newcont\" for kernel containers-v7-1; "
+              "did you mean \"attach_task:read_oldcont\"? (list them with: contsim labels --kernel containers-v7-1)");
     }
     SECTION("unknown label with an occurrence") {
         CHECK(parse_error(step0({{"cpu", "CPU0"}, {"to", "nope#2"}})) ==
@@ -434,7 +432,8 @@ TEST_CASE("bad input: schedule", "[bad]") {
     }
     SECTION("unknown CPU") {
         CHECK(parse_error(step0({{"cpu", "CPU2"}, {"through", "attach_task:read_oldcont"}})) ==
-              "bad.json: $.schedule[0].cpu: unknown CPU \"CPU2\"; expected one of the threads' CPUs: CPU0, CPU1");
+              "bad.json: $.schedule[0].cpu: unknown CPU \"CPU2\" (the threads' CPUs); did you mean \"CPU0\"? expected "
+              "one of: CPU0, CPU1");
     }
     SECTION("missing cpu") {
         CHECK(parse_error(step0({{"through", "attach_task:read_oldcont"}})) ==
@@ -452,7 +451,7 @@ TEST_CASE("bad input: schedule", "[bad]") {
     }
     SECTION("unknown key in a step") {
         CHECK(parse_error(step0({{"cpu", "CPU0"}, {"until", "attach_task:read_oldcont"}})) ==
-              "bad.json: $.schedule[0].until: unknown key; expected one of: cpu, to, through, steps, comment");
+              "bad.json: $.schedule[0].until: unknown key; expected one of: to, cpu, steps, through, comment");
     }
 }
 
@@ -462,12 +461,17 @@ TEST_CASE("bad input: expect", "[bad]") {
 
     SECTION("unknown key in expect") {
         CHECK(parse_error(with([](json& j) { j["expect"]["violation"] = json::array(); })) ==
-              "bad.json: $.expect.violation: unknown key; expected one of: infeasible, violations, returns, reads, final, explore");
+              "bad.json: $.expect.violation: unknown key; did you mean \"violations\"? expected one of: violations, "
+              "final, infeasible, returns, reads, explore");
     }
     SECTION("violations: unknown kind") {
         CHECK(parse_error(with([](json& j) { j["expect"]["violations"][1] = "refcount-overflow"; })) ==
-              "bad.json: $.expect.violations[1]: unknown violation \"refcount-overflow\"; expected one of: " +
-                  join(kinds));
+              "bad.json: $.expect.violations[1]: unknown violation \"refcount-overflow\"; did you mean "
+              "\"refcount-underflow\"? expected one of: refcount-underflow, refcnt-mismatch, kref-get-zero, "
+              "count-mismatch, charge-underflow, double-free, rcu-misuse, internal-error, out-of-bounds, use-after-free, "
+              "lock-order-inversion, kref-mismatch, bad-unlock, kernel-bug, over-limit, deadlock, sleep-in-atomic, "
+              "dangling-pointer, s-active-mismatch, step-limit, leak, usage-mismatch, missed-callback, charge-mismatch, "
+              "mm-users-mismatch");
     }
     SECTION("violations not an array") {
         CHECK(parse_error(with([](json& j) { j["expect"]["violations"] = "count-mismatch"; })) ==
@@ -594,4 +598,14 @@ TEST_CASE("bad input: a bad --schedule token is reported by run_scenario", "[bad
           "--schedule: schedule token: step 27 picks CPU index 1, which is not runnable (finished)");
     // The empty token and a good one are fine.
     CHECK(with_token("-") == kNoError);
+}
+
+TEST_CASE("friendlier set-up: a mistyped subsystem is a warning that names the nearest, not a silent -ENOENT", "[bad]") {
+    json j = json::parse(R"({"name": "x", "kernel": "containers-v7",
+        "threads": [{"cpu": "CPU0", "task": 1, "ops": [{"op": "mount", "path": "/dev/c", "subsystems": ["cpusets"]}]}]})");
+    app::Scenario sc = app::parse_scenario(j, "bad.json");
+    REQUIRE(sc.warnings.size() == 1);
+    CHECK(sc.warnings[0] == "bad.json: $.threads[0].ops[0].subsystems[0]: unknown subsystem \"cpusets\" (the kernel "
+                            "refuses the mount: -ENOENT); did you mean \"cpuset\"? expected one of: cpuset, cpuacct, "
+                            "ns, bc, numtasks");
 }

@@ -121,8 +121,8 @@ TEST_CASE("CLI: run on a bad file exits 2 with the message on stderr", "[cli]") 
         CHECK(r.status == 2);
         CHECK(r.out.empty());
         CHECK(r.err == "contsim: " + f +
-                           ": $.threads[1].ops[0].op: expected one of fork, exit, attach, mount, mkdir, rmdir, "
-                           "write, read, setuid, capability; found \"vfork\"\n");
+                           ": $.threads[1].ops[0].op: unknown op \"vfork\"; did you mean \"fork\"? expected one of: "
+                           "fork, exit, mount, mkdir, rmdir, write, read, attach, setuid, capability\n");
     }
     SECTION("a schedule that cannot be followed") {
         json j = negative();
@@ -149,8 +149,9 @@ TEST_CASE("CLI: run on a bad file exits 2 with the message on stderr", "[cli]") 
     SECTION("an unknown --fix") {
         Result r = contsim(std::string("run --fix exit-rcu ") + kNegative);
         CHECK(r.status == 2);
-        CHECK(r.err == std::string("contsim: ") + kNegative + ": --fix: unknown fix \"exit-rcu\"; expected one of: " +
-                           join(core::fix_names()) + "\n");
+        CHECK(r.err == std::string("contsim: ") + kNegative +
+                           ": --fix: unknown fix \"exit-rcu\"; expected one of: exit-task-lock, attach-pin-oldcg, "
+                           "attach-recheck-exiting, release-under-task-lock\n");
     }
 }
 
@@ -197,8 +198,9 @@ TEST_CASE("CLI: check validates without running", "[cli]") {
         Result r = contsim(std::string("check ") + quote(f) + " " + kNegative);
         CHECK(r.status == 2);
         CHECK(r.out == std::string(kNegative) + ": ok\n");
-        CHECK(r.err == "contsim: " + f + ": $.kernel: unknown kernel \"nope\"; expected one of: " +
-                           join(core::kernel_names()) + "\n");
+        CHECK(r.err == "contsim: " + f +
+                           ": $.kernel: unknown kernel \"nope\"; expected one of: containers-v7, cpuset-2.6.20, "
+                           "containers-v7-1\n");
     }
 }
 

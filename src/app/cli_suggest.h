@@ -9,12 +9,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include "app/nearest_name.h"  // did_you_mean()
+
 namespace app {
 
-// The candidate closest to `word` by optimal string alignment distance (a
-// swap of two adjacent characters counts as one edit), if that distance is at
-// most max(1, word.size() / 3); of equally close candidates, the first.
-std::optional<std::string> did_you_mean(const std::string& word, const std::vector<std::string>& candidates);
 
 // `contsim: unknown command "WORD"; did you mean "run"?`, or without a close
 // command, `...; the commands are: run, labels, ...` (definition order).

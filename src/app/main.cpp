@@ -59,6 +59,7 @@ int cmd_run(const std::string& file, const std::string& format, const std::optio
             const std::vector<std::string>& fixes, const std::optional<std::string>& kernel,
             const std::optional<std::uint64_t>& seed, std::uint32_t max_steps, bool nearest) {
     app::Scenario sc = app::load_scenario(file, {kernel, fixes});
+    for (const auto& w : sc.warnings) std::cerr << "contsim: warning: " << w << "\n";
     app::RunOptions opt;
     opt.token = token;
     opt.seed = seed;
@@ -96,8 +97,9 @@ int cmd_check(const std::vector<std::string>& files) {
     int rc = 0;
     for (const auto& f : files) {
         try {
-            app::load_scenario(f);
-            std::cout << f << ": ok\n";
+            app::Scenario sc = app::load_scenario(f);
+            for (const auto& w : sc.warnings) std::cerr << "contsim: warning: " << w << "\n";
+            std::cout << f << ": ok" << (sc.warnings.empty() ? "" : " (with warnings)") << "\n";
         } catch (const app::InputError& e) {
             std::cerr << "contsim: " << e.what() << "\n";
             rc = 2;

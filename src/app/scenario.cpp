@@ -1,5 +1,6 @@
 #include "app/scenario.h"
 #include "app/json_input.h"
+#include "app/nearest_name.h"
 
 #include <algorithm>
 #include <cctype>
@@ -76,7 +77,7 @@ struct Ctx {
     void only_keys(const json& obj, const std::string& where, const std::vector<std::string>& allowed) const {
         for (auto it = obj.begin(); it != obj.end(); ++it)
             if (std::find(allowed.begin(), allowed.end(), it.key()) == allowed.end())
-                fail(where + "." + it.key(), fmt::format("unknown key; expected one of: {}", join(allowed)));
+                fail(where + "." + it.key(), "unknown key; " + expected_one_of(it.key(), allowed));
     }
     void object(const json& v, const std::string& where) const {
         if (!v.is_object()) fail(where, "expected an object, found " + describe(v));
@@ -114,6 +115,7 @@ struct Known {
     bool multi_hierarchy = false;
     const core::Kernel* kernel = nullptr;
     std::vector<std::string> subsystems;  // compiled into the kernel (after config)
+    std::vector<std::string> warnings;    // "FILE: PATH: what" for things legal but most likely wrong
     // A directory made by an earlier mkdir, a mount point, or the same
     // directory seen through another mount point (a mount of the same
     // subsystems reuses the hierarchy; which is the run's business).
@@ -146,7 +148,7 @@ Op parse_op(const Ctx& c, const json& j, const std::string& where, bool in_setup
     for (const auto& o : kOps)
         if (!k.kernel || k.kernel->has_op(o)) have.push_back(o);
     if (std::find(kOps.begin(), kOps.end(), op.op) == kOps.end())
-        c.fail(where + ".op", fmt::format("expected one of {}; found \"{}\"", join(have), op.op));
+        c.fail(where + ".op", fmt::format("unknown op \"{}\"; {}", op.op, expected_one_of(op.op, have)));
     if (k.kernel && !k.kernel->has_op(op.op)) {
         c.fail(where + ".op", fmt::format("op \"{}\" is not available on kernel {}; it has: {}", op.op,
                                           k.kernel->name(), join(have)));
@@ -170,8 +172,9 @@ Op parse_op(const Ctx& c, const json& j, const std::string& where, bool in_setup
         keys.push_back("subsystem");
         op.subsystem = c.str(c.need(j, where, "subsystem"), where + ".subsystem");
         if (std::find(allowed.begin(), allowed.end(), op.subsystem) == allowed.end())
-            c.fail(where + ".subsystem", fmt::format("unknown subsystem \"{}\": expected {}: {}", op.subsystem, what,
-                                                     allowed.empty() ? std::string("(none)") : join(allowed)));
+            c.fail(where + ".subsystem",
+                   fmt::format("unknown subsystem \"{}\" (expected {}); {}", op.subsystem, what,
+                               allowed.empty() ? std::string("there are none") : expected_one_of(op.subsystem, allowed)));
     };
     auto flags_key = [&] {
         keys.push_back("flags");
@@ -184,7 +187,7 @@ Op parse_op(const Ctx& c, const json& j, const std::string& where, bool in_setup
             std::string f = c.str(j["flags"][i], w);
             auto it = std::find_if(kCloneFlags.begin(), kCloneFlags.end(), [&](auto& p) { return p.first == f; });
             if (it == kCloneFlags.end())
-                c.fail(w, fmt::format("unknown flag \"{}\"; expected one of: {}", f, join(names)));
+                c.fail(w, fmt::format("unknown flag \"{}\"; {}", f, expected_one_of(f, names)));
             op.flags |= it->second;
             op.flag_names.push_back(f);
         }
@@ -201,8 +204,20 @@ Op parse_op(const Ctx& c, const json& j, const std::string& where, bool in_setup
         if (!k.multi_hierarchy)
             c.fail(where + ".subsystems", "this kernel has a single hierarchy: mount takes no subsystems");
         op.has_subsystems = true;
-        for (std::size_t i = 0; i < j["subsystems"].size(); ++i)
-            op.subsystems.push_back(c.str(j["subsystems"][i], fmt::format("{}.subsystems[{}]", where, i)));
+        // A name no subsystem of the series has is most likely a typo, but
+        // the kernel's answer to it (-ENOENT from parse_containerfs_options)
+        // is behaviour a scenario may test: a warning, not an error.
+        std::vector<std::string> all;
+        for (const auto& cfg : core::v7::KernelV7::subsys_configs()) all.push_back(cfg.name);
+        for (std::size_t i = 0; i < j["subsystems"].size(); ++i) {
+            const std::string w = fmt::format("{}.subsystems[{}]", where, i);
+            op.subsystems.push_back(c.str(j["subsystems"][i], w));
+            if (std::find(all.begin(), all.end(), op.subsystems.back()) == all.end())
+                k.warnings.push_back(fmt::format("{}: {}: unknown subsystem \"{}\" (the kernel refuses the mount: "
+                                                 "-ENOENT); {}",
+                                                 c.file, w, op.subsystems.back(),
+                                                 expected_one_of(op.subsystems.back(), all)));
+        }
     };
     if (op.op == "fork" || op.op == "clone") {
         if (op.op == "clone") flags_key();
@@ -298,8 +313,8 @@ Op parse_op(const Ctx& c, const json& j, const std::string& where, bool in_setup
                                mods.empty() ? std::string("(none; numtasks needs RES_GROUPS_NUMTASKS)") : join(mods)));
         op.param = c.str(c.need(j, where, "param"), where + ".param");
         if (std::find(params->begin(), params->end(), op.param) == params->end())
-            c.fail(where + ".param", fmt::format("unknown parameter \"{}\" of module {}: expected one of: {}", op.param,
-                                                 op.module, join(*params)));
+            c.fail(where + ".param", fmt::format("unknown parameter \"{}\" of module {}; {}", op.param, op.module,
+                                                 expected_one_of(op.param, *params)));
         const json& v = c.need(j, where, "value");
         if (v.is_number_integer())
             op.value = std::to_string(v.get<long>());
@@ -364,8 +379,7 @@ sim::ScriptStep parse_step(const Ctx& c, const json& j, const std::string& where
     if (s.cpu < 0) {
         std::vector<std::string> names;
         for (auto& t : threads) names.push_back(t.cpu);
-        c.fail(where + ".cpu", fmt::format("unknown CPU \"{}\"; expected one of the threads' CPUs: {}", cpu,
-                                           join(names)));
+        c.fail(where + ".cpu", fmt::format("unknown CPU \"{}\" (the threads' CPUs); {}", cpu, expected_one_of(cpu, names)));
     }
     int n = j.contains("to") + j.contains("through") + j.contains("steps");
     if (n > 1) c.fail(where, "expected at most one of \"to\", \"through\", \"steps\"");
@@ -387,10 +401,14 @@ sim::ScriptStep parse_step(const Ctx& c, const json& j, const std::string& where
         }
         for (const sim::Label* l : labels)
             if (name == l->name) s.label = l;
-        if (!s.label)
-            c.fail(where + "." + key, fmt::format("unknown label \"{}\" for kernel {} (list them with: contsim "
+        if (!s.label) {
+            std::vector<std::string> names;
+            for (const sim::Label* l : labels) names.push_back(l->name);
+            auto near = did_you_mean(name, names);
+            c.fail(where + "." + key, fmt::format("unknown label \"{}\" for kernel {}{} (list them with: contsim "
                                                   "labels --kernel {})",
-                                                  name, kernel, kernel));
+                                                  name, kernel, near ? "; did you mean \"" + *near + "\"?" : "", kernel));
+        }
     }
     return s;
 }
@@ -404,7 +422,7 @@ std::set<std::string> violation_set(const Ctx& c, const json& list, const std::s
         std::string kind = c.str(list[i], w);
         const auto& kinds = violation_kinds();
         if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end())
-            c.fail(w, fmt::format("unknown violation \"{}\"; expected one of: {}", kind, join(kinds)));
+            c.fail(w, fmt::format("unknown violation \"{}\"; {}", kind, expected_one_of(kind, kinds)));
         v.insert(kind);
     }
     return v;
@@ -429,10 +447,10 @@ Scenario parse_scenario(const json& j, const std::string& file, const Overrides&
     auto kernel = core::make_kernel(s.kernel, {});
     if (!kernel)
         c.fail(o.kernel ? "--kernel" : "$.kernel",
-               fmt::format("unknown kernel \"{}\"; expected one of: {}", s.kernel, join(core::kernel_names())));
+               fmt::format("unknown kernel \"{}\"; {}", s.kernel, expected_one_of(s.kernel, core::kernel_names())));
     auto add_fix = [&](const std::string& name, const std::string& where) {
         auto f = core::parse_fix(name);
-        if (!f) c.fail(where, fmt::format("unknown fix \"{}\"; expected one of: {}", name, join(core::fix_names())));
+        if (!f) c.fail(where, fmt::format("unknown fix \"{}\"; {}", name, expected_one_of(name, core::fix_names())));
         s.fixes.insert(*f);
     };
     if (j.contains("fixes")) {
@@ -692,6 +710,7 @@ Scenario parse_scenario(const json& j, const std::string& file, const Overrides&
             }
         }
     }
+    s.warnings = std::move(known.warnings);
     return s;
 }
 

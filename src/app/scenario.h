@@ -95,6 +95,9 @@ struct Scenario {
     std::map<std::string, bool> config;   // "config": CONFIG_<key> y/n
     std::set<std::string> modules;        // "config": CONFIG_<key> "m"
     std::vector<sim::AllocFailure> fail_alloc;
+    // Legal but most likely a mistake ("FILE: $.path: what"): `check` and
+    // `run` print them on stderr; they change no result or exit code.
+    std::vector<std::string> warnings;
 };
 
 struct Overrides {
