@@ -606,6 +606,6 @@ TEST_CASE("friendlier set-up: a mistyped subsystem is a warning that names the n
     app::Scenario sc = app::parse_scenario(j, "bad.json");
     REQUIRE(sc.warnings.size() == 1);
     CHECK(sc.warnings[0] == "bad.json: $.threads[0].ops[0].subsystems[0]: unknown subsystem \"cpusets\" (the kernel "
-                            "refuses the mount: -ENOENT); did you mean \"cpuset\"? expected one of: cpuset, cpuacct, "
+                            "refuses the mount); did you mean \"cpuset\"? expected one of: cpuset, cpuacct, "
                             "ns, bc, numtasks");
 }

@@ -213,8 +213,8 @@ Op parse_op(const Ctx& c, const json& j, const std::string& where, bool in_setup
             const std::string w = fmt::format("{}.subsystems[{}]", where, i);
             op.subsystems.push_back(c.str(j["subsystems"][i], w));
             if (std::find(all.begin(), all.end(), op.subsystems.back()) == all.end())
-                k.warnings.push_back(fmt::format("{}: {}: unknown subsystem \"{}\" (the kernel refuses the mount: "
-                                                 "-ENOENT); {}",
+                k.warnings.push_back(fmt::format("{}: {}: unknown subsystem \"{}\" (the kernel refuses the "
+                                                 "mount); {}",
                                                  c.file, w, op.subsystems.back(),
                                                  expected_one_of(op.subsystems.back(), all)));
         }
