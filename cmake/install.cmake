@@ -24,20 +24,17 @@ install(FILES ${PROJECT_SOURCE_DIR}/docs/scenario.schema.json DESTINATION share/
 # up to date.
 set(CONTSIM_BASH_COMPLETION ${CMAKE_BINARY_DIR}/contsim.bash)
 set(CONTSIM_ZSH_COMPLETION ${CMAKE_BINARY_DIR}/_contsim)
-add_custom_command(
-  OUTPUT ${CONTSIM_BASH_COMPLETION}
-  COMMAND contsim completion bash > ${CONTSIM_BASH_COMPLETION}.tmp
-  COMMAND ${CMAKE_COMMAND} -E rename ${CONTSIM_BASH_COMPLETION}.tmp ${CONTSIM_BASH_COMPLETION}
-  DEPENDS contsim
-  COMMENT "Generating the bash completion for contsim"
-  VERBATIM)
-add_custom_command(
-  OUTPUT ${CONTSIM_ZSH_COMPLETION}
-  COMMAND contsim completion zsh > ${CONTSIM_ZSH_COMPLETION}.tmp
-  COMMAND ${CMAKE_COMMAND} -E rename ${CONTSIM_ZSH_COMPLETION}.tmp ${CONTSIM_ZSH_COMPLETION}
-  DEPENDS contsim
-  COMMENT "Generating the zsh completion for contsim"
-  VERBATIM)
+foreach(shell bash zsh)
+  string(TOUPPER ${shell} SHELL_UPPER)
+  set(out ${CONTSIM_${SHELL_UPPER}_COMPLETION})
+  add_custom_command(
+    OUTPUT ${out}
+    COMMAND contsim completion ${shell} > ${out}.tmp
+    COMMAND ${CMAKE_COMMAND} -E rename ${out}.tmp ${out}
+    DEPENDS contsim
+    COMMENT "Generating the ${shell} completion for contsim"
+    VERBATIM)
+endforeach()
 # Part of ALL: a run of contsim that prints a page of text, after it is built.
 add_custom_target(completions ALL DEPENDS ${CONTSIM_BASH_COMPLETION} ${CONTSIM_ZSH_COMPLETION})
 install(FILES ${CONTSIM_BASH_COMPLETION} DESTINATION share/bash-completion/completions RENAME contsim)

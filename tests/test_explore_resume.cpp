@@ -318,3 +318,24 @@ TEST_CASE("review: a merge of capped shards says which limit stopped them and ca
     CHECK(r.err == "contsim: " + mm.string() + ": $.resume: expected the done units of an incomplete search; a merge of "
                                               "shards has none: resume each shard's own report, then merge\n");
 }
+
+TEST_CASE("resume: sampled and sharded searches resume to the uninterrupted table", "[cli][resume]") {
+    struct Case {
+        std::string search;  // the options of the search (the same in both runs)
+        std::string cap;     // what stops the first run
+    };
+    const std::string tz = "scenarios/unmentioned/top-tasks-zombies.json";
+    for (const Case& c : {Case{"--strategy random --runs 600 --seed 7", "--max-runs 250"},
+                          Case{"--strategy pct --runs 600 --seed 7 --depth 2", "--max-runs 250"},
+                          Case{"--shard 2/3", "--max-runs 900"},
+                          Case{"--strategy random --runs 600 --seed 7 --shard 1/2", "--max-runs 100"}}) {
+        INFO(c.search);
+        json whole = json::parse(contsim("explore " + tz + " " + c.search + " --format json").out);
+        test_cli::Cli first = contsim("explore " + tz + " " + c.search + " " + c.cap + " --format json");
+        REQUIRE(json::parse(first.out)["resume"].is_object());
+        fs::path p = save("resume-case.json", first.out);
+        json resumed = json::parse(contsim("explore --resume '" + p.string() + "' --jobs 2 --format json").out);
+        CHECK(table(resumed) == table(whole));
+        CHECK(resumed["units_done"] == whole["units_done"]);
+    }
+}
