@@ -609,3 +609,26 @@ TEST_CASE("friendlier set-up: a mistyped subsystem is a warning that names the n
                             "refuses the mount); did you mean \"cpuset\"? expected one of: cpuset, cpuacct, "
                             "ns, bc, numtasks");
 }
+
+TEST_CASE("expect.reads: an entry may list the texts any of which matches", "[bad][reads]") {
+    // ops/read.json's shape: CPU0 reads /dev/container/tasks once.
+    auto doc = [](const json& reads) {
+        json j = json::parse(R"({"name": "r", "kernel": "containers-v7-1",
+            "setup": [{"op": "mount", "path": "/dev/container"}],
+            "threads": [{"cpu": "CPU0", "task": 1, "ops": [{"op": "read", "path": "/dev/container/tasks"}]}]})");
+        j["expect"] = {{"reads", {{"CPU0", reads}}}};
+        return j;
+    };
+    auto run = [](const json& j) {
+        app::Scenario sc = app::parse_scenario(j, "r.json");
+        return app::run_scenario(sc).mismatches;
+    };
+    // The read gives "": 1/7 sizes the pid array from the count, and the top's
+    // count leaves init out (the_top_container_hack; scenarios/ops/read-v7-1.json).
+    CHECK(run(doc(json::array({""}))).empty());
+    CHECK(run(doc(json::parse(R"([["1\n", ""]])"))).empty());
+    CHECK(run(doc(json::parse(R"([["0\n", "2\n"]])"))) ==
+          std::vector<std::string>{"reads.CPU0: expected [[\"0\\n\",\"2\\n\"]], found [\"\"]"});
+    CHECK(parse_error(doc(json::parse("[[]]"))) ==
+          "bad.json: $.expect.reads.CPU0[0]: expected a text, or 1 to 16 texts any of which may be read; found 0 texts");
+}

@@ -666,9 +666,22 @@ Scenario parse_scenario(const json& j, const std::string& file, const Overrides&
                 auto nreads = std::count_if(th->ops.begin(), th->ops.end(), [](const Op& o) { return o.op == "read"; });
                 if (static_cast<long>(it.value().size()) != nreads)
                     c.fail(w, fmt::format("expected {} texts (one per read op), found {}", nreads, it.value().size()));
-                std::vector<std::string> texts;
-                for (std::size_t k = 0; k < it.value().size(); ++k)
-                    texts.push_back(c.str(it.value()[k], fmt::format("{}[{}]", w, k)));
+                std::vector<std::vector<std::string>> texts;
+                for (std::size_t k = 0; k < it.value().size(); ++k) {
+                    const json& x = it.value()[k];
+                    const std::string wk = fmt::format("{}[{}]", w, k);
+                    if (!x.is_array()) {
+                        texts.push_back({c.str(x, wk)});
+                        continue;
+                    }
+                    if (x.empty() || x.size() > 16)
+                        c.fail(wk, fmt::format("expected a text, or 1 to 16 texts any of which may be read; found {} "
+                                               "texts",
+                                               x.size()));
+                    texts.emplace_back();
+                    for (std::size_t a = 0; a < x.size(); ++a)
+                        texts.back().push_back(c.str(x[a], fmt::format("{}[{}]", wk, a)));
+                }
                 s.expect.reads[it.key()] = texts;
             }
         }

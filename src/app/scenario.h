@@ -76,7 +76,9 @@ struct Expect {
     bool infeasible = false;
     std::optional<std::set<std::string>> violations;
     std::map<std::string, std::vector<int>> returns;  // cpu -> results
-    std::map<std::string, std::vector<std::string>> reads;  // cpu -> text of each read op
+    // cpu -> for each read op, the texts it may return (one, or any of several:
+    // a read racing with a writer may see either side).
+    std::map<std::string, std::vector<std::vector<std::string>>> reads;
     std::vector<FinalCheck> final;
     std::optional<ExploreExpect> explore;
 };
