@@ -632,3 +632,26 @@ TEST_CASE("expect.reads: an entry may list the texts any of which matches", "[ba
     CHECK(parse_error(doc(json::parse("[[]]"))) ==
           "bad.json: $.expect.reads.CPU0[0]: expected a text, or 1 to 16 texts any of which may be read; found 0 texts");
 }
+
+TEST_CASE("expect.final: gone says whether a directory still exists at the end", "[bad][final]") {
+    auto doc = [](bool rmdir, const json& final) {
+        json j = json::parse(R"({"name": "g", "kernel": "containers-v7-1",
+            "setup": [{"op": "mount", "path": "/dev/container"}, {"op": "mkdir", "path": "/dev/container/A"}],
+            "threads": [{"cpu": "CPU0", "task": 1, "ops": []}]})");
+        if (rmdir) j["threads"][0]["ops"].push_back({{"op", "rmdir"}, {"path", "/dev/container/A"}});
+        else j["threads"][0]["ops"].push_back({{"op", "mkdir"}, {"path", "/dev/container/B"}});
+        j["expect"] = {{"final", final}};
+        return j;
+    };
+    auto run = [](const json& j) {
+        app::Scenario sc = app::parse_scenario(j, "g.json");
+        return app::run_scenario(sc).mismatches;
+    };
+    const json gone = {{"/dev/container/A", {{"gone", true}}}};
+    const json here = {{"/dev/container/A", {{"gone", false}}}};
+    CHECK(run(doc(true, gone)).empty());
+    CHECK(run(doc(false, here)).empty());
+    CHECK(run(doc(false, gone)) == std::vector<std::string>{"final./dev/container/A.gone: expected true, found false"});
+    CHECK(parse_error(doc(true, {{"/dev/container/A", {{"gone", 1}}}})) ==
+          "bad.json: $.expect.final./dev/container/A.gone: expected a boolean, found the number 1");
+}

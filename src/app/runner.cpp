@@ -133,6 +133,9 @@ std::optional<nlohmann::json> final_value(const RunResult& r, const std::string&
             if (key == "tasks") got = g.tasks;
             if (key == "freed") got = g.freed;
         }
+    // "gone": the directory no longer exists (removed, or its hierarchy unmounted).
+    if (key == "gone")
+        got = std::none_of(r.nodes.begin(), r.nodes.end(), [&](auto& n) { return n.path == target; });
     if (key == "freed" && !got) {
         bool exists = std::any_of(r.nodes.begin(), r.nodes.end(), [&](auto& n) { return n.path == target; });
         if (!exists) got = true;

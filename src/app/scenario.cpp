@@ -692,8 +692,8 @@ Scenario parse_scenario(const json& j, const std::string& file, const Overrides&
                 c.object(it.value(), w);
                 for (auto kv = it.value().begin(); kv != it.value().end(); ++kv) {
                     std::string kw = w + "." + kv.key();
-                    static const std::vector<std::string> keys{"count", "tasks", "refcount", "freed", "s_active",
-                                                               "number_of_containers"};
+                    static const std::vector<std::string> keys{"count", "tasks", "refcount", "freed", "gone",
+                                                               "s_active", "number_of_containers"};
                     // "refcnt.<subsystem>" (a css refcnt) or "<subsystem>.<value>" (its own state).
                     auto dot = kv.key().find('.');
                     std::string prefix = dot == std::string::npos ? "" : kv.key().substr(0, dot);
@@ -711,12 +711,12 @@ Scenario parse_scenario(const json& j, const std::string& file, const Overrides&
                                    return x.is_number_integer();
                                });
                     };
-                    if (kv.key() == "freed" ? !kv.value().is_boolean()
+                    const bool boolean = kv.key() == "freed" || kv.key() == "gone";
+                    if (boolean ? !kv.value().is_boolean()
                         : kv.key() == "tasks" ? !pids(kv.value())
                                               : !kv.value().is_number_integer())
                         c.fail(kw, std::string("expected ") +
-                                       (kv.key() == "freed" ? "a boolean" : kv.key() == "tasks" ? "an array of pids"
-                                                                                                : "an integer") +
+                                       (boolean ? "a boolean" : kv.key() == "tasks" ? "an array of pids" : "an integer") +
                                        ", found " + describe(kv.value()));
                     s.expect.final.push_back({it.key(), kv.key(), kv.value(), kw});
                 }
