@@ -498,7 +498,7 @@ TEST_CASE("bad input: expect", "[bad]") {
     SECTION("final: unknown key") {
         CHECK(parse_error(with([](json& j) { j["expect"]["final"]["/dev/container/CS1"]["size"] = 1; })) ==
               "bad.json: $.expect.final./dev/container/CS1.size: unknown key; expected one of: count, tasks, "
-              "refcount, freed, s_active, number_of_containers, refcnt.SUBSYS or SUBSYS.VALUE (subsystems: none)");
+              "refcount, freed, gone, s_active, number_of_containers, refcnt.SUBSYS or SUBSYS.VALUE (subsystems: none)");
     }
     SECTION("final: count of the wrong type") {
         CHECK(parse_error(with([](json& j) { j["expect"]["final"]["/dev/container/CS1"]["count"] = "-1"; })) ==

@@ -135,7 +135,7 @@ TEST_CASE("ops: final values s_active and refcnt.SUBSYS", "[ops]") {
     CHECK(r.violation_set().empty());
     j["expect"]["final"]["/dev/container/CS1"] = {{"refcnt.numtasks", 0}};
     CHECK(error_of(j) == "v7.json: $.expect.final./dev/container/CS1.refcnt.numtasks: unknown key; expected one of: "
-                         "count, tasks, refcount, freed, s_active, number_of_containers, refcnt.SUBSYS or SUBSYS.VALUE "
+                         "count, tasks, refcount, freed, gone, s_active, number_of_containers, refcnt.SUBSYS or SUBSYS.VALUE "
                          "(subsystems: cpuset, bc, cpuacct, ns)");
 }
 
