@@ -655,3 +655,17 @@ TEST_CASE("expect.final: gone says whether a directory still exists at the end",
     CHECK(parse_error(doc(true, {{"/dev/container/A", {{"gone", 1}}}})) ==
           "bad.json: $.expect.final./dev/container/A.gone: expected a boolean, found the number 1");
 }
+
+TEST_CASE("names the kernel creates: node<N> under a known directory only where a clone or unshare may make it", "[bad]") {
+    auto doc = [](bool unshare) {
+        json j = json::parse(R"({"name": "n", "kernel": "containers-v7",
+            "setup": [{"op": "mount", "path": "/dev/ns", "subsystems": ["ns"]}, {"op": "fork", "pid": 100}],
+            "threads": [{"cpu": "CPU0", "task": 100, "ops": []},
+                        {"cpu": "CPU1", "task": 1, "ops": [{"op": "rmdir", "path": "/dev/ns/node1"}]}]})");
+        if (unshare) j["threads"][0]["ops"].push_back({{"op", "unshare"}, {"flags", {"CLONE_NEWUTS"}}});
+        return j;
+    };
+    CHECK(parse_error(doc(true)) == kNoError);
+    CHECK(parse_error(doc(false)) == "bad.json: $.threads[1].ops[0].path: unknown path \"/dev/ns/node1\": expected a "
+                                     "mount point or a directory made by an earlier mkdir");
+}

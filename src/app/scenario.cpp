@@ -112,6 +112,12 @@ struct Known {
     std::set<std::string> dirs;
     std::set<std::string> files;       // every name an open op gives (any thread)
     std::set<std::string> opened;      // opened so far in file order
+    bool clones = false;               // some op may run container_clone() (a clone or an unshare)
+    // "node<N>" (N from 1, no leading zero): a name container_clone() gives.
+    static bool clone_name(const std::string& s) {
+        return s.size() > 4 && s.compare(0, 4, "node") == 0 && s[4] != '0' &&
+               s.find_first_not_of("0123456789", 4) == std::string::npos;
+    }
     bool multi_hierarchy = false;
     const core::Kernel* kernel = nullptr;
     std::vector<std::string> subsystems;  // compiled into the kernel (after config)
@@ -121,6 +127,9 @@ struct Known {
     // subsystems reuses the hierarchy; which is the run's business).
     bool dir(const std::string& p) const {
         if (dirs.count(p)) return true;
+        if (auto slash = p.find_last_of('/'); clones && slash != std::string::npos && slash > 0 &&
+                                              clone_name(p.substr(slash + 1)) && dir(p.substr(0, slash)))
+            return true;
         for (const auto& m2 : mounts) {
             auto rel = core::path_below(m2, p);
             if (!rel || rel->empty()) continue;
@@ -517,11 +526,20 @@ Scenario parse_scenario(const json& j, const std::string& file, const Overrides&
     known.subsystems = kernel->subsystem_names();
     // A file one thread opens may be closed by another (or in a later op):
     // every open's name is known up front.
+    // Likewise the directories container_clone() makes for a clone or an
+    // unshare: "node1", "node2", ... (3/7's get_unused_name(): sprintf(buf,
+    // "node%d", atomic_inc_return(&namecnt)), one per attempt, retries
+    // included), under the task's container. Any such name is accepted under
+    // a known directory; where one does not exist (yet) the run says -ENOENT.
     auto collect_files = [&](const json& ops) {
         if (!ops.is_array()) return;
-        for (const auto& op : ops)
-            if (op.is_object() && op.value("op", json()) == "open" && op.contains("file") && op["file"].is_string())
+        for (const auto& op : ops) {
+            if (!op.is_object()) continue;
+            const json name = op.value("op", json());
+            if (name == "open" && op.contains("file") && op["file"].is_string())
                 known.files.insert(op["file"].get<std::string>());
+            if (name == "clone" || name == "unshare") known.clones = true;
+        }
     };
     if (j.contains("setup")) collect_files(j["setup"]);
     if (j.contains("threads") && j["threads"].is_array())
