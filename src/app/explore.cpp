@@ -320,7 +320,6 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
         if (!ex.split_bound().empty()) {
             // Stopped while cutting the search into units: nothing explored
             // (resumed: what the report had, unchanged but for the bound).
-            res.stats.complete = false;
             res.completed_units = Table{};
             if (resume) {
                 const Table& t = *resume->completed_units;
@@ -495,7 +494,7 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
     completed.stats.complete = partial.stats.complete = true;
     UnitSet done;
     if (resume) {
-        const Table& base = resume->completed_units ? *resume->completed_units : Table{};
+        const Table& base = *resume->completed_units;  // resume_explore() refuses a report without one
         completed.stats = base.stats;
         completed.positive = base.positive;
         completed.negative = base.negative;
