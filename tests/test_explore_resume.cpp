@@ -102,6 +102,17 @@ TEST_CASE("interrupt: SIGINT stops the search and prints the partial table marke
     CHECK(t.out.find("INCOMPLETE, interrupted (SIGINT or SIGTERM)") != std::string::npos);
 }
 
+TEST_CASE("interrupt: the same signal twice at once is one interruption, not a kill", "[cli][resume]") {
+    // What `timeout` does at expiry (the command, then its process group); the
+    // copy used to meet SA_RESETHAND's default action and kill the search
+    // before it printed.
+    test_cli::Cli r = contsim("--version >/dev/null && { '" + std::string(CONTSIM_BINARY) + "' explore " + kBig +
+                              " --no-progress & p=$!; sleep 1; kill -TERM $p; kill -TERM $p; kill -INT $p; wait $p; }");
+    INFO("exit " << r.status << ", stderr: " << r.err);
+    CHECK((r.status == 1 || r.status == 4));
+    CHECK(r.out.find("INCOMPLETE, interrupted (SIGINT or SIGTERM)") != std::string::npos);
+}
+
 TEST_CASE("progress: --progress draws on stderr, never on stdout, and ends with the totals", "[cli][progress]") {
     test_cli::Cli quiet = contsim("explore " + kThree + " --format json");
     test_cli::Cli r = contsim("explore " + kThree + " --format json --progress");

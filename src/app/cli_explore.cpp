@@ -3,6 +3,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <ctime>
 #include <iostream>
 #include <memory>
 
@@ -99,10 +100,31 @@ int print(const ExploreResult& r, const std::string& format, const std::vector<s
     return r.exit_code();
 }
 // SIGINT and SIGTERM stop the search after the executions under way; the
-// partial table is printed, marked incomplete. SA_RESETHAND: a second signal
-// kills as usual, for a user who does not want to wait.
+// partial table is printed, marked incomplete. A second signal kills as usual,
+// for a user who does not want to wait -- but only one that comes at least
+// half a second after the first: `timeout` (GNU coreutils) sends its signal to
+// the command and then to the whole process group, so one expiry arrives twice
+// within microseconds, and SA_RESETHAND would let the copy kill the search
+// before it prints (seen in CI). clock_gettime is async-signal-safe (POSIX).
 std::atomic<bool> g_interrupted{false};
-extern "C" void on_interrupt(int) { g_interrupted.store(true, std::memory_order_relaxed); }
+std::atomic<long long> g_first_signal_ns{0};
+
+long long monotonic_ns() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<long long>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
+}
+
+extern "C" void on_interrupt(int sig) {
+    const long long now = monotonic_ns();
+    if (!g_interrupted.exchange(true, std::memory_order_relaxed)) {
+        g_first_signal_ns.store(now, std::memory_order_relaxed);
+        return;
+    }
+    if (now - g_first_signal_ns.load(std::memory_order_relaxed) < 500000000LL) return;  // the same signal, twice
+    ::signal(sig, SIG_DFL);
+    ::raise(sig);
+}
 
 struct InterruptHandlers {
     struct sigaction old_int{}, old_term{};
@@ -110,7 +132,6 @@ struct InterruptHandlers {
         g_interrupted = false;
         struct sigaction sa{};
         sa.sa_handler = on_interrupt;
-        sa.sa_flags = SA_RESETHAND;
         sigemptyset(&sa.sa_mask);
         ::sigaction(SIGINT, &sa, &old_int);
         ::sigaction(SIGTERM, &sa, &old_term);
