@@ -271,11 +271,13 @@ TEST_CASE("bad input: ops", "[bad]") {
     }
     SECTION("a key the op does not take") {
         CHECK(parse_error(with([](json& j) { j["setup"][0]["pid"] = 5; })) ==
-              "bad.json: $.setup[0].pid: unknown key; expected one of: op, as, path, comment, subsystems");
+              "bad.json: $.setup[0].pid: unknown key; expected one of: if, op, as, path, repeat, comment, for_each, "
+              "subsystems");
     }
-    SECTION("\"as\" only in setup") {
+    SECTION("\"as\": PID only in setup (in a thread, \"as\" names the result)") {
         CHECK(parse_error(with([](json& j) { j["threads"][1]["ops"][0]["as"] = 1; })) ==
-              "bad.json: $.threads[1].ops[0].as: unknown key; expected one of: op, comment");
+              "bad.json: $.threads[1].ops[0].as: expected a name to bind the op's result to (a thread's ops run as "
+              "its task), found the number 1");
     }
     SECTION("op after exit") {
         CHECK(parse_error(with([](json& j) {

@@ -39,7 +39,27 @@ std::vector<std::string> wrap(const std::string& text, std::size_t w) {
     return out;
 }
 
+std::string op_call(const Op& op);
+
+// With format v2's data flow: "if (g == 0) css_put ...", "... ×3",
+// "for each in $r.pids: echo each > ...", "... → g".
 std::string op_summary(const Op& op) {
+    const OpFlow& f = op.flow;
+    if (f.empty()) return op_call(op);
+    Op shown = op;
+    for (const auto& [key, e] : f.ints)
+        if (key == "pid") shown.name = e->source();  // attach prints it below
+    for (const auto& [key, t] : f.texts) (key == "path" ? shown.path : shown.value) = t.source;
+    std::string s = op_call(shown);
+    if (f.ints.count("pid") && op.op == "attach") s = fmt::format("echo {} > {}/tasks", f.ints.at("pid")->source(), shown.path);
+    if (f.for_each) s = fmt::format("for each in {}: {}", f.for_each->source(), s);
+    if (f.repeat) s += " ×" + f.repeat->source();
+    if (f.cond) s = fmt::format("if ({}) {}", f.cond->source(), s);
+    if (!f.bind.empty()) s += " → " + f.bind;
+    return s;
+}
+
+std::string op_call(const Op& op) {
     if (op.op == "fork") return fmt::format("fork {} ({})", op.pid, op.name);
     if (op.op == "exit") return "exit";
     if (op.op == "attach") return fmt::format("echo {} > {}/tasks", op.pid, op.path);

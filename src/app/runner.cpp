@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "app/op_flow.h"
 #include "core/v7/container.h"
 #include "sim/leak.h"
 #include "sim/script_policy.h"
@@ -18,7 +19,8 @@ constexpr std::uint32_t kSetupMaxSteps = 50'000'000;
 
 namespace {
 
-int do_op(core::Kernel& k, const Op& op, std::vector<std::string>* reads = nullptr) {
+// One time of an op (op_flow.h computed its fields); a read's text in `text`.
+int do_op(core::Kernel& k, const Op& op, std::string& text) {
     if (op.op == "fork") return k.fork(op.pid, op.name);
     if (op.op == "exit") return k.exit();
     if (op.op == "attach") return k.attach(op.path, op.pid);
@@ -27,9 +29,8 @@ int do_op(core::Kernel& k, const Op& op, std::vector<std::string>* reads = nullp
     if (op.op == "rmdir") return k.rmdir(op.path);
     if (op.op == "write") return k.write(op.path, op.value);
     if (op.op == "read") {
-        std::string out;
-        int r = k.read(op.path, out);
-        if (reads) reads->push_back(r == 0 ? out : std::string());
+        int r = k.read(op.path, text);
+        if (r != 0) text.clear();
         return r;
     }
     if (op.op == "umount") return k.umount(op.path, op.lazy);
@@ -161,7 +162,7 @@ void boot_and_setup(sim::Machine& m, core::Kernel& k, const Scenario& sc) {
     // Kconfig.preempt "default PREEMPT_NONE"): docs/fidelity.md, Semantics.
     m.set_preempt(k.config("PREEMPT", false));
     m.alloc_fail().configure(sc.fail_alloc);
-    std::string setup_error;
+    std::string setup_error, op_where, op_name;
     sim::SerialPolicy serial;
     // --max-steps bounds the threads, not boot and set-up (serial, so they
     // cannot livelock; bounded by the file's ops): their own generous bound.
@@ -170,18 +171,23 @@ void boot_and_setup(sim::Machine& m, core::Kernel& k, const Scenario& sc) {
     m.run({{"set-up", nullptr,
             [&] {
                 k.boot();
+                expr::Env env;  // the names set-up's ops bind
+                auto call = [&](const Op& c, std::string& text) { return setup_error.empty() ? do_op(k, c, text) : 0; };
+                auto record = [&](const Op&, int res, const std::string&) {
+                    if (res != 0 && setup_error.empty())
+                        setup_error = fmt::format("{}: {}: set-up op \"{}\" failed with {}", sc.file, op_where, op_name,
+                                                  core::result_name(res));
+                };
                 for (const Op& op : sc.setup) {
                     m.cpu_state().user = k.task_by_pid(op.as);
                     if (!m.cpu_state().user) {
                         setup_error = fmt::format("{}: {}.as: pid {} does not exist at this point", sc.file, op.where, op.as);
                         return;
                     }
-                    int res = do_op(k, op);
-                    if (res != 0) {
-                        setup_error = fmt::format("{}: {}: set-up op \"{}\" failed with {}", sc.file, op.where, op.op,
-                                                  core::result_name(res));
-                        return;
-                    }
+                    op_where = op.where;
+                    op_name = op.op;
+                    run_op(op, env, call, record);
+                    if (!setup_error.empty()) return;
                 }
             }}},
           serial, "set-up");
@@ -205,12 +211,17 @@ void run_threads(RunResult& r, sim::Machine& m, core::Kernel& k, const Scenario&
             throw InputError(fmt::format("{}: $.threads[{}].task: pid {} does not exist after set-up", sc.file, i, t.task));
         r.threads[i] = {t.cpu, t.task, task->comm, {}, {}};
         threads.push_back({t.cpu, task, [&k, &t, &res = r.threads[i]] {
-                               for (const Op& op : t.ops) {
-                                   res.returns.push_back(do_op(k, op, &res.reads));
+                               expr::Env env;  // the names this thread's ops bind
+                               auto call = [&k](const Op& c, std::string& text) { return do_op(k, c, text); };
+                               auto record = [&res](const Op& c, int ret, const std::string& text) {
+                                   res.returns.push_back(ret);
+                                   if (c.op == "read") res.reads.push_back(text);
                                    // Back in user mode: a quiescent state
                                    // (rcu_check_callbacks(cpu, user=1)).
                                    sim::Machine::current().return_to_user();
-                               }
+                               };
+                               for (const Op& op : t.ops)
+                                   if (!run_op(op, env, call, record)) break;  // an exit ran
                            }});
     }
     std::unique_ptr<sim::ReplayPolicy> replay;

@@ -1,5 +1,7 @@
 #include "app/scenario.h"
 #include "app/json_input.h"
+#include "app/scenario_ctx.h"
+#include "app/scenario_flow.h"
 #include "app/nearest_name.h"
 
 #include <algorithm>
@@ -30,71 +32,19 @@ const std::vector<std::string>& violation_kinds() {
     return k;
 }
 
-namespace {
-
-std::string describe(const json& v) {
-    switch (v.type()) {
-    case json::value_t::null: return "null";
-    case json::value_t::boolean: return "a boolean";
-    case json::value_t::string: return "the string " + v.dump();
-    case json::value_t::number_integer:
-    case json::value_t::number_unsigned: return "the number " + v.dump();
-    case json::value_t::number_float: return "the number " + v.dump();
-    case json::value_t::array: return "an array";
-    case json::value_t::object: return "an object";
-    default: return "a value";
-    }
-}
-
-std::string join(const std::vector<std::string>& v) {
-    std::string s;
-    for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i];
-    return s;
-}
-
-// Collects the context (file) and builds errors with the JSON path.
-struct Ctx {
-    std::string file;
-    [[noreturn]] void fail(const std::string& where, const std::string& what) const {
-        throw InputError(fmt::format("{}: {}: {}", file, where, what));
-    }
-    const json& need(const json& obj, const std::string& where, const char* key) const {
-        if (!obj.contains(key)) fail(where, fmt::format("missing required key \"{}\"", key));
-        return obj.at(key);
-    }
-    std::string str(const json& v, const std::string& where) const {
-        if (!v.is_string()) fail(where, "expected a string, found " + describe(v));
-        return v.get<std::string>();
-    }
-    int integer(const json& v, const std::string& where, long lo, long hi) const {
-        if (!v.is_number_integer()) fail(where, "expected an integer, found " + describe(v));
-        bool huge = v.is_number_unsigned() && v.get<unsigned long long>() > static_cast<unsigned long long>(hi);
-        long x = huge ? hi : v.get<long>();
-        if (huge || x < lo || x > hi)
-            fail(where, fmt::format("expected an integer from {} to {}, found {}", lo, hi, v.dump()));
-        return static_cast<int>(x);
-    }
-    void only_keys(const json& obj, const std::string& where, const std::vector<std::string>& allowed) const {
-        for (auto it = obj.begin(); it != obj.end(); ++it)
-            if (std::find(allowed.begin(), allowed.end(), it.key()) == allowed.end())
-                fail(where + "." + it.key(), "unknown key; " + expected_one_of(it.key(), allowed));
-    }
-    void object(const json& v, const std::string& where) const {
-        if (!v.is_object()) fail(where, "expected an object, found " + describe(v));
-    }
-    void array(const json& v, const std::string& where) const {
-        if (!v.is_array()) fail(where, "expected an array, found " + describe(v));
-    }
-};
-
 // "/dev//container/CS1/" -> "/dev/container/CS1": one spelling per directory.
-std::string normalize(const std::string& p) {
+std::string normalize_path(const std::string& p) {
     std::string out;
     for (char ch : p)
         if (!(ch == '/' && !out.empty() && out.back() == '/')) out += ch;
     while (out.size() > 1 && out.back() == '/') out.pop_back();
     return out;
 }
+
+namespace {
+
+using namespace scenario_parse;
+std::string normalize(const std::string& p) { return normalize_path(p); }
 
 const std::vector<std::string> kOps{"fork",  "exit",    "attach", "mount", "mkdir",           "rmdir",
                                     "write", "read",    "umount", "remount", "clone",         "unshare",
@@ -119,6 +69,7 @@ struct Known {
                s.find_first_not_of("0123456789", 4) == std::string::npos;
     }
     bool multi_hierarchy = false;
+    expr::Scope scope;                 // names bound so far by "as" (set-up's, or this thread's)
     const core::Kernel* kernel = nullptr;
     std::vector<std::string> subsystems;  // compiled into the kernel (after config)
     std::vector<std::string> warnings;    // "FILE: PATH: what" for things legal but most likely wrong
@@ -148,11 +99,11 @@ struct Known {
     }
 };
 
-Op parse_op(const Ctx& c, const json& j, const std::string& where, bool in_setup, Known& k) {
-    c.object(j, where);
+Op parse_op(const Ctx& c, const json& j_in, const std::string& where, bool in_setup, Known& k) {
+    c.object(j_in, where);
     Op op;
     op.where = where;
-    op.op = c.str(c.need(j, where, "op"), where + ".op");
+    op.op = c.str(c.need(j_in, where, "op"), where + ".op");
     std::vector<std::string> have;  // the ops of this kernel
     for (const auto& o : kOps)
         if (!k.kernel || k.kernel->has_op(o)) have.push_back(o);
@@ -162,17 +113,22 @@ Op parse_op(const Ctx& c, const json& j, const std::string& where, bool in_setup
         c.fail(where + ".op", fmt::format("op \"{}\" is not available on kernel {}; it has: {}", op.op,
                                           k.kernel->name(), join(have)));
     }
-    std::vector<std::string> keys{"op", "comment"};
-    if (in_setup) keys.push_back("as");
+    // v2: "as" NAME, "if", "repeat", "for_each"; expression fields become
+    // placeholders in `j` (checked below as v1 fields; the run computes them).
+    json j = j_in;
+    parse_flow(c, j, where, in_setup, op.op, k.scope, op.flow);
+    std::vector<std::string> keys{"op", "comment", "as", "if", "repeat", "for_each"};
+    // A path with ${...} parts: only the run knows it (-ENOENT where it names nothing).
+    const bool dyn_path = op.flow.texts.count("path") != 0;
     auto path_key = [&] {
         keys.push_back("path");
         op.path = c.str(c.need(j, where, "path"), where + ".path");
         if (op.path.empty() || op.path[0] != '/')
             c.fail(where + ".path", "expected an absolute path, found \"" + op.path + "\"");
-        op.path = normalize(op.path);
+        if (!dyn_path) op.path = normalize(op.path);
     };
     auto known_dir = [&] {
-        if (!k.dir(op.path))
+        if (!dyn_path && !k.dir(op.path))
             c.fail(where + ".path", fmt::format("unknown path \"{}\": expected a mount point or a directory made "
                                                 "by an earlier mkdir",
                                                 op.path));
@@ -232,12 +188,28 @@ Op parse_op(const Ctx& c, const json& j, const std::string& where, bool in_setup
         if (op.op == "clone") flags_key();
         keys.insert(keys.end(), {"pid", "name"});
         op.pid = c.integer(c.need(j, where, "pid"), where + ".pid", 2, 32767);
-        if (k.pids.count(op.pid)) c.fail(where + ".pid", fmt::format("pid {} already exists", op.pid));
+        // Repeated, the forks make pid, pid+1, ...: a literal count, so the pids are known.
+        long times = 1;
+        if (op.flow.for_each) c.fail(where + ".for_each", fmt::format("a {} cannot take for_each; repeat it N times "
+                                                                      "(pids pid, pid+1, ...)", op.op));
+        if (op.flow.repeat) {
+            if (!j["repeat"].is_number_integer())
+                c.fail(where + ".repeat", fmt::format("expected a number: a repeated {} makes pids pid, pid+1, ..., "
+                                                      "known before the run",
+                                                      op.op));
+            times = j["repeat"].get<long>();
+        }
+        if (op.pid + times - 1 > 32767)
+            c.fail(where + ".repeat", fmt::format("pids {} to {}: expected pids up to 32767", op.pid, op.pid + times - 1));
+        for (long p = op.pid; p < op.pid + times; ++p)
+            if (k.pids.count(static_cast<int>(p))) c.fail(where + ".pid", fmt::format("pid {} already exists", p));
         op.name = j.contains("name") ? c.str(j["name"], where + ".name") : fmt::format("T{}", op.pid);
         if (op.name.empty() || op.name.size() > 30)
             c.fail(where + ".name", "expected a task name of 1 to 30 characters");
-        k.pids.insert(op.pid);
+        for (long p = op.pid; p < op.pid + times; ++p) k.pids.insert(static_cast<int>(p));
     } else if (op.op == "exit") {
+        if (op.flow.repeat || op.flow.for_each)
+            c.fail(where + (op.flow.repeat ? ".repeat" : ".for_each"), "an exit runs once: the task is gone after it");
     } else if (op.op == "attach") {
         keys.push_back("pid");
         op.pid = c.integer(c.need(j, where, "pid"), where + ".pid", 0, 32767);
@@ -263,7 +235,8 @@ Op parse_op(const Ctx& c, const json& j, const std::string& where, bool in_setup
     } else if (op.op == "read") {
         path_key();
         const std::string& p = op.path;
-        if (p.rfind("/proc/", 0) == 0 && k.multi_hierarchy) {
+        if (dyn_path) {
+        } else if (p.rfind("/proc/", 0) == 0 && k.multi_hierarchy) {
             std::string rest = p.substr(6);
             auto slash = rest.find('/');
             bool digits = slash != std::string::npos && slash > 0 && slash <= 5 &&
@@ -346,11 +319,11 @@ Op parse_op(const Ctx& c, const json& j, const std::string& where, bool in_setup
         path_key();
         auto slash = op.path.find_last_of('/');
         std::string parent = op.path.substr(0, slash);
-        if (!k.dir(parent))
+        if (!dyn_path && !k.dir(parent))
             c.fail(where + ".path", fmt::format("unknown path \"{}\": the parent \"{}\" is not a mount point or "
                                                 "an earlier mkdir",
                                                 op.path, parent));
-        k.dirs.insert(op.path);
+        if (!dyn_path) k.dirs.insert(op.path);
     } else if (op.op == "rmdir") {
         path_key();
         known_dir();
@@ -358,7 +331,7 @@ Op parse_op(const Ctx& c, const json& j, const std::string& where, bool in_setup
         keys.push_back("value");
         path_key();
         auto slash = op.path.find_last_of('/');
-        if (!k.dir(op.path.substr(0, slash)))
+        if (!dyn_path && !k.dir(op.path.substr(0, slash)))
             c.fail(where + ".path", fmt::format("unknown path \"{}\": expected a file in a known directory", op.path));
         const json& v = c.need(j, where, "value");
         if (v.is_number_integer())
@@ -371,6 +344,7 @@ Op parse_op(const Ctx& c, const json& j, const std::string& where, bool in_setup
         if (!k.pids.count(op.as)) c.fail(where + ".as", fmt::format("unknown pid {}", op.as));
     }
     c.only_keys(j, where, keys);
+    bind_flow(op.flow, op.op == "read", k.scope);
     return op;
 }
 
@@ -579,11 +553,12 @@ Scenario parse_scenario(const json& j, const std::string& file, const Overrides&
         const json& ops = c.need(threads[i], fmt::format("$.threads[{}]", i), "ops");
         c.array(ops, w);
         bool exited = false;
+        known.scope.clear();  // a thread's names are its own
         for (std::size_t k = 0; k < ops.size(); ++k) {
             std::string ow = fmt::format("{}[{}]", w, k);
             if (exited) c.fail(ow, "no op can follow \"exit\": the thread's task is gone");
             Op op = parse_op(c, ops[k], ow, false, known);
-            exited = op.op == "exit";
+            exited = op.op == "exit" && !op.flow.cond;  // an exit under "if" may not run
             s.threads[i].ops.push_back(op);
         }
     }
@@ -655,7 +630,9 @@ Scenario parse_scenario(const json& j, const std::string& file, const Overrides&
                 bool stops_cpu = false;
                 for (const char* k : {"kernel-bug", "deadlock", "step-limit", "internal-error"})
                     stops_cpu |= s.expect.violations && s.expect.violations->count(k) > 0;
-                if (it.value().size() > th->ops.size() || (!stops_cpu && it.value().size() < th->ops.size()))
+                // "if", "repeat" and "for_each" decide at run time how many ops return.
+                const bool dynamic = std::any_of(th->ops.begin(), th->ops.end(), [](const Op& o) { return o.flow.dynamic(); });
+                if (!dynamic && (it.value().size() > th->ops.size() || (!stops_cpu && it.value().size() < th->ops.size())))
                     c.fail(w, fmt::format("expected {}{} results (one per op{}), found {}", stops_cpu ? "at most " : "",
                                           th->ops.size(), stops_cpu ? " that returned" : "", it.value().size()));
                 std::vector<int> rs;
@@ -682,7 +659,10 @@ Scenario parse_scenario(const json& j, const std::string& file, const Overrides&
                 if (th == s.threads.end()) c.fail(w, "unknown CPU: expected a thread's CPU name");
                 c.array(it.value(), w);
                 auto nreads = std::count_if(th->ops.begin(), th->ops.end(), [](const Op& o) { return o.op == "read"; });
-                if (static_cast<long>(it.value().size()) != nreads)
+                const bool dynamic = std::any_of(th->ops.begin(), th->ops.end(), [](const Op& o) {
+                    return o.op == "read" && o.flow.dynamic();
+                });
+                if (!dynamic && static_cast<long>(it.value().size()) != nreads)
                     c.fail(w, fmt::format("expected {} texts (one per read op), found {}", nreads, it.value().size()));
                 std::vector<std::vector<std::string>> texts;
                 for (std::size_t k = 0; k < it.value().size(); ++k) {

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "app/expr.h"
 #include "core/kernel.h"
 #include "sim/alloc_fail.h"
 #include "sim/script_policy.h"
@@ -20,6 +21,20 @@ namespace app {
 // Bad input: exit code 2.
 struct InputError : std::runtime_error {
     using std::runtime_error::runtime_error;
+};
+
+// Format v2's data flow on one op (docs/scenario-format.md, "Results and
+// conditions"): all empty on a v1 op.
+struct OpFlow {
+    std::string bind;                                // "as": "g" -- the name the op's result gets
+    expr::ExprPtr cond;                              // "if": run only when it is not 0
+    expr::ExprPtr repeat;                            // "repeat": run this many times (at most 1000)
+    expr::ExprPtr for_each;                          // "for_each": once per element, as `each` (`index`)
+    std::map<std::string, expr::ExprPtr> ints;       // integer fields given as expressions ("pid")
+    std::map<std::string, expr::Template> texts;     // "path", "value" with ${...} parts
+    // The number of times the op runs is known only at run time.
+    bool dynamic() const { return cond || repeat || for_each; }
+    bool empty() const { return bind.empty() && !dynamic() && ints.empty() && texts.empty(); }
 };
 
 struct Op {
@@ -43,6 +58,7 @@ struct Op {
     bool cap_on = true;                   // capability: value
     bool lazy = false;                    // umount: MNT_DETACH (umount -l)
     int as = 1;            // setup: the task performing the op
+    OpFlow flow;           // v2: "as" (a name), "if", "repeat", "for_each", expressions
     std::string where;     // "$.setup[3]"
 };
 
@@ -112,6 +128,9 @@ Scenario load_scenario(const std::string& file, const Overrides& o = {});
 Scenario parse_scenario(const nlohmann::json& j, const std::string& file, const Overrides& o = {});
 // A scenario from its text (as read from `file`, named in messages).
 Scenario parse_scenario_text(const std::string& text, const std::string& file, const Overrides& o = {});
+
+// "/dev//container/CS1/" -> "/dev/container/CS1".
+std::string normalize_path(const std::string& p);
 
 // Every violation kind a check can report.
 const std::vector<std::string>& violation_kinds();

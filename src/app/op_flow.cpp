@@ -1,0 +1,82 @@
+#include "app/op_flow.h"
+
+#include <algorithm>
+#include <cerrno>
+
+#include <fmt/format.h>
+
+namespace app {
+
+namespace {
+
+int clamp_int(long long v, long long lo, long long hi) { return static_cast<int>(std::clamp(v, lo, hi)); }
+
+// The op with its fields computed; false (and `err`) when a computed path
+// cannot name anything (not absolute, or longer than PATH_MAX).
+bool concrete(const Op& op, const expr::Env& env, long index, Op& c, int& err) {
+    c = op;
+    for (const auto& [key, e] : op.flow.ints) {
+        long long v = e->eval(env).i;
+        if (key == "pid") c.pid = clamp_int(v, -1, 99999);  // attach: no such task -> -ESRCH
+        if (key == "cputime") c.cputime = static_cast<unsigned long>(clamp_int(v, 0, 1000000));
+        if (key == "uid") c.uid = clamp_int(v, 0, 65535);
+        if (key == "euid") c.euid = clamp_int(v, 0, 65535);
+        if (key == "suid") c.suid = clamp_int(v, 0, 65535);
+    }
+    if (!op.flow.ints.count("euid") && op.flow.ints.count("uid") && op.euid == op.uid) c.euid = c.uid;
+    if (!op.flow.ints.count("suid") && op.flow.ints.count("uid") && op.suid == op.uid) c.suid = c.uid;
+    // A repeated fork makes pid, pid+1, ... (named T<pid> unless the file names them).
+    if ((op.op == "fork" || op.op == "clone") && index > 0) {
+        c.pid = op.pid + static_cast<int>(index);
+        if (op.name == fmt::format("T{}", op.pid)) c.name = fmt::format("T{}", c.pid);
+    }
+    if (auto v = op.flow.texts.find("value"); v != op.flow.texts.end()) c.value = v->second.eval(env);
+    if (auto p = op.flow.texts.find("path"); p != op.flow.texts.end()) {
+        std::string path = p->second.eval(env);
+        if (path.size() > 4096) {
+            err = -ENAMETOOLONG;
+            return false;
+        }
+        if (path.empty() || path[0] != '/') {
+            err = -ENOENT;
+            return false;
+        }
+        c.path = normalize_path(path);
+    }
+    return true;
+}
+
+}  // namespace
+
+bool run_op(const Op& op, expr::Env& env, const OpCall& call, const OpRecord& record) {
+    if (op.flow.cond && op.flow.cond->eval(env).i == 0) return true;
+    std::vector<long long> each;
+    long times = 1;
+    if (op.flow.repeat) times = static_cast<long>(std::clamp(op.flow.repeat->eval(env).i, 0LL, expr::kMaxIterations));
+    if (op.flow.for_each) {
+        each = op.flow.for_each->eval(env).list;
+        if (static_cast<long long>(each.size()) > expr::kMaxIterations) each.resize(expr::kMaxIterations);
+        times = static_cast<long>(each.size());
+    }
+    for (long i = 0; i < times; ++i) {
+        if (op.flow.for_each) {
+            env["each"] = {each[static_cast<std::size_t>(i)], {}};
+            env["index"] = {i, {}};
+        }
+        int ret = 0;
+        std::string text;
+        if (op.flow.empty()) {
+            ret = call(op, text);
+            record(op, ret, text);
+        } else {
+            Op c;
+            if (concrete(op, env, i, c, ret)) ret = call(c, text);
+            record(c, ret, text);
+        }
+        if (!op.flow.bind.empty()) env[op.flow.bind] = {ret, text};
+        if (op.op == "exit") return false;
+    }
+    return true;
+}
+
+}  // namespace app
