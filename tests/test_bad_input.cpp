@@ -166,12 +166,12 @@ TEST_CASE("bad input: the top level", "[bad]") {
     SECTION("unknown top-level key") {
         CHECK(parse_error(with([](json& j) { j["threadz"] = json::array(); })) ==
               "bad.json: $.threadz: unknown key; did you mean \"threads\"? expected one of: threads, name, title, "
-              "kernel, fixes, setup, expect, $schema, source, config, schedule, fail_alloc, description");
+              "kernel, fixes, setup, expect, objects, $schema, source, config, schedule, fail_alloc, description");
     }
     SECTION("keys are case-sensitive") {
         std::string f = write_file("case.json", R"({"Name": "x", "kernel": "containers-v7-1", "threads": []})");
         CHECK(load_error(f) == f + ": $.Name: unknown key; did you mean \"name\"? expected one of: name, title, fixes, "
-                                   "source, kernel, setup, expect, $schema, config, threads, schedule, fail_alloc, "
+                                   "source, kernel, setup, expect, $schema, config, threads, objects, schedule, fail_alloc, "
                                    "description");
     }
 }
@@ -185,11 +185,11 @@ TEST_CASE("bad input: kernel and fixes", "[bad]") {
     SECTION("unknown kernel") {
         CHECK(parse_error(with([](json& j) { j["kernel"] = "containers-v8"; })) ==
               "bad.json: $.kernel: unknown kernel \"containers-v8\"; did you mean \"containers-v7\"? expected one of: "
-              "containers-v7, containers-v7-1, cpuset-2.6.20");  // nearest first
+              "containers-v7, containers-v7-1, cpuset-2.6.20, lab");  // nearest first
     }
     SECTION("unknown kernel given by --kernel") {
         CHECK(parse_error(base(), {std::string("nope"), {}}) ==
-              "bad.json: --kernel: unknown kernel \"nope\"; expected one of: containers-v7, cpuset-2.6.20, containers-v7-1");
+              "bad.json: --kernel: unknown kernel \"nope\"; expected one of: lab, containers-v7, cpuset-2.6.20, containers-v7-1");
     }
     SECTION("kernel of the wrong type") {
         CHECK(parse_error(with([](json& j) { j["kernel"] = json::array({"containers-v7-1"}); })) ==
@@ -489,12 +489,12 @@ TEST_CASE("bad input: expect", "[bad]") {
     }
     SECTION("returns: unknown errno") {
         CHECK(parse_error(with([](json& j) { j["expect"]["returns"]["CPU0"] = {"-EFOO"}; })) ==
-              "bad.json: $.expect.returns.CPU0[0]: expected 0 or an errno name such as \"-ESRCH\", found the string "
+              "bad.json: $.expect.returns.CPU0[0]: expected 0 (or another value an op returns) or an errno name such as \"-ESRCH\", found the string "
               "\"-EFOO\"");
     }
     SECTION("returns: a nonzero number") {
         CHECK(parse_error(with([](json& j) { j["expect"]["returns"]["CPU0"] = {-3}; })) ==
-              "bad.json: $.expect.returns.CPU0[0]: expected 0 or an errno name such as \"-ESRCH\", found the number "
+              "bad.json: $.expect.returns.CPU0[0]: expected 0 (or another value an op returns) or an errno name such as \"-ESRCH\", found the number "
               "-3");
     }
     SECTION("final: unknown key") {

@@ -199,7 +199,7 @@ TEST_CASE("CLI: check validates without running", "[cli]") {
         CHECK(r.status == 2);
         CHECK(r.out == std::string(kNegative) + ": ok\n");
         CHECK(r.err == "contsim: " + f +
-                           ": $.kernel: unknown kernel \"nope\"; expected one of: containers-v7, cpuset-2.6.20, "
+                           ": $.kernel: unknown kernel \"nope\"; expected one of: lab, containers-v7, cpuset-2.6.20, "
                            "containers-v7-1\n");
     }
 }

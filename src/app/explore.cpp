@@ -1,6 +1,7 @@
 #include "app/explore.h"
 #include "app/json_input.h"
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -702,12 +703,24 @@ ExploreExpectCheck check_explore_expect(const ExploreResult& r, const ExploreExp
         if (!extra.empty()) c.mismatches.push_back("violations: found " + list(extra) + ", not expected");
         if (e.verdict == "never" && !found.empty()) c.mismatches.push_back("verdict: expected never, found a violation");
         if (e.verdict == "always" && verdict != "always") c.mismatches.push_back("verdict: expected always, found an execution with none");
+        if (e.observation == "never" && r.positive > 0)
+            c.mismatches.push_back("observation: expected never, found an execution that matches");
+        if (e.observation == "always" && r.negative > 0)
+            c.mismatches.push_back("observation: expected always, found an execution that does not match");
         c.inconclusive = c.mismatches.empty();
         return c;
     }
     if (verdict != e.verdict) c.mismatches.push_back(fmt::format("verdict: expected {}, found {}", e.verdict, verdict));
     if (found != e.violations)
         c.mismatches.push_back(fmt::format("violations: expected {}, found {}", list(e.violations), list(found)));
+    if (e.observation) {
+        std::string seen = r.verdict();  // "Never", "Sometimes", "Always"
+        seen[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(seen[0])));
+        if (seen != *e.observation)
+            c.mismatches.push_back(fmt::format("observation: expected {}, found {} ({} of {} executions match the run "
+                                               "expectations)",
+                                               *e.observation, seen, r.positive, r.positive + r.negative));
+    }
     if (e.outcomes && *e.outcomes != r.outcomes.size())
         c.mismatches.push_back(fmt::format("outcomes: expected {}, found {}", *e.outcomes, r.outcomes.size()));
     return c;

@@ -22,6 +22,7 @@ bool concrete(const Op& op, const expr::Env& env, long index, Op& c, int& err) {
         if (key == "uid") c.uid = clamp_int(v, 0, 65535);
         if (key == "euid") c.euid = clamp_int(v, 0, 65535);
         if (key == "suid") c.suid = clamp_int(v, 0, 65535);
+        if (key == "value") c.number = static_cast<long>(std::clamp(v, -2147483648LL, 2147483647LL));
     }
     if (!op.flow.ints.count("euid") && op.flow.ints.count("uid") && op.euid == op.uid) c.euid = c.uid;
     if (!op.flow.ints.count("suid") && op.flow.ints.count("uid") && op.suid == op.uid) c.suid = c.uid;
@@ -29,6 +30,11 @@ bool concrete(const Op& op, const expr::Env& env, long index, Op& c, int& err) {
     if ((op.op == "fork" || op.op == "clone") && index > 0) {
         c.pid = op.pid + static_cast<int>(index);
         if (op.name == fmt::format("T{}", op.pid)) c.name = fmt::format("T{}", c.pid);
+    }
+    // "via": the pointer value an earlier op read ("" is NULL).
+    if (!op.via.empty()) {
+        auto it = env.find(op.via);
+        c.object = it == env.end() ? std::string() : it->second.text;
     }
     if (auto v = op.flow.texts.find("value"); v != op.flow.texts.end()) c.value = v->second.eval(env);
     if (auto p = op.flow.texts.find("path"); p != op.flow.texts.end()) {

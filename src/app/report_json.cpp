@@ -58,7 +58,15 @@ nlohmann::json report_json(const RunResult& r) {
     j["findings"] = findings;
     j["violations"] = r.violation_set();
     json nodes = json::array();
-    for (const auto& n : r.nodes) {
+    const bool lab = std::string(r.kernel->name()) == "lab";
+    if (lab) {
+        // The lab's declared objects (their values) and its heap instances.
+        json objects = json::array(), instances = json::array();
+        for (const auto& n : r.nodes) objects.push_back({{"name", n.path}, {"values", n.values}});
+        for (const auto& g : r.groups) instances.push_back({{"name", g.name}, {"refcount", g.refcount}, {"freed", g.freed}});
+        j["final"] = {{"containers", json::array()}, {"groups", json::array()}, {"objects", objects}, {"instances", instances}};
+    }
+    for (const auto& n : lab ? std::vector<core::NodeState>{} : r.nodes) {
         json nd = {{"path", n.path}, {"count", n.count}, {"tasks", n.tasks}};
         if (!n.values.empty()) nd["values"] = n.values;
         nodes.push_back(nd);
@@ -66,7 +74,7 @@ nlohmann::json report_json(const RunResult& r) {
     json groups = json::array();
     for (const auto& g : r.groups)
         groups.push_back({{"name", g.name}, {"refcount", g.refcount}, {"tasks", g.tasks}, {"freed", g.freed}});
-    j["final"] = {{"containers", nodes}, {"groups", groups}};
+    if (!lab) j["final"] = {{"containers", nodes}, {"groups", groups}};
     if (!r.kernel->kernel_log().empty()) j["kernel_log"] = r.kernel->kernel_log();
     if (r.infeasible) {
         const sim::ScriptBlock& b = *r.infeasible;

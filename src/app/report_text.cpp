@@ -6,6 +6,7 @@
 #include "app/report.h"
 #include "app/nearest.h"
 #include "core/errno_names.h"
+#include "core/lab/lab.h"
 
 namespace app {
 
@@ -60,6 +61,14 @@ std::string op_summary(const Op& op) {
 }
 
 std::string op_call(const Op& op) {
+    if (core::lab::find_op(op.op) && !core::lab::find_op(op.op)->takes.empty()) {  // kernel lab
+        std::string s = op.op + " " + (op.via.empty() ? op.object : "*" + op.via);
+        if (op.flow.ints.count("value")) return s + " = " + op.flow.ints.at("value")->source();
+        if (op.pointer_value) return s + " = " + (op.value.empty() ? "NULL" : op.value);
+        if (core::lab::find_op(op.op)->value) return s + " = " + std::to_string(op.number);
+        return op.atomic_gfp ? s + " GFP_ATOMIC" : s;
+    }
+    if (core::lab::find_op(op.op)) return op.op + "()";
     if (op.op == "fork") return fmt::format("fork {} ({})", op.pid, op.name);
     if (op.op == "exit") return "exit";
     if (op.op == "attach") return fmt::format("echo {} > {}/tasks", op.pid, op.path);
@@ -225,8 +234,10 @@ std::string report_text(const RunResult& r) {
     }
 
     line("Final state:");
-    line(fmt::format("  {:<32} {:>6}  {}", "container", "count", "live tasks (pids)"));
-    for (const auto& nd : r.nodes) {
+    const std::vector<std::string> own = r.kernel ? r.kernel->final_state_lines() : std::vector<std::string>{};
+    for (const auto& l : own) line(l);
+    if (own.empty()) line(fmt::format("  {:<32} {:>6}  {}", "container", "count", "live tasks (pids)"));
+    for (const auto& nd : own.empty() ? r.nodes : std::vector<core::NodeState>{}) {
         std::string tasks;
         for (int p : nd.tasks) tasks += (tasks.empty() ? "" : " ") + std::to_string(p);
         line(fmt::format("  {:<32} {:>6}  {}", nd.path, nd.count, tasks.empty() ? "-" : tasks));
@@ -234,7 +245,7 @@ std::string report_text(const RunResult& r) {
         for (const auto& [key, v] : nd.values) vals += fmt::format("{}{}={}", vals.empty() ? "" : " ", key, v);
         if (!vals.empty()) line("    " + vals);
     }
-    if (!r.groups.empty()) {
+    if (!r.groups.empty() && own.empty()) {
         line(fmt::format("  {:<32} {:>6}  {}", "container_group", "kref", "live tasks (pids)"));
         for (const auto& g : r.groups) {
             std::string tasks;

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "app/op_flow.h"
+#include "core/lab/lab.h"
 #include "core/v7/container.h"
 #include "sim/leak.h"
 #include "sim/script_policy.h"
@@ -21,6 +22,10 @@ namespace {
 
 // One time of an op (op_flow.h computed its fields); a read's text in `text`.
 int do_op(core::Kernel& k, const Op& op, std::string& text) {
+    if (auto* lab = dynamic_cast<core::lab::LabKernel*>(&k)) {
+        core::lab::LabOp l{op.op, op.object, op.flow.via, op.number, op.value, op.atomic_gfp};
+        return lab->lab_op(l, text);
+    }
     if (op.op == "fork") return k.fork(op.pid, op.name);
     if (op.op == "exit") return k.exit();
     if (op.op == "attach") return k.attach(op.path, op.pid);
@@ -157,6 +162,7 @@ namespace {
 // Boot and set-up: one CPU, serial, untraced. Throws InputError.
 void boot_and_setup(sim::Machine& m, core::Kernel& k, const Scenario& sc) {
     k.set_config(sc.config);
+    if (auto* lab = dynamic_cast<core::lab::LabKernel*>(&k)) lab->set_objects(sc.objects);
     k.set_config_modules(sc.modules);
     // The RCU flavour follows CONFIG_PREEMPT (default off, as 2.6.20's
     // Kconfig.preempt "default PREEMPT_NONE"): docs/fidelity.md, Semantics.
@@ -213,12 +219,13 @@ void run_threads(RunResult& r, sim::Machine& m, core::Kernel& k, const Scenario&
         threads.push_back({t.cpu, task, [&k, &t, &res = r.threads[i]] {
                                expr::Env env;  // the names this thread's ops bind
                                auto call = [&k](const Op& c, std::string& text) { return do_op(k, c, text); };
-                               auto record = [&res](const Op& c, int ret, const std::string& text) {
+                               auto record = [&res, syscalls = k.ops_are_syscalls()](const Op& c, int ret,
+                                                                                      const std::string& text) {
                                    res.returns.push_back(ret);
                                    if (c.op == "read") res.reads.push_back(text);
                                    // Back in user mode: a quiescent state
                                    // (rcu_check_callbacks(cpu, user=1)).
-                                   sim::Machine::current().return_to_user();
+                                   if (syscalls) sim::Machine::current().return_to_user();
                                };
                                for (const Op& op : t.ops)
                                    if (!run_op(op, env, call, record)) break;  // an exit ran

@@ -2,6 +2,7 @@
 #include "app/json_input.h"
 #include "app/scenario_ctx.h"
 #include "app/scenario_flow.h"
+#include "app/scenario_lab.h"
 #include "app/nearest_name.h"
 
 #include <algorithm>
@@ -70,6 +71,7 @@ struct Known {
     }
     bool multi_hierarchy = false;
     expr::Scope scope;                 // names bound so far by "as" (set-up's, or this thread's)
+    const std::vector<core::lab::ObjectSpec>* lab_objects = nullptr;  // kernel "lab": its ops instead
     const core::Kernel* kernel = nullptr;
     std::vector<std::string> subsystems;  // compiled into the kernel (after config)
     std::vector<std::string> warnings;    // "FILE: PATH: what" for things legal but most likely wrong
@@ -100,6 +102,7 @@ struct Known {
 };
 
 Op parse_op(const Ctx& c, const json& j_in, const std::string& where, bool in_setup, Known& k) {
+    if (k.lab_objects) return parse_lab_op(c, j_in, where, in_setup, k.scope, *k.lab_objects);
     c.object(j_in, where);
     Op op;
     op.where = where;
@@ -421,7 +424,7 @@ Scenario parse_scenario(const json& j, const std::string& file, const Overrides&
     s.source_text = j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
     c.object(j, "$");
     c.only_keys(j, "$", {"$schema", "name", "title", "source", "description", "kernel", "fixes", "config",
-                         "fail_alloc", "setup", "threads", "schedule", "expect"});
+                         "fail_alloc", "setup", "threads", "schedule", "expect", "objects"});
     s.name = c.str(c.need(j, "$", "name"), "$.name");
     if (j.contains("title")) s.title = c.str(j["title"], "$.title");
     if (j.contains("source")) s.source = c.str(j["source"], "$.source");
@@ -473,6 +476,8 @@ Scenario parse_scenario(const json& j, const std::string& file, const Overrides&
         kernel->set_config(s.config);
         kernel->set_config_modules(s.modules);
     }
+    s.objects = parse_lab_objects(c, j, s.kernel == "lab");
+    if (auto* lk = dynamic_cast<core::lab::LabKernel*>(kernel.get())) lk->set_objects(s.objects);
     if (j.contains("fail_alloc")) {
         const json& fa = j["fail_alloc"];
         c.array(fa, "$.fail_alloc");
@@ -498,6 +503,7 @@ Scenario parse_scenario(const json& j, const std::string& file, const Overrides&
     known.multi_hierarchy = s.kernel == "containers-v7";
     known.kernel = kernel.get();
     known.subsystems = kernel->subsystem_names();
+    if (s.kernel == "lab") known.lab_objects = &s.objects;
     // A file one thread opens may be closed by another (or in a later op):
     // every open's name is known up front.
     // Likewise the directories container_clone() makes for a clone or an
@@ -578,7 +584,7 @@ Scenario parse_scenario(const json& j, const std::string& file, const Overrides&
         if (e.contains("explore")) {
             const json& x = e["explore"];
             c.object(x, "$.expect.explore");
-            c.only_keys(x, "$.expect.explore", {"verdict", "violations", "outcomes", "slow"});
+            c.only_keys(x, "$.expect.explore", {"verdict", "violations", "outcomes", "observation", "slow"});
             ExploreExpect ee;
             if (!x.contains("verdict")) c.fail("$.expect.explore", "expected a \"verdict\": \"never\", \"sometimes\" or \"always\"");
             ee.verdict = c.str(x["verdict"], "$.expect.explore.verdict");
@@ -597,6 +603,18 @@ Scenario parse_scenario(const json& j, const std::string& file, const Overrides&
                 if (!n.is_number_unsigned() || n.get<std::uint64_t>() == 0 || n.get<std::uint64_t>() > 1000000)
                     c.fail("$.expect.explore.outcomes", "expected a number of distinct outcomes, 1 to 1000000, found " + describe(n));
                 ee.outcomes = n.get<std::size_t>();
+            }
+            if (x.contains("observation")) {
+                const std::string ow = "$.expect.explore.observation";
+                std::string v = c.str(x["observation"], ow);
+                if (v != "never" && v != "sometimes" && v != "always")
+                    c.fail(ow, fmt::format("expected \"never\", \"sometimes\" or \"always\" (how many executions "
+                                           "match the run expectations), found \"{}\"",
+                                           v));
+                if (!s.expect.present)
+                    c.fail(ow, "expected run expectations to observe (\"final\", \"returns\", \"reads\" or "
+                               "\"violations\")");
+                ee.observation = v;
             }
             if (x.contains("slow")) {
                 if (!x["slow"].is_boolean()) c.fail("$.expect.explore.slow", "expected a boolean, found " + describe(x["slow"]));
@@ -639,12 +657,15 @@ Scenario parse_scenario(const json& j, const std::string& file, const Overrides&
                 for (std::size_t k = 0; k < it.value().size(); ++k) {
                     const json& r = it.value()[k];
                     std::string rw = fmt::format("{}[{}]", w, k);
-                    if (r.is_number_integer() && r.get<long>() == 0) {
-                        rs.push_back(0);
+                    // A value (a lab load's, kref_put's 1) is a number; an error is its name.
+                    if (r.is_number_integer() && r.get<long>() >= 0 && r.get<long>() <= 2147483647L) {
+                        rs.push_back(static_cast<int>(r.get<long>()));
                         continue;
                     }
                     auto v = r.is_string() ? core::parse_result(r.get<std::string>()) : std::nullopt;
-                    if (!v) c.fail(rw, "expected 0 or an errno name such as \"-ESRCH\", found " + describe(r));
+                    if (!v)
+                        c.fail(rw, "expected 0 (or another value an op returns) or an errno name such as \"-ESRCH\", "
+                                   "found " + describe(r));
                     rs.push_back(*v);
                 }
                 s.expect.returns[it.key()] = rs;
@@ -690,16 +711,19 @@ Scenario parse_scenario(const json& j, const std::string& file, const Overrides&
                 c.object(it.value(), w);
                 for (auto kv = it.value().begin(); kv != it.value().end(); ++kv) {
                     std::string kw = w + "." + kv.key();
-                    static const std::vector<std::string> keys{"count", "tasks", "refcount", "freed", "gone",
-                                                               "s_active", "number_of_containers"};
+                    static const std::vector<std::string> container_keys{"count", "tasks", "refcount", "freed", "gone",
+                                                                         "s_active", "number_of_containers"};
+                    const std::vector<std::string>& keys = known.lab_objects ? lab_final_keys() : container_keys;
                     // "refcnt.<subsystem>" (a css refcnt) or "<subsystem>.<value>" (its own state).
                     auto dot = kv.key().find('.');
                     std::string prefix = dot == std::string::npos ? "" : kv.key().substr(0, dot);
-                    bool ss_key = !prefix.empty() && dot + 1 < kv.key().size() &&
+                    bool ss_key = !known.lab_objects && !prefix.empty() && dot + 1 < kv.key().size() &&
                                   (prefix == "refcnt" ? std::find(known.subsystems.begin(), known.subsystems.end(),
                                                                   kv.key().substr(dot + 1)) != known.subsystems.end()
                                                       : std::find(known.subsystems.begin(), known.subsystems.end(),
                                                                   prefix) != known.subsystems.end());
+                    if (known.lab_objects && std::find(keys.begin(), keys.end(), kv.key()) == keys.end())
+                        c.fail(kw, fmt::format("unknown key; {} (kernel lab)", expected_one_of(kv.key(), keys)));
                     if (std::find(keys.begin(), keys.end(), kv.key()) == keys.end() && !ss_key)
                         c.fail(kw, fmt::format("unknown key; expected one of: {}, refcnt.SUBSYS or SUBSYS.VALUE "
                                                "(subsystems: {})",

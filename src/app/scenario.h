@@ -13,6 +13,7 @@
 
 #include "app/expr.h"
 #include "core/kernel.h"
+#include "core/lab/lab.h"
 #include "sim/alloc_fail.h"
 #include "sim/script_policy.h"
 
@@ -34,7 +35,8 @@ struct OpFlow {
     std::map<std::string, expr::Template> texts;     // "path", "value" with ${...} parts
     // The number of times the op runs is known only at run time.
     bool dynamic() const { return cond || repeat || for_each; }
-    bool empty() const { return bind.empty() && !dynamic() && ints.empty() && texts.empty(); }
+    bool empty() const { return bind.empty() && !dynamic() && ints.empty() && texts.empty() && !via; }
+    bool via = false;  // a lab op names its object through a pointer value ("via")
 };
 
 struct Op {
@@ -57,6 +59,14 @@ struct Op {
     int cap = 0;                          // capability: CAP_SYS_ADMIN
     bool cap_on = true;                   // capability: value
     bool lazy = false;                    // umount: MNT_DETACH (umount -l)
+    // Kernel "lab": the object the op works on (or with `via`, the name of
+    // a result whose text is a pointer's target), its value ("store",
+    // "atomic_set"; a pointer store's target is in `value`), kmalloc's flags.
+    std::string object;
+    std::string via;
+    long number = 0;
+    bool pointer_value = false;  // `value` names the object a pointer store points to ("" is NULL)
+    bool atomic_gfp = false;
     int as = 1;            // setup: the task performing the op
     OpFlow flow;           // v2: "as" (a name), "if", "repeat", "for_each", expressions
     std::string where;     // "$.setup[3]"
@@ -81,6 +91,10 @@ struct ExploreExpect {
     std::string verdict;                      // "never", "sometimes" or "always" (executions with a violation)
     std::set<std::string> violations;         // every kind some execution has, exactly
     std::optional<std::size_t> outcomes;      // the number of distinct outcomes, if stated
+    // How often an execution matches the file's run expectations (herd7's
+    // Observation: "never", "sometimes", "always"), if stated: a lost update
+    // is a final value, not a violation.
+    std::optional<std::string> observation;
     bool slow = false;                        // contsim test searches it only with --slow
 };
 
@@ -112,6 +126,7 @@ struct Scenario {
     Expect expect;
     std::map<std::string, bool> config;   // "config": CONFIG_<key> y/n
     std::set<std::string> modules;        // "config": CONFIG_<key> "m"
+    std::vector<core::lab::ObjectSpec> objects;  // kernel "lab": "objects"
     std::vector<sim::AllocFailure> fail_alloc;
     // Legal but most likely a mistake ("FILE: $.path: what"): `check` and
     // `run` print them on stderr; they change no result or exit code.

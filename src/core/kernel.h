@@ -87,6 +87,9 @@ public:
     virtual int css_put_op(const std::string& dir, const std::string& ss);
     // echo VALUE > /sys/module/MODULE/parameters/PARAM, as root.
     virtual int module_param(const std::string& module, const std::string& param, const std::string& value);
+    // A thread's ops are system calls: the CPU returns to user mode after each
+    // (an RCU quiescent state). The lab kernel's ops are one kernel path.
+    virtual bool ops_are_syscalls() const { return true; }
     // Subsystems compiled into this kernel (registered at boot or loadable), by name.
     virtual std::vector<std::string> subsystem_names() const { return {}; }
 
@@ -98,6 +101,9 @@ public:
     // --- after the run (not steps) ------------------------------------------
     virtual std::vector<NodeState> nodes() const = 0;
     virtual std::vector<GroupState> groups() const { return {}; }
+    // The report's final-state table when the kernel has its own (the lab's
+    // objects); empty: the containers and groups of nodes() and groups().
+    virtual std::vector<std::string> final_state_lines() const { return {}; }
     // count-mismatch, kref-mismatch, dangling-pointer.
     virtual void check_invariants(std::vector<sim::Finding>& out) const = 0;
     // Everything live state reaches, for the leak check.

@@ -1,0 +1,24 @@
+// Kernel "lab" in a scenario: the "objects" it declares and its ops on them
+// (docs/labs/README.md). Every error names the file, the JSON path and what
+// was expected, as for the container kernels.
+#pragma once
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "app/expr.h"
+#include "app/scenario.h"
+#include "app/scenario_ctx.h"
+#include "core/lab/lab.h"
+
+namespace app::scenario_parse {
+
+// "$.objects" of the whole file (`root`); an error on a kernel other than lab.
+std::vector<core::lab::ObjectSpec> parse_lab_objects(const Ctx& c, const json& root, bool lab_kernel);
+Op parse_lab_op(const Ctx& c, const json& j_in, const std::string& where, bool in_setup, expr::Scope& scope,
+                const std::vector<core::lab::ObjectSpec>& objects);
+// The lab's final keys (expect.final.NAME.KEY).
+const std::vector<std::string>& lab_final_keys();
+
+}  // namespace app::scenario_parse
