@@ -72,7 +72,7 @@ def check_block(lines, f, problems):
 
 
 passed = failed = 0
-pages = [root / "README.md"] + sorted((root / "docs").glob("*.md")) + sorted((root / "docs" / "races").glob("*.md"))
+pages = [root / "README.md"] + sorted((root / "docs").glob("*.md")) + sorted((root / "docs" / "races").glob("*.md")) + sorted((root / "docs" / "labs").glob("*.md"))
 for page in pages:
     text = page.read_text()
     if "\n$ contsim" not in text and "\n$ ./build/contsim" not in text:

@@ -45,6 +45,8 @@ inline void kfree(Object* o, const Label& l) {
     m.yield(l, o->self_cell(), Access::free);
     if (o->freed) {
         double_free(m, *o, l);
+        // The step is in the timeline too: the finding names it.
+        if (m.tracing()) m.record(o->self_cell(), Access::free, Value::ptr(o), Value{});
         return;
     }
     o->freed = true;
