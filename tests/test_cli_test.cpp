@@ -27,8 +27,9 @@ void save(const fs::path& p, const json& j) {
 
 // A directory with four scenarios: one passing, one whose run no longer
 // matches, one whose search expectation is wrong, one that does not load.
-fs::path suite() {
-    fs::path dir = fs::path(CONTSIM_BINARY).parent_path() / "test-cli-suite";
+// Each test case its own directory: CTest runs cases in parallel processes.
+fs::path suite(const std::string& name) {
+    fs::path dir = fs::path(CONTSIM_BINARY).parent_path() / ("test-cli-suite-" + name);
     fs::remove_all(dir);
     fs::create_directories(dir / "sub");
     json ok = load(kSeed);
@@ -47,7 +48,7 @@ fs::path suite() {
 }  // namespace
 
 TEST_CASE("contsim test: a summary line, the failures with their reasons, exit 1", "[cli][test]") {
-    fs::path dir = suite();
+    fs::path dir = suite("text");
     test_cli::Cli r = contsim("test '" + dir.string() + "'");
     CHECK(r.status == 1);
     const std::string d = dir.string();
@@ -73,7 +74,7 @@ TEST_CASE("contsim test: a summary line, the failures with their reasons, exit 1
 }
 
 TEST_CASE("contsim test: TAP on stdout and JUnit XML for CI systems", "[cli][test]") {
-    fs::path dir = suite();
+    fs::path dir = suite("tap");
     fs::path xml = dir / "report.xml";
     test_cli::Cli r = contsim("test '" + dir.string() + "' --format tap --junit '" + xml.string() + "'");
     CHECK(r.status == 1);

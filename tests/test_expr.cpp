@@ -78,15 +78,16 @@ TEST_CASE("expr: total -- past the end is -1, unset names are zero, sums saturat
 }
 
 TEST_CASE("expr: each static error names the column and what was expected", "[expr]") {
-    CHECK(error_of("h == 0") == "unknown name \"h\" (bound so far: g, r) at column 1");
+    CHECK(error_of("h == 0") == "unknown name \"h\" (bound so far: g, r; each thread's names are its own) at column 1");
     CHECK(error_of("g ==") == "expected a value at column 5");
     CHECK(error_of("g = 0") == "unexpected \"=\" at column 3");
     CHECK(error_of("g.text") == "\"g\" has no .text: only a read or a load binds a text at column 3");
     CHECK(error_of("r.size") == "unknown member \"size\": expected .text or .pids at column 3");
-    CHECK(error_of("r.pids == 1") == "\"==\" cannot compare lists at column 12");
-    CHECK(error_of("r.text == 1") == "\"==\" compares a text with an integer at column 12");
-    CHECK(error_of("r.text < 'a'") == "\"<\" needs integers at column 13");
-    CHECK(error_of("g[0]") == "\"[\" indexes a list, not an integer at column 3");
+    CHECK(error_of("r.pids == 1") == "\"==\" cannot compare lists at column 8");
+    CHECK(error_of("r.text == 1") == "\"==\" compares a text with an integer at column 8");
+    CHECK(error_of("r.text < 'a'") == "\"<\" needs integers at column 8");
+    // A type error points at the operator that needs the type.
+    CHECK(error_of("g[0]") == "\"[\" indexes a list, not an integer at column 2");
     CHECK(error_of("len(g)") == "len() takes a list or a text, found an integer at column 6");
     CHECK(error_of("r.pids[0") == "expected \"]\" at column 9");
     CHECK(error_of("'abc") == "unterminated text (a text is in single quotes) at column 1");
@@ -95,7 +96,13 @@ TEST_CASE("expr: each static error names the column and what was expected", "[ex
     CHECK(error_of(std::string(201, '1')) == "expression longer than 200 characters (201)");
     std::string err;
     CHECK(!parse("x", Scope{}, err));
-    CHECK(err == "unknown name \"x\" (no op before it binds one with \"as\") at column 1");
+    CHECK(err == "unknown name \"x\" (no earlier op binds one with \"as\"; each thread's names are its own) at column 1");
+}
+
+TEST_CASE("expr: errno names, each and index outside for_each, a bare $", "[expr]") {
+    CHECK(error_of("g == -EINVALID") == "unknown errno name \"EINVALID\"; did you mean EINVAL? at column 7");
+    CHECK(error_of("each == 0") == "\"each\" exists only in an op with \"for_each\" at column 1");
+    CHECK(error_of("$ == 0") == "expected a name right after \"$\" at column 2");
 }
 
 TEST_CASE("expr: templates put integers in decimal and texts as they are", "[expr]") {
@@ -108,6 +115,6 @@ TEST_CASE("expr: templates put integers in decimal and texts as they are", "[exp
     CHECK(!parse_template("/a/${g", scope_with_read(), t, err));
     CHECK(err == "\"${\" at column 4 has no closing \"}\"");
     CHECK(!parse_template("/a/${h}", scope_with_read(), t, err));
-    CHECK(err == "in \"${...}\" at column 4: unknown name \"h\" (bound so far: g, r) at column 1");
+    CHECK(err == "in \"${...}\" at column 4: unknown name \"h\" (bound so far: g, r; each thread's names are its own) at column 1");
     CHECK(!is_template("/dev/container/CS1"));
 }

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "app/nearest_name.h"
 #include "core/errno_names.h"
 
 namespace app::expr {
@@ -122,8 +123,9 @@ public:
     }
 
 private:
-    [[noreturn]] void fail(const std::string& what) const {
-        throw ParseFail{fmt::format("{} at column {}", what, pos_ + 1)};
+    [[noreturn]] void fail(const std::string& what) const { fail_at(pos_, what); }
+    [[noreturn]] void fail_at(std::size_t pos, const std::string& what) const {
+        throw ParseFail{fmt::format("{} at column {}", what, pos + 1)};
     }
     void skip() {
         while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t')) ++pos_;
@@ -138,8 +140,13 @@ private:
         return true;
     }
     static NodePtr make(Node n) { return std::make_shared<const Node>(std::move(n)); }
-    void need(const NodePtr& n, Type t, const std::string& what) const {
-        if (n->type != t) fail(fmt::format("{} needs {}, found {}", what, type_name(t), type_name(n->type)));
+    // A type error points at the operator (`at`) that needs the type.
+    void need(const NodePtr& n, Type t, const std::string& what, std::size_t at) const {
+        if (n->type != t) fail_at(at, fmt::format("{} needs {}, found {}", what, type_name(t), type_name(n->type)));
+    }
+    std::size_t op_at() {
+        skip();
+        return pos_;
     }
     NodePtr binary(const std::string& op, NodePtr a, NodePtr b) {
         Node n(Node::Kind::binary);
@@ -154,34 +161,36 @@ private:
     }
     NodePtr disjunction() {
         NodePtr a = conjunction();
-        while (eat("||")) {
+        for (std::size_t at = op_at(); eat("||"); at = op_at()) {
             NodePtr b = conjunction();
-            need(a, Type::integer, "\"||\"");
-            need(b, Type::integer, "\"||\"");
+            need(a, Type::integer, "\"||\"", at);
+            need(b, Type::integer, "\"||\"", at);
             a = binary("||", a, b);
         }
         return a;
     }
     NodePtr conjunction() {
         NodePtr a = comparison();
-        while (eat("&&")) {
+        for (std::size_t at = op_at(); eat("&&"); at = op_at()) {
             NodePtr b = comparison();
-            need(a, Type::integer, "\"&&\"");
-            need(b, Type::integer, "\"&&\"");
+            need(a, Type::integer, "\"&&\"", at);
+            need(b, Type::integer, "\"&&\"", at);
             a = binary("&&", a, b);
         }
         return a;
     }
     NodePtr comparison() {
         NodePtr a = sum();
+        const std::size_t at = op_at();
         for (const char* op : {"==", "!=", "<=", ">=", "<", ">"}) {
             if (!eat(op)) continue;
             NodePtr b = sum();
             std::string o(op);
             bool equality = o == "==" || o == "!=";
-            if (a->type == Type::list || b->type == Type::list) fail("\"" + o + "\" cannot compare lists");
-            if (a->type != b->type) fail(fmt::format("\"{}\" compares {} with {}", o, type_name(a->type), type_name(b->type)));
-            if (!equality && a->type != Type::integer) fail("\"" + o + "\" needs integers");
+            if (a->type == Type::list || b->type == Type::list) fail_at(at, "\"" + o + "\" cannot compare lists");
+            if (a->type != b->type)
+                fail_at(at, fmt::format("\"{}\" compares {} with {}", o, type_name(a->type), type_name(b->type)));
+            if (!equality && a->type != Type::integer) fail_at(at, "\"" + o + "\" needs integers");
             return binary(o, a, b);
         }
         return a;
@@ -189,11 +198,12 @@ private:
     NodePtr sum() {
         NodePtr a = unary();
         for (;;) {
+            const std::size_t at = op_at();
             std::string op = eat("+") ? "+" : eat("-") ? "-" : "";
             if (op.empty()) return a;
             NodePtr b = unary();
-            need(a, Type::integer, "\"" + op + "\"");
-            need(b, Type::integer, "\"" + op + "\"");
+            need(a, Type::integer, "\"" + op + "\"", at);
+            need(b, Type::integer, "\"" + op + "\"", at);
             a = binary(op, a, b);
         }
     }
@@ -211,8 +221,9 @@ private:
         return r;
     }
     NodePtr unary_of(const std::string& op) {
+        const std::size_t at = pos_ - 1;  // the operator just eaten
         NodePtr x = unary();
-        need(x, Type::integer, "\"" + op + "\"");
+        need(x, Type::integer, "\"" + op + "\"", at);
         Node n(Node::Kind::unary);
         n.s = op;
         n.a = x;
@@ -221,10 +232,11 @@ private:
     NodePtr postfix() {
         NodePtr a = primary();
         for (;;) {
+            const std::size_t at = op_at();
             if (eat("[")) {
-                if (a->type != Type::list) fail(fmt::format("\"[\" indexes a list, not {}", type_name(a->type)));
+                if (a->type != Type::list) fail_at(at, fmt::format("\"[\" indexes a list, not {}", type_name(a->type)));
                 NodePtr k = disjunction();
-                need(k, Type::integer, "an index");
+                need(k, Type::integer, "an index", at);
                 if (!eat("]")) fail("expected \"]\"");
                 Node n(Node::Kind::index);
                 n.a = a;
@@ -298,7 +310,11 @@ private:
             if (!eat(")")) fail("expected \")\"");
             return x;
         }
-        if (ch == '$') ++pos_;  // "$g": the sigil is optional in expressions
+        if (ch == '$') {  // "$g": the sigil is optional in expressions
+            ++pos_;
+            if (pos_ >= text_.size() || !(std::isalpha(static_cast<unsigned char>(text_[pos_])) || text_[pos_] == '_'))
+                fail("expected a name right after \"$\"");
+        }
         std::size_t at = pos_;
         std::string id = ident();
         if (id == "len") {
@@ -317,10 +333,16 @@ private:
         }
         if (!scope_.count(id)) {
             pos_ = at;
+            if (id == "each" || id == "index")
+                fail(fmt::format("\"{}\" exists only in an op with \"for_each\"", id));
+            if (id.size() > 1 && id[0] == 'E' && id.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") == std::string::npos) {
+                auto near = app::did_you_mean(id, core::errno_names());
+                fail(fmt::format("unknown errno name \"{}\"{}", id, near ? "; did you mean " + *near + "?" : ""));
+            }
             std::string bound;
             for (const auto& [name, info] : scope_) bound += (bound.empty() ? "" : ", ") + name;
-            fail(fmt::format("unknown name \"{}\" ({})", id,
-                             bound.empty() ? "no op before it binds one with \"as\"" : "bound so far: " + bound));
+            fail(fmt::format("unknown name \"{}\" ({}; each thread's names are its own)", id,
+                             bound.empty() ? "no earlier op binds one with \"as\"" : "bound so far: " + bound));
         }
         Node n(Node::Kind::name);
         n.s = id;

@@ -37,6 +37,7 @@ using Env = std::map<std::string, Binding>;
 // `.pids` exist) or not.
 struct NameInfo {
     bool has_text = false;
+    bool pointer = false;  // a lab pointer's value (its text names the target): "via" may use it
 };
 using Scope = std::map<std::string, NameInfo>;
 

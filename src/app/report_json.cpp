@@ -69,12 +69,18 @@ nlohmann::json report_json(const RunResult& r) {
     for (const auto& n : lab ? std::vector<core::NodeState>{} : r.nodes) {
         json nd = {{"path", n.path}, {"count", n.count}, {"tasks", n.tasks}};
         if (!n.values.empty()) nd["values"] = n.values;
+        if (!n.texts.empty()) nd["texts"] = n.texts;
         nodes.push_back(nd);
     }
     json groups = json::array();
     for (const auto& g : r.groups)
         groups.push_back({{"name", g.name}, {"refcount", g.refcount}, {"tasks", g.tasks}, {"freed", g.freed}});
     if (!lab) j["final"] = {{"containers", nodes}, {"groups", groups}};
+    if (!r.tasks.empty()) {
+        json tasks = json::array();
+        for (const auto& t : r.tasks) tasks.push_back({{"pid", t.pid}, {"texts", t.texts}});
+        j["final"]["tasks"] = tasks;
+    }
     if (!r.kernel->kernel_log().empty()) j["kernel_log"] = r.kernel->kernel_log();
     if (r.infeasible) {
         const sim::ScriptBlock& b = *r.infeasible;

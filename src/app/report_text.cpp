@@ -243,6 +243,7 @@ std::string report_text(const RunResult& r) {
         line(fmt::format("  {:<32} {:>6}  {}", nd.path, nd.count, tasks.empty() ? "-" : tasks));
         std::string vals;
         for (const auto& [key, v] : nd.values) vals += fmt::format("{}{}={}", vals.empty() ? "" : " ", key, v);
+        for (const auto& [key, v] : nd.texts) vals += fmt::format("{}{}={}", vals.empty() ? "" : " ", key, v);
         if (!vals.empty()) line("    " + vals);
     }
     if (!r.groups.empty() && own.empty()) {
@@ -253,6 +254,11 @@ std::string report_text(const RunResult& r) {
             line(fmt::format("  {:<32} {:>6}  {}{}", g.name, g.refcount, tasks.empty() ? "-" : tasks,
                              g.freed ? "  (freed)" : ""));
         }
+    }
+    for (const auto& t : r.tasks) {
+        std::string vals;
+        for (const auto& [key, v] : t.texts) vals += fmt::format(" {}={}", key, v);
+        line(fmt::format("  /proc/{}:{}", t.pid, vals));
     }
     std::string rets;
     for (const auto& t : r.threads) {

@@ -132,12 +132,19 @@ std::optional<nlohmann::json> final_value(const RunResult& r, const std::string&
             if (key == "tasks") got = n.tasks;
             auto v = n.values.find(key);
             if (v != n.values.end()) got = v->second;
+            auto t = n.texts.find(key);
+            if (t != n.texts.end()) got = t->second;
         }
     for (const core::GroupState& g : r.groups)
         if (g.name == target) {
             if (key == "refcount") got = g.refcount;
             if (key == "tasks") got = g.tasks;
             if (key == "freed") got = g.freed;
+        }
+    for (const core::TaskState& t : r.tasks)
+        if (target == "/proc/" + std::to_string(t.pid)) {
+            auto v = t.texts.find(key);
+            if (v != t.texts.end()) got = v->second;
         }
     // "gone": the directory no longer exists (removed, or its hierarchy unmounted).
     if (key == "gone")
@@ -199,6 +206,10 @@ void boot_and_setup(sim::Machine& m, core::Kernel& k, const Scenario& sc) {
           serial, "set-up");
     m.set_max_steps(thread_bound);
     if (!setup_error.empty()) throw InputError(setup_error);
+    if (auto* lab = dynamic_cast<core::lab::LabKernel*>(&k); lab && !lab->held_locks().empty())
+        throw InputError(fmt::format("{}: $.setup: set-up leaves {} held: release every lock it takes (the threads "
+                                     "start from a quiet machine)",
+                                     sc.file, lab->held_locks()));
     if (!m.findings().empty())
         throw InputError(fmt::format("{}: $.setup: set-up is not clean: {}", sc.file, m.findings().front().message));
 }
@@ -260,6 +271,7 @@ void run_threads(RunResult& r, sim::Machine& m, core::Kernel& k, const Scenario&
         r.findings = m.findings();
         r.nodes = k.nodes();
         r.groups = k.groups();
+        r.tasks = k.task_states();
         compare(r, sc, true);
         return;
     }
@@ -289,6 +301,7 @@ void run_threads(RunResult& r, sim::Machine& m, core::Kernel& k, const Scenario&
     }
     r.nodes = k.nodes();
     r.groups = k.groups();
+    r.tasks = k.task_states();
     compare(r, sc, script != nullptr && opt.repairs.empty());
 }
 

@@ -45,6 +45,7 @@ struct RunResult {
     std::vector<sim::Finding> findings;
     std::vector<core::NodeState> nodes;
     std::vector<core::GroupState> groups;
+    std::vector<core::TaskState> tasks;  // "/proc/PID" in expect.final
     bool aborted = false;
     std::uint32_t steps = 0;
     // The file's schedule asked a blocked CPU to run: the drawn order cannot

@@ -47,10 +47,36 @@ namespace {
 using namespace scenario_parse;
 std::string normalize(const std::string& p) { return normalize_path(p); }
 
+// expect.final's keys for a subsystem's own state, as its final_values()/
+// final_texts() report them (true: a text).
+std::vector<std::pair<std::string, bool>> subsystem_final_keys(const std::string& ss) {
+    if (ss == "cpuacct") return {{"cpuacct.usage", false}};
+    if (ss == "numtasks")
+        return {{"numtasks.cnt_cur_alloc", false}, {"numtasks.cnt_max_shares", false}, {"numtasks.cnt_borrowed", false},
+                {"numtasks.successes", false},     {"numtasks.failures", false}};
+    if (ss == "bc") {
+        std::vector<std::pair<std::string, bool>> v;
+        for (const char* a : {"held", "maxheld", "minheld", "barrier", "limit", "failcnt"})
+            v.push_back({std::string("bc.numfiles.") + a, false});
+        return v;
+    }
+    if (ss == "cpuset") return {{"cpuset.cpus", true}, {"cpuset.mems", true}};
+    return {};
+}
+
 const std::vector<std::string> kOps{"fork",  "exit",    "attach", "mount", "mkdir",           "rmdir",
                                     "write", "read",    "umount", "remount", "clone",         "unshare",
                                     "open",  "close",   "tick",   "register_subsys", "css_get", "css_put",
                                     "module_param", "setuid", "capability"};
+
+}  // namespace
+
+bool scenario_parse::container_op(const std::string& op) {
+    return std::find(kOps.begin(), kOps.end(), op) != kOps.end();
+}
+
+namespace {
+
 
 // The clone(2)/unshare(2) flags of 2.6.20 the model acts on: CLONE_VM (share the mm) and the namespaces.
 const std::vector<std::pair<std::string, unsigned long>> kCloneFlags{
@@ -205,7 +231,10 @@ Op parse_op(const Ctx& c, const json& j_in, const std::string& where, bool in_se
         if (op.pid + times - 1 > 32767)
             c.fail(where + ".repeat", fmt::format("pids {} to {}: expected pids up to 32767", op.pid, op.pid + times - 1));
         for (long p = op.pid; p < op.pid + times; ++p)
-            if (k.pids.count(static_cast<int>(p))) c.fail(where + ".pid", fmt::format("pid {} already exists", p));
+            if (k.pids.count(static_cast<int>(p)))
+                c.fail(where + ".pid", times == 1 ? fmt::format("pid {} already exists", p)
+                                                  : fmt::format("repeat {} makes pids {} to {}; pid {} already exists",
+                                                                times, op.pid, op.pid + times - 1, p));
         op.name = j.contains("name") ? c.str(j["name"], where + ".name") : fmt::format("T{}", op.pid);
         if (op.name.empty() || op.name.size() > 30)
             c.fail(where + ".name", "expected a task name of 1 to 30 characters");
@@ -445,6 +474,10 @@ Scenario parse_scenario(const json& j, const std::string& file, const Overrides&
             add_fix(c.str(j["fixes"][i], fmt::format("$.fixes[{}]", i)), fmt::format("$.fixes[{}]", i));
     }
     for (const auto& f : o.fixes) add_fix(f, "--fix");
+    if (s.kernel == "lab" && !s.fixes.empty())
+        c.fail(!o.fixes.empty() ? "--fix" : "$.fixes", fmt::format("kernel lab has no fixes (\"{}\" is for the container "
+                                                                   "kernels): a lab's fixed version is its own file",
+                                                                   core::fix_name(*s.fixes.begin())));
 
     if (j.contains("config")) {
         const json& cfg = j["config"];
@@ -711,34 +744,45 @@ Scenario parse_scenario(const json& j, const std::string& file, const Overrides&
                 c.object(it.value(), w);
                 for (auto kv = it.value().begin(); kv != it.value().end(); ++kv) {
                     std::string kw = w + "." + kv.key();
+                    // A task's state: "/proc/PID" (containers-v7, as cpuset shows it).
+                    const bool proc = !known.lab_objects && it.key().rfind("/proc/", 0) == 0;
                     static const std::vector<std::string> container_keys{"count", "tasks", "refcount", "freed", "gone",
                                                                          "s_active", "number_of_containers"};
-                    const std::vector<std::string>& keys = known.lab_objects ? lab_final_keys() : container_keys;
-                    // "refcnt.<subsystem>" (a css refcnt) or "<subsystem>.<value>" (its own state).
-                    auto dot = kv.key().find('.');
-                    std::string prefix = dot == std::string::npos ? "" : kv.key().substr(0, dot);
-                    bool ss_key = !known.lab_objects && !prefix.empty() && dot + 1 < kv.key().size() &&
-                                  (prefix == "refcnt" ? std::find(known.subsystems.begin(), known.subsystems.end(),
-                                                                  kv.key().substr(dot + 1)) != known.subsystems.end()
-                                                      : std::find(known.subsystems.begin(), known.subsystems.end(),
-                                                                  prefix) != known.subsystems.end());
-                    if (known.lab_objects && std::find(keys.begin(), keys.end(), kv.key()) == keys.end())
-                        c.fail(kw, fmt::format("unknown key; {} (kernel lab)", expected_one_of(kv.key(), keys)));
-                    if (std::find(keys.begin(), keys.end(), kv.key()) == keys.end() && !ss_key)
-                        c.fail(kw, fmt::format("unknown key; expected one of: {}, refcnt.SUBSYS or SUBSYS.VALUE "
-                                               "(subsystems: {})",
-                                               join(keys), known.subsystems.empty() ? "none" : join(known.subsystems)));
+                    static const std::vector<std::string> task_keys{"cpus_allowed", "mems_allowed"};
+                    std::vector<std::string> keys = known.lab_objects ? lab_final_keys_of(c, it.key(), w, *known.lab_objects)
+                                                    : proc            ? task_keys
+                                                                      : container_keys;
+                    // "refcnt.<subsystem>" (a css refcnt) and each subsystem's own values.
+                    std::set<std::string> text_keys(task_keys.begin(), task_keys.end());
+                    if (!known.lab_objects && !proc)
+                        for (const auto& ss : known.subsystems) {
+                            keys.push_back("refcnt." + ss);
+                            for (const auto& [key, text] : subsystem_final_keys(ss)) {
+                                keys.push_back(key);
+                                if (text) text_keys.insert(key);
+                            }
+                        }
+                    if (std::find(keys.begin(), keys.end(), kv.key()) == keys.end())
+                        c.fail(kw, fmt::format("unknown key; {}{}", expected_one_of(kv.key(), keys),
+                                               known.lab_objects ? " (kernel lab)"
+                                               : proc            ? " (a task, /proc/PID)"
+                                                                 : ""));
                     auto pids = [](const json& a) {
                         return a.is_array() && std::all_of(a.begin(), a.end(), [](const json& x) {
                                    return x.is_number_integer();
                                });
                     };
                     const bool boolean = kv.key() == "freed" || kv.key() == "gone";
+                    const bool text = text_keys.count(kv.key()) != 0;
                     if (boolean ? !kv.value().is_boolean()
+                        : text ? !kv.value().is_string()
                         : kv.key() == "tasks" ? !pids(kv.value())
                                               : !kv.value().is_number_integer())
                         c.fail(kw, std::string("expected ") +
-                                       (boolean ? "a boolean" : kv.key() == "tasks" ? "an array of pids" : "an integer") +
+                                       (boolean ? "a boolean"
+                                        : text  ? "a text such as \"0-1\" (a cpu or node list)"
+                                        : kv.key() == "tasks" ? "an array of pids"
+                                                              : "an integer") +
                                        ", found " + describe(kv.value()));
                     s.expect.final.push_back({it.key(), kv.key(), kv.value(), kw});
                 }

@@ -38,8 +38,21 @@ inline std::string join(const std::vector<std::string>& v) {
 // Collects the context (file) and builds errors with the JSON path.
 struct Ctx {
     std::string file;
+    // One line, whatever the input held: a control character a string of
+    // the file carried into the message (a JSON "\n" or "\u0000") is
+    // written as an escape, so the message neither breaks nor stops early.
     [[noreturn]] void fail(const std::string& where, const std::string& what) const {
-        throw InputError(fmt::format("{}: {}: {}", file, where, what));
+        throw InputError(printable(fmt::format("{}: {}: {}", file, where, what)));
+    }
+    static std::string printable(const std::string& s) {
+        std::string out;
+        for (unsigned char ch : s) {
+            if (ch == '\n') out += "\\n";
+            else if (ch == '\t') out += "\\t";
+            else if (ch < 0x20 || ch == 0x7f) out += fmt::format("\\x{:02x}", ch);
+            else out += static_cast<char>(ch);
+        }
+        return out;
     }
     const json& need(const json& obj, const std::string& where, const char* key) const {
         if (!obj.contains(key)) fail(where, fmt::format("missing required key \"{}\"", key));
@@ -69,5 +82,8 @@ struct Ctx {
         if (!v.is_array()) fail(where, "expected an array, found " + describe(v));
     }
 };
+
+// An op of the container kernels (fork, attach, mount, ...).
+bool container_op(const std::string& op);
 
 }  // namespace app::scenario_parse

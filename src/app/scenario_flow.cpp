@@ -38,7 +38,11 @@ bool valid_name(const std::string& n) {
 
 expr::ExprPtr expression(const Ctx& c, const json& v, const std::string& where, const expr::Scope& scope,
                          expr::Type want) {
-    std::string text = c.str(v, where);
+    if (!v.is_string())
+        c.fail(where, fmt::format("expected {} expression written as a string (e.g. \"{}\"), found {}",
+                                  want == expr::Type::integer ? "an integer" : want == expr::Type::list ? "a list" : "a text",
+                                  want == expr::Type::list ? "$r.pids" : "g == 0", describe(v)));
+    std::string text = v.get<std::string>();
     std::string error;
     expr::ExprPtr e = expr::parse(text, scope, error);
     if (!e) c.fail(where, fmt::format("expected an expression: {} in \"{}\"", error, text));
@@ -54,6 +58,9 @@ expr::ExprPtr expression(const Ctx& c, const json& v, const std::string& where, 
 
 void parse_flow(const Ctx& c, json& j, const std::string& where, bool in_setup, const std::string& op,
                 const expr::Scope& scope, OpFlow& flow) {
+    if (in_setup && j.contains("as") && !j["as"].is_string() && !j["as"].is_number_integer())
+        c.fail(where + ".as", "expected a pid (the task performing the op) or a name to bind the op's result to, found " +
+                                  describe(j["as"]));
     if (j.contains("as") && (!in_setup || j["as"].is_string())) {
         const std::string w = where + ".as";
         if (!j["as"].is_string())
@@ -61,8 +68,8 @@ void parse_flow(const Ctx& c, json& j, const std::string& where, bool in_setup, 
                           (in_setup ? "" : " (a thread's ops run as its task)") + ", found " + describe(j["as"]));
         flow.bind = j["as"].get<std::string>();
         if (!valid_name(flow.bind))
-            c.fail(w, fmt::format("expected a name of lower-case letters, digits and _ (not len, each or index), "
-                                  "found \"{}\"",
+            c.fail(w, fmt::format("expected a name: a lower-case letter or _, then lower-case letters, digits or _, "
+                                  "at most 32 characters (not len, each or index); found \"{}\"",
                                   flow.bind));
         j.erase("as");  // not the set-up's "as": PID
     }
@@ -93,6 +100,15 @@ void parse_flow(const Ctx& c, json& j, const std::string& where, bool in_setup, 
         const std::string key = it.key();
         const std::string w = where + "." + key;
         if (!it.value().is_string()) continue;
+        const bool dollar_brace = expr::is_template(it.value().get<std::string>());
+        if (dollar_brace && int_field(op, key))
+            c.fail(w, fmt::format("an integer field is an expression itself: write {} without ${{...}} (e.g. \"t + 1\")",
+                                  key));
+        if (dollar_brace && !text_field(op, key) && key != "comment")
+            c.fail(w, fmt::format("{}'s {} cannot have ${{...}} parts: it is known before the run (only a path of "
+                                  "attach, mkdir, rmdir, read, write, css_get or css_put, and a value of write or "
+                                  "module_param, are computed)",
+                                  op, key));
         if (int_field(op, key)) {
             flow.ints[key] = expression(c, it.value(), w, inner, expr::Type::integer);
         } else if (text_field(op, key) && expr::is_template(it.value().get<std::string>())) {
@@ -109,8 +125,11 @@ void parse_flow(const Ctx& c, json& j, const std::string& where, bool in_setup, 
     for (const auto& [key, e] : flow.ints) j[key] = key == "cputime" ? 1 : 0;
 }
 
-void bind_flow(const OpFlow& flow, bool reads_text, expr::Scope& scope) {
-    if (!flow.bind.empty()) scope[flow.bind].has_text = reads_text || scope[flow.bind].has_text;
+void bind_flow(const OpFlow& flow, bool reads_text, expr::Scope& scope, bool pointer) {
+    if (flow.bind.empty()) return;
+    // Rebound, a name keeps what it had: which op binds it last is the run's business.
+    scope[flow.bind].has_text = reads_text || scope[flow.bind].has_text;
+    scope[flow.bind].pointer = pointer || scope[flow.bind].pointer;
 }
 
 }  // namespace app::scenario_parse

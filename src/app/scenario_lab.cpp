@@ -47,6 +47,38 @@ const std::vector<std::string>& lab_final_keys() {
     return k;
 }
 
+std::vector<std::string> lab_final_keys_of(const Ctx& c, const std::string& target, const std::string& where,
+                                           const std::vector<lab::ObjectSpec>& objects) {
+    auto paren = target.find('(');
+    const std::string name = paren == std::string::npos ? target : target.substr(0, paren);
+    auto o = std::find_if(objects.begin(), objects.end(), [&](auto& x) { return x.name == name; });
+    const bool heap = o != objects.end() && (o->type == lab::Type::object || o->type == lab::Type::kref);
+    if (paren != std::string::npos) {
+        // NAME(N): the N-th kmalloc of NAME.
+        const std::string n = target.substr(paren + 1);
+        const bool number = n.size() >= 2 && n.back() == ')' && n[0] != '0' &&
+                            n.substr(0, n.size() - 1).find_first_not_of("0123456789") == std::string::npos;
+        if (!heap || !number)
+            c.fail(where, fmt::format("unknown object \"{}\": expected a declared object, or NAME(N) for the N-th kmalloc "
+                                      "of an object or kref NAME",
+                                      target));
+        return {"freed"};
+    }
+    if (o == objects.end())
+        c.fail(where, fmt::format("unknown object \"{}\"; {}", target,
+                                  objects.empty() ? std::string("no object is declared ($.objects)")
+                                                  : expected_one_of(target, names_of(objects))));
+    switch (o->type) {
+    case lab::Type::integer:
+    case lab::Type::atomic: return {"value"};
+    case lab::Type::object: return {"value", "freed"};
+    case lab::Type::kref: return {"value", "refcount", "freed"};
+    default:
+        c.fail(where, fmt::format("\"{}\" is a {}: it has no final value (an int, atomic, object or kref has)", target,
+                                  lab::type_name(o->type)));
+    }
+}
+
 std::vector<lab::ObjectSpec> parse_lab_objects(const Ctx& c, const json& root, bool lab_kernel) {
     std::vector<lab::ObjectSpec> out;
     if (!root.contains("objects")) return out;
@@ -85,7 +117,9 @@ std::vector<lab::ObjectSpec> parse_lab_objects(const Ctx& c, const json& root, b
             case lab::Type::object: s.value = c.integer(v["value"], vw, -2147483647L - 1, 2147483647L); break;
             case lab::Type::kref: s.value = c.integer(v["value"], vw, 1, 1000000); break;
             case lab::Type::pointer:
-                if (!v["value"].is_null()) s.points_to = c.str(v["value"], vw);
+                if (!v["value"].is_null() && !v["value"].is_string())
+                    c.fail(vw, "expected null or the name of an object or kref to point to, found " + describe(v["value"]));
+                if (!v["value"].is_null()) s.points_to = v["value"].get<std::string>();
                 break;
             default: c.fail(vw, fmt::format("a {} takes no value", type));
             }
@@ -125,6 +159,10 @@ Op parse_lab_op(const Ctx& c, const json& j_in, const std::string& where, bool i
     std::vector<std::string> names;
     for (const auto& i : lab::ops()) names.push_back(i.name);
     const lab::OpInfo* info = lab::find_op(op.op);
+    if (!info && container_op(op.op))
+        c.fail(where + ".op", fmt::format("op \"{}\" is not available on kernel lab (it has no tasks, containers or "
+                                          "files, only its objects); it has: {}",
+                                          op.op, join(names)));
     if (!info) c.fail(where + ".op", fmt::format("unknown op \"{}\" on kernel lab; {}", op.op, expected_one_of(op.op, names)));
     json j = j_in;
     auto object_named = [&](const std::string& n) {
@@ -139,7 +177,7 @@ Op parse_lab_op(const Ctx& c, const json& j_in, const std::string& where, bool i
         if (j.contains("via")) {
             if (!info->via) c.fail(where + ".via", fmt::format("op {} takes an object by name, not \"via\"", op.op));
             op.via = c.str(j["via"], where + ".via");
-            if (!scope.count(op.via) || !scope.at(op.via).has_text)
+            if (!scope.count(op.via) || !scope.at(op.via).pointer)
                 c.fail(where + ".via", fmt::format("expected the name of an earlier load or rcu_dereference of a pointer "
                                                    "(bound with \"as\"), found \"{}\"",
                                                    op.via));
@@ -170,7 +208,10 @@ Op parse_lab_op(const Ctx& c, const json& j_in, const std::string& where, bool i
         if (pointer_value) {
             op.pointer_value = true;
             if (!v.is_null()) {
-                op.value = c.str(v, where + ".value");
+                if (!v.is_string())
+                    c.fail(where + ".value",
+                           "expected null or the name of an object or kref to point to, found " + describe(v));
+                op.value = v.get<std::string>();
                 auto t = object_named(op.value);
                 if (t == objects.end() || (t->type != lab::Type::object && t->type != lab::Type::kref))
                     c.fail(where + ".value", fmt::format("expected null or the name of an object or kref, found \"{}\"",
@@ -194,10 +235,15 @@ Op parse_lab_op(const Ctx& c, const json& j_in, const std::string& where, bool i
     }
     parse_flow(c, j, where, in_setup, op.op, scope, op.flow);
     if (in_setup && j.contains("as")) {
-        op.as = c.integer(j["as"], where + ".as", 1, 1);  // the lab has one task, init
+        // The lab has one task, init.
+        if (!j["as"].is_number_integer() || j["as"].get<long>() != 1)
+            c.fail(where + ".as", "the lab has one task, init: \"as\" may only be 1 (or a name to bind the result "
+                                  "to), found " + describe(j["as"]));
+        op.as = 1;
     }
     c.only_keys(j, where, keys);
-    bind_flow(op.flow, op.op == "load" || op.op == "rcu_dereference" || op.op == "atomic_read", scope);
+    const bool pointer_read = op.op == "rcu_dereference" || (op.op == "load" && obj && obj->type == lab::Type::pointer);
+    bind_flow(op.flow, op.op == "load" || op.op == "rcu_dereference" || op.op == "atomic_read", scope, pointer_read);
     return op;
 }
 

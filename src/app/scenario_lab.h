@@ -20,5 +20,10 @@ Op parse_lab_op(const Ctx& c, const json& j_in, const std::string& where, bool i
                 const std::vector<core::lab::ObjectSpec>& objects);
 // The lab's final keys (expect.final.NAME.KEY).
 const std::vector<std::string>& lab_final_keys();
+// The keys expect.final.TARGET may have: by the object's type, or `freed` for
+// a kmalloc'ed instance NAME(N); an unknown target or one with no value
+// (a lock, a pointer) is an error at `where`.
+std::vector<std::string> lab_final_keys_of(const Ctx& c, const std::string& target, const std::string& where,
+                                           const std::vector<core::lab::ObjectSpec>& objects);
 
 }  // namespace app::scenario_parse

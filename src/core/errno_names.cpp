@@ -21,6 +21,12 @@ std::string result_name(int r) {
     return std::to_string(r);
 }
 
+std::vector<std::string> errno_names() {
+    std::vector<std::string> v;
+    for (auto& [n, name] : kNames) v.push_back(name);
+    return v;
+}
+
 std::optional<int> parse_result(const std::string& s) {
     if (s == "0") return 0;
     for (auto& [n, name] : kNames)

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace core {
 
@@ -11,5 +12,7 @@ namespace core {
 std::string result_name(int r);
 // "-ESRCH" -> -3; "0" -> 0
 std::optional<int> parse_result(const std::string& s);
+// Every errno name the model knows, without the sign: "EPERM", ...
+std::vector<std::string> errno_names();
 
 }  // namespace core

@@ -39,6 +39,14 @@ struct NodeState {
     // Further integer state for `expect.final` ("s_active", "refcnt.cpuset",
     // a subsystem's own such as "cpuacct.usage"), by key.
     std::map<std::string, long> values = {};
+    // Text state ("cpuset.cpus": "0-1"), by key.
+    std::map<std::string, std::string> texts = {};
+};
+// A live task's user-visible state for `expect.final` ("/proc/100":
+// {"cpus_allowed": "0-1"}), where the kernel has any.
+struct TaskState {
+    int pid;
+    std::map<std::string, std::string> texts;
 };
 struct GroupState {
     std::string name;
@@ -101,6 +109,7 @@ public:
     // --- after the run (not steps) ------------------------------------------
     virtual std::vector<NodeState> nodes() const = 0;
     virtual std::vector<GroupState> groups() const { return {}; }
+    virtual std::vector<TaskState> task_states() const { return {}; }
     // The report's final-state table when the kernel has its own (the lab's
     // objects); empty: the containers and groups of nodes() and groups().
     virtual std::vector<std::string> final_state_lines() const { return {}; }

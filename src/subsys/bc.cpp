@@ -412,4 +412,22 @@ void bc_subsys_t::check_invariants(std::vector<Finding>& out) const {
     }
 }
 
+
+void bc_subsys_t::final_values(const container* cont, std::map<std::string, long>& out) const {
+    const container_subsys_state* css = cont->subsys[subsys_id].peek();
+    if (!css || css->object->freed) return;
+    const auto* bc = static_cast<const beancounter*>(css->object);
+    for (const bc_resource* r : bc_resources) {
+        if (!r || r->bcr_name == "dummy") continue;
+        const bc_resource_parm& p = bc->bc_parms[static_cast<std::size_t>(r->res_id)];
+        const std::string k = "bc." + r->bcr_name + ".";
+        out[k + "held"] = static_cast<long>(p.held.peek());
+        out[k + "maxheld"] = static_cast<long>(p.maxheld.peek());
+        out[k + "minheld"] = static_cast<long>(p.minheld.peek());
+        out[k + "barrier"] = static_cast<long>(p.barrier.peek());
+        out[k + "limit"] = static_cast<long>(p.limit.peek());
+        out[k + "failcnt"] = static_cast<long>(p.failcnt.peek());
+    }
+}
+
 }  // namespace subsys

@@ -118,6 +118,8 @@ public:
     // css.refcnt and bc_parms[BC_NUMFILES].held of every live beancounter
     // against the open files charged to it (count-mismatch).
     void check_invariants(std::vector<sim::Finding>& out) const override;
+    // "bc.<resource>.<attr>" for each registered resource: the files' values.
+    void final_values(const container* cont, std::map<std::string, long>& out) const override;
 
     // bc_file_charge(): from get_empty_filp() (the `open` op); 0 or -EMFILE.
     int bc_file_charge(core::v7::file* f);

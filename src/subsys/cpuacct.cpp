@@ -82,4 +82,12 @@ void cpuacct_subsys_t::cpuacct_charge(task_struct* task, unsigned long cputime) 
     rcu_read_unlock(yp::rcu_read_unlock);
 }
 
+
+// Not a step: the end state, as cpuusage_read() prints it (time * 1000 / HZ).
+void cpuacct_subsys_t::final_values(const container* cont, std::map<std::string, long>& out) const {
+    const container_subsys_state* css = cont->subsys[subsys_id].peek();
+    if (!css || css->object->freed) return;
+    out["cpuacct.usage"] = static_cast<long>(static_cast<const cpuacct*>(css->object)->time.peek() * 1000 / HZ);
+}
+
 }  // namespace subsys

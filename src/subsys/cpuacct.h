@@ -60,6 +60,8 @@ public:
     void destroy(container* cont) override;
     int populate(container* cont) override;
     std::vector<const sim::Label*> labels() const override;
+    // "cpuacct.usage": what the file shows (cpuusage_read(): milliseconds).
+    void final_values(const container* cont, std::map<std::string, long>& out) const override;
 
     // cpuacct_charge(): called from account_user_time()/account_system_time()
     // (the scenario's `tick` op charges the running task's CPU time).

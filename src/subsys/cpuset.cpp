@@ -526,4 +526,19 @@ int bitmap_parselist(const std::string& buf, unsigned long* maskp, int nmaskbits
     return 0;
 }
 
+
+void cpuset_subsys_t::final_texts(const container* cont, std::map<std::string, std::string>& out) const {
+    const container_subsys_state* css = cont->subsys[subsys_id].peek();
+    if (!css || css->object->freed) return;
+    const auto* cs = static_cast<const cpuset*>(css->object);
+    out["cpuset.cpus"] = scnlistprintf(cs->cpus_allowed.peek());
+    out["cpuset.mems"] = scnlistprintf(cs->mems_allowed.peek());
+}
+
+void cpuset_subsys_t::task_texts(const task_struct* t, std::map<std::string, std::string>& out) const {
+    auto it = task_cpus_allowed_.find(t);
+    out["cpus_allowed"] = scnlistprintf(it == task_cpus_allowed_.end() ? cpu_online_map : it->second->peek());
+    out["mems_allowed"] = scnlistprintf(t->mems_allowed.peek());
+}
+
 }  // namespace subsys

@@ -178,6 +178,12 @@ private:
     // task_struct has no cpus_allowed field in the model: set_cpus_allowed()
     // writes a cell that belongs to the task (so a freed task is noticed).
     std::map<const task_struct*, std::unique_ptr<sim::Shared<cpumask_t>>> task_cpus_allowed_;
+
+public:
+    // "cpuset.cpus" and "cpuset.mems" as the files show them ("0-1"); a
+    // task's "cpus_allowed" and "mems_allowed".
+    void final_texts(const container* cont, std::map<std::string, std::string>& out) const override;
+    void task_texts(const task_struct* t, std::map<std::string, std::string>& out) const override;
 };
 
 // bitmap_parselist() for one word: "0", "0-1", "0,1". 0 or -EINVAL/-ERANGE.

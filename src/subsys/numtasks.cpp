@@ -404,4 +404,16 @@ void numtasks_subsys_t::check_invariants(std::vector<Finding>& out) const {
     for (const std::string& o : over_limit_) out.push_back({"over-limit", o, 0, -1, {}, {}});
 }
 
+
+void numtasks_subsys_t::final_values(const container* cont, std::map<std::string, long>& out) const {
+    const container_subsys_state* css = cont->subsys[subsys_id].peek();
+    if (!css || css->object->freed) return;
+    const auto* res = static_cast<const numtasks*>(css->object);
+    out["numtasks.cnt_cur_alloc"] = res->cnt_cur_alloc.counter;
+    out["numtasks.cnt_max_shares"] = res->cnt_max_shares.peek();
+    out["numtasks.cnt_borrowed"] = res->cnt_borrowed.counter;
+    out["numtasks.successes"] = res->successes.peek();
+    out["numtasks.failures"] = res->failures.peek();
+}
+
 }  // namespace subsys

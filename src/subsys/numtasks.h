@@ -123,6 +123,10 @@ public:
     // charge-underflow: each time dec_usage_count()'s clamp hid an underflow;
     // over-limit: each fork charged past its group's cnt_max_shares.
     void check_invariants(std::vector<sim::Finding>& out) const override;
+    // "numtasks.cnt_cur_alloc" (tasks charged), "numtasks.cnt_max_shares"
+    // (the limit), "numtasks.cnt_borrowed", "numtasks.successes",
+    // "numtasks.failures": struct numtasks, as numtasks.stats reports it.
+    void final_values(const container* cont, std::map<std::string, long>& out) const override;
 
     // numtasks_allow_fork(): called from do_fork() before copy_process(); 0 or -errno.
     int numtasks_allow_fork(task_struct* task);

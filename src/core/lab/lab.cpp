@@ -115,7 +115,7 @@ LabKernel::Named* LabKernel::named(const std::string& name) {
 // The instance an op works on: through a pointer value the thread read
 // ("via"), or the declared name's current one (reading its pointer variable
 // when some op reassigns it). NULL is an oops, as in the kernel.
-LabObj* LabKernel::instance(const LabOp& op, const sim::Label& l) {
+LabObj* LabKernel::instance(const LabOp& op, const sim::Label& l, bool null_ok) {
     sim::Machine& m = sim::Machine::current();
     if (op.via) {
         for (LabObj* o : instances_)
@@ -125,7 +125,7 @@ LabObj* LabKernel::instance(const LabOp& op, const sim::Label& l) {
     }
     Named* n = named(op.object);
     LabObj* o = n->slot ? n->slot->read(l) : n->inst;
-    if (!o) m.null_deref(l, op.object + " is NULL");
+    if (!o && !null_ok) m.null_deref(l, op.object + " is NULL");
     return o;
 }
 
@@ -166,6 +166,7 @@ int LabKernel::lab_op(const LabOp& op, std::string& text) {
                 family = o->family;
                 t = o->kind;
             }
+        if (op.object.empty() && op.op == "kfree") return 0;  // kfree(NULL) does nothing (mm/slab.c)
         if (family == op.object && !named(family)) {
             // A NULL pointer value (""): the oops comes before any access.
             m.null_deref(*label_for("null_deref", "", Type::integer), "the pointer is NULL");
@@ -229,7 +230,8 @@ int LabKernel::lab_op(const LabOp& op, std::string& text) {
         n->slot->write(o, l);
         return o ? 0 : -ENOMEM;
     } else if (op.op == "kfree") {
-        sim::kfree(instance(op, l), l);
+        // kfree(NULL) does nothing (mm/slab.c); the pointer was read, though.
+        sim::kfree(instance(op, l, true), l);
     } else if (op.op == "call_rcu") {
         sim::call_rcu(&free_after_grace_period, instance(op, l), l);
     } else if (op.op == "kref_get") {
@@ -243,6 +245,20 @@ int LabKernel::lab_op(const LabOp& op, std::string& text) {
 
 // Values by declared name for `expect.final` ("x": {"value": 2}, "r":
 // {"refcount": 1}); freed instances are the groups ("d": {"freed": true}).
+std::string LabKernel::held_locks() const {
+    std::string out;
+    for (const auto& n : named_) {
+        const LabObj* o = n->inst;
+        if (!o) continue;
+        const bool held = (n->spec.type == Type::mutex && o->mx.owner >= 0) ||
+                          (n->spec.type == Type::spinlock && o->spin.owner >= 0) ||
+                          (n->spec.type == Type::rwlock && (o->rw.writer >= 0 || o->rw.readers > 0)) ||
+                          (n->spec.type == Type::rwsem && (o->sem.writer >= 0 || o->sem.readers > 0));
+        if (held) out += (out.empty() ? "" : ", ") + n->spec.name;
+    }
+    return out;
+}
+
 std::vector<NodeState> LabKernel::nodes() const {
     std::vector<NodeState> out;
     for (const auto& n : named_) {

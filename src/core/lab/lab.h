@@ -94,6 +94,8 @@ public:
     void set_objects(std::vector<ObjectSpec> specs);
     const std::vector<ObjectSpec>& objects() const { return specs_; }
     int lab_op(const LabOp& op, std::string& text);
+    // The locks some CPU holds (names, ", "-separated): after set-up, none may be.
+    std::string held_locks() const;
 
     void boot() override;
     int mount(const MountArgs&) override { return -ENOSYS; }
@@ -116,7 +118,7 @@ protected:
 private:
     struct Named;
     Named* named(const std::string& name);
-    LabObj* instance(const LabOp& op, const sim::Label& l);
+    LabObj* instance(const LabOp& op, const sim::Label& l, bool null_ok = false);
     LabObj* make_instance(Named& n, const char* inst_name);
 
     std::vector<ObjectSpec> specs_;

@@ -954,10 +954,27 @@ std::vector<NodeState> KernelV7::nodes() const {
                 if (css && !css->object->freed)
                     n.values[std::string("refcnt.") + subsys[j]->ss_name] = css->refcnt.counter;
             }
-            for (int j = 0; j < subsys_count; ++j) subsys[j]->final_values(c, n.values);
+            for (int j = 0; j < subsys_count; ++j) {
+                subsys[j]->final_values(c, n.values);
+                subsys[j]->final_texts(c, n.texts);
+            }
             out.push_back(n);
             for (auto it = c->children.rbegin(); it != c->children.rend(); ++it) stack.push_back(*it);
         }
+    }
+    return out;
+}
+
+// Each live task's state as the active subsystems show it (cpuset: its
+// cpus_allowed and mems_allowed), in task-creation order.
+std::vector<TaskState> KernelV7::task_states() const {
+    std::vector<TaskState> out;
+    for (const task_struct* t : tasks_) {
+        if (!live(t)) continue;
+        TaskState s{t->pid, {}};
+        for (int j = 0; j < subsys_count; ++j)
+            if (subsys[j]->active) subsys[j]->task_texts(t, s.texts);
+        if (!s.texts.empty()) out.push_back(s);
     }
     return out;
 }

@@ -185,6 +185,9 @@ struct container_subsys : sim::Object {
     // Integer state of a container for `expect.final` ("cpuacct.usage", ...);
     // keys should start with the subsystem's name and a dot. Default none.
     virtual void final_values(const struct container*, std::map<std::string, long>&) const {}
+    // Its text state ("cpuset.cpus"), and a task's ("cpus_allowed"). Default none.
+    virtual void final_texts(const struct container*, std::map<std::string, std::string>&) const {}
+    virtual void task_texts(const task_struct*, std::map<std::string, std::string>&) const {}
 
     KernelV7& kernel;
     const char* ss_name;
@@ -240,6 +243,7 @@ public:
 
     std::vector<NodeState> nodes() const override;
     std::vector<GroupState> groups() const override;
+    std::vector<TaskState> task_states() const override;
     void check_invariants(std::vector<sim::Finding>& out) const override;
     void reachable(std::set<const sim::Object*>& out) const override;
 
