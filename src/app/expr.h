@@ -38,6 +38,7 @@ using Env = std::map<std::string, Binding>;
 struct NameInfo {
     bool has_text = false;
     bool pointer = false;  // a lab pointer's value (its text names the target): "via" may use it
+    bool handle = false;   // an open control file's fd: "handle" may use it
 };
 using Scope = std::map<std::string, NameInfo>;
 

@@ -31,6 +31,11 @@ bool concrete(const Op& op, const expr::Env& env, long index, Op& c, int& err) {
         c.pid = op.pid + static_cast<int>(index);
         if (op.name == fmt::format("T{}", op.pid)) c.name = fmt::format("T{}", c.pid);
     }
+    // "handle": the fd the open bound (its result; -errno if it failed: -EBADF then).
+    if (!op.handle.empty()) {
+        auto it = env.find(op.handle);
+        c.fd = it == env.end() ? -1 : static_cast<int>(std::clamp(it->second.ret, -1LL, 1000000LL));
+    }
     // "via": the pointer value an earlier op read ("" is NULL).
     if (!op.via.empty()) {
         auto it = env.find(op.via);

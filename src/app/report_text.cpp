@@ -69,6 +69,10 @@ std::string op_call(const Op& op) {
         return op.atomic_gfp ? s + " GFP_ATOMIC" : s;
     }
     if (core::lab::find_op(op.op)) return op.op + "()";
+    if (!op.handle.empty())  // an open control file
+        return op.op == "read" ? "read " + op.handle : op.op == "write" ? fmt::format("echo {} >&{}", op.value, op.handle)
+                                                                      : "close " + op.handle;
+    if (op.op == "open" && !op.path.empty()) return "open " + op.path;
     if (op.op == "fork") return fmt::format("fork {} ({})", op.pid, op.name);
     if (op.op == "exit") return "exit";
     if (op.op == "attach") return fmt::format("echo {} > {}/tasks", op.pid, op.path);

@@ -26,6 +26,16 @@ int do_op(core::Kernel& k, const Op& op, std::string& text) {
         core::lab::LabOp l{op.op, op.object, op.flow.via, op.number, op.value, op.atomic_gfp};
         return lab->lab_op(l, text);
     }
+    if (!op.handle.empty()) {  // an open control file
+        if (op.fd < 0) return -EBADF;
+        if (op.op == "read") {
+            int r = k.read_fd(op.fd, text);
+            if (r != 0) text.clear();
+            return r;
+        }
+        return op.op == "write" ? k.write_fd(op.fd, op.value) : k.close_fd(op.fd);
+    }
+    if (op.op == "open" && !op.path.empty()) return k.open_path(op.path);
     if (op.op == "fork") return k.fork(op.pid, op.name);
     if (op.op == "exit") return k.exit();
     if (op.op == "attach") return k.attach(op.path, op.pid);

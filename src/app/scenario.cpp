@@ -213,7 +213,37 @@ Op parse_op(const Ctx& c, const json& j_in, const std::string& where, bool in_se
                                                  expected_one_of(op.subsystems.back(), all)));
         }
     };
-    if (op.op == "fork" || op.op == "clone") {
+    // An open control file: read, write and close name it by its open's "as".
+    const bool by_handle = j.contains("handle") && (op.op == "read" || op.op == "write" || op.op == "close");
+    if (by_handle) {
+        keys.push_back("handle");
+        op.handle = c.str(j["handle"], where + ".handle");
+        op.flow.handle = true;
+        if (!k.scope.count(op.handle) || !k.scope.at(op.handle).handle)
+            c.fail(where + ".handle", fmt::format("expected the \"as\" name of an earlier open of a control file in this "
+                                                  "thread, found \"{}\"",
+                                                  op.handle));
+        if (j.contains("path") || j.contains("file"))
+            c.fail(where + ".handle", "expected a handle or a path (or file), not both");
+        if (op.op == "write") {
+            keys.push_back("value");
+            const json& v = c.need(j, where, "value");
+            op.value = v.is_number_integer() ? std::to_string(v.get<long>()) : c.str(v, where + ".value");
+        }
+    } else if (op.op == "open" && j.contains("path")) {
+        // open(2) of a control file (containers-v7): the handle is its "as".
+        if (j.contains("file")) c.fail(where + ".path", "expected \"path\" (a control file) or \"file\" (a plain file), not both");
+        if (!k.multi_hierarchy)
+            c.fail(where + ".path", fmt::format("an open of a control file is modelled on containers-v7 only, not on {} "
+                                                "(\"file\" opens a plain file)",
+                                                k.kernel ? k.kernel->name() : "this kernel"));
+        path_key();
+        if (!dyn_path && !k.dir(op.path.substr(0, op.path.find_last_of('/'))))
+            c.fail(where + ".path", fmt::format("unknown path \"{}\": expected a file in a known directory", op.path));
+        if (op.flow.bind.empty())
+            c.fail(where, "an open of a control file needs \"as\": the name later reads, writes and the close use");
+        if (op.flow.dynamic()) c.fail(where, "an open of a control file runs once: no \"if\", \"repeat\" or \"for_each\"");
+    } else if (op.op == "fork" || op.op == "clone") {
         if (op.op == "clone") flags_key();
         keys.insert(keys.end(), {"pid", "name"});
         op.pid = c.integer(c.need(j, where, "pid"), where + ".pid", 2, 32767);
@@ -376,7 +406,7 @@ Op parse_op(const Ctx& c, const json& j_in, const std::string& where, bool in_se
         if (!k.pids.count(op.as)) c.fail(where + ".as", fmt::format("unknown pid {}", op.as));
     }
     c.only_keys(j, where, keys);
-    bind_flow(op.flow, op.op == "read", k.scope);
+    bind_flow(op.flow, op.op == "read", k.scope, false, op.op == "open" && !op.path.empty());
     return op;
 }
 

@@ -35,7 +35,8 @@ struct OpFlow {
     std::map<std::string, expr::Template> texts;     // "path", "value" with ${...} parts
     // The number of times the op runs is known only at run time.
     bool dynamic() const { return cond || repeat || for_each; }
-    bool empty() const { return bind.empty() && !dynamic() && ints.empty() && texts.empty() && !via; }
+    bool empty() const { return bind.empty() && !dynamic() && ints.empty() && texts.empty() && !via && !handle; }
+    bool handle = false;  // a read, write or close names an open control file ("handle")
     bool via = false;  // a lab op names its object through a pointer value ("via")
 };
 
@@ -64,6 +65,10 @@ struct Op {
     // "atomic_set"; a pointer store's target is in `value`), kmalloc's flags.
     std::string object;
     std::string via;
+    // An open control file: read, write and close name it by the "as" of
+    // its open ("handle"); the run puts that open's fd in `fd`.
+    std::string handle;
+    int fd = -1;
     long number = 0;
     bool pointer_value = false;  // `value` names the object a pointer store points to ("" is NULL)
     bool atomic_gfp = false;

@@ -21,7 +21,7 @@ bool int_field(const std::string& op, const std::string& key) {
 bool text_field(const std::string& op, const std::string& key) {
     if (key == "path")
         return op == "attach" || op == "mkdir" || op == "rmdir" || op == "read" || op == "write" || op == "css_get" ||
-               op == "css_put";
+               op == "css_put" || op == "open";
     if (key == "value") return op == "write" || op == "module_param";
     return false;
 }
@@ -125,11 +125,12 @@ void parse_flow(const Ctx& c, json& j, const std::string& where, bool in_setup, 
     for (const auto& [key, e] : flow.ints) j[key] = key == "cputime" ? 1 : 0;
 }
 
-void bind_flow(const OpFlow& flow, bool reads_text, expr::Scope& scope, bool pointer) {
+void bind_flow(const OpFlow& flow, bool reads_text, expr::Scope& scope, bool pointer, bool handle) {
     if (flow.bind.empty()) return;
     // Rebound, a name keeps what it had: which op binds it last is the run's business.
     scope[flow.bind].has_text = reads_text || scope[flow.bind].has_text;
     scope[flow.bind].pointer = pointer || scope[flow.bind].pointer;
+    scope[flow.bind].handle = handle || scope[flow.bind].handle;
 }
 
 }  // namespace app::scenario_parse

@@ -19,6 +19,6 @@ void parse_flow(const Ctx& c, json& j, const std::string& where, bool in_setup, 
                 const expr::Scope& scope, OpFlow& flow);
 // After the op: its "as" name is bound for the ops after it (with .text and
 // .pids when the op reads a text).
-void bind_flow(const OpFlow& flow, bool reads_text, expr::Scope& scope, bool pointer = false);
+void bind_flow(const OpFlow& flow, bool reads_text, expr::Scope& scope, bool pointer = false, bool handle = false);
 
 }  // namespace app::scenario_parse

@@ -174,6 +174,10 @@ int Kernel::remount(const MountArgs&) { return -ENOSYS; }
 int Kernel::unshare(unsigned long) { return -ENOSYS; }
 int Kernel::open_file(const std::string&) { return -ENOSYS; }
 int Kernel::close_file(const std::string&) { return -ENOSYS; }
+int Kernel::open_path(const std::string&) { return -ENOSYS; }
+int Kernel::read_fd(int, std::string&) { return -ENOSYS; }
+int Kernel::write_fd(int, const std::string&) { return -ENOSYS; }
+int Kernel::close_fd(int) { return -ENOSYS; }
 int Kernel::tick(unsigned long) { return -ENOSYS; }
 int Kernel::register_subsys(const std::string&) { return -ENOSYS; }
 int Kernel::css_get_op(const std::string&, const std::string&) { return -ENOSYS; }

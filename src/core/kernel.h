@@ -89,6 +89,12 @@ public:
     virtual int unshare(unsigned long flags);
     virtual int open_file(const std::string& name);   // get_empty_filp(), the file named `name`
     virtual int close_file(const std::string& name);  // fput() -> file_free()
+    // open(2) of a control file: the fd (3, 4, ...) or -errno; read(2) to the
+    // end, write(2) and close(2) on it. Where modelled (containers-v7).
+    virtual int open_path(const std::string& path);
+    virtual int read_fd(int fd, std::string& out);
+    virtual int write_fd(int fd, const std::string& value);
+    virtual int close_fd(int fd);
     virtual int tick(unsigned long cputime);          // account_user_time(current, cputime)
     virtual int register_subsys(const std::string& ss);
     virtual int css_get_op(const std::string& dir, const std::string& ss);

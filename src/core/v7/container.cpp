@@ -1097,6 +1097,13 @@ void KernelV7::reachable(std::set<const Object*>& out) const {
     }
     for (const auto& ss : builtin_subsys_) ss->reachable(out);
     for (const auto& [name, f] : files_) out.insert(f);
+    // An open control file's directory (removed or not), vfsmount and buffers.
+    for (const auto& [fd, oc] : control_) {
+        out.insert(oc.cont);
+        if (oc.mnt) out.insert(oc.mnt);
+        if (oc.ctr) out.insert(oc.ctr);
+        if (oc.buf) out.insert(oc.buf);
+    }
     for (const Mount& mt : mounts_) out.insert(mt.mnt);
 }
 

@@ -220,6 +220,14 @@ public:
     int unshare(unsigned long flags) override;
     int open_file(const std::string& name) override;
     int close_file(const std::string& name) override;
+    // A control file held open (src/core/v7/open_file.cpp): container_file_open()
+    // (the tasks file's pid array built at open), reads and writes through
+    // the file, container_file_release(); the file pins its directory's
+    // dentry and the vfsmount until the close.
+    int open_path(const std::string& path) override;
+    int read_fd(int fd, std::string& out) override;
+    int write_fd(int fd, const std::string& value) override;
+    int close_fd(int fd) override;
     void close_files(task_struct* tsk) override;
     void file_free(file* f);
     int tick(unsigned long cputime) override;
@@ -318,6 +326,8 @@ private:
     int pid_array_load(std::vector<int>& pidarray, int npids, struct container* cont);
     int proc_container_show(int pid, std::string& out);
     int read_file(struct container* c, const std::string& file, std::string& out);
+    // container_tasks_open()'s pid array and text (ctr, ctr->buf): 0 or -ENOMEM.
+    int container_tasks_open(struct container* cont, sim::Object*& ctr, sim::Object*& buf, std::string& text);
     int proc_containerstats_show(std::string& out);
     int container_path(const struct container* cont, std::string& buf) const;
     container_subsys* builtin(const std::string& name) const;
@@ -385,6 +395,21 @@ private:
     // A file belongs to the task that opened it: its exit closes it.
     std::map<std::string, file*> files_;
     sim::Shared<int> fdt;
+    // A control file's open state, by the fd open_path() returned (its
+    // struct file is in files_ as "fd<N>"): what container_file_open() and
+    // dentry_open() took, for the reads and the release.
+    struct OpenControl {
+        struct container* cont = nullptr;  // __d_cont(file->f_dentry->d_parent), pinned
+        vfsmount* mnt = nullptr;           // file->f_vfsmnt
+        const cftype* cft = nullptr;
+        sim::Object* ctr = nullptr;        // the tasks file: struct ctr_struct and ctr->buf
+        sim::Object* buf = nullptr;
+        std::string text;                  // ctr->buf's contents
+        bool read_done = false;            // *ppos at the end: a further read gives ""
+    };
+    std::map<int, OpenControl> control_;
+    int next_fd_ = 3;
+    void release_control(const std::string& name, int fd);
     // References taken by the css_get op and not yet put, per css.
     std::map<const container_subsys_state*, int> css_held_;
     // Model bookkeeping for the fork-callback check: which subsystems' fork

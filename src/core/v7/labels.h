@@ -197,6 +197,8 @@
     X(pid_array_load, read_unlock_tasklist, "read_unlock(&tasklist_lock);")                                    \
     X(pid_array_load, rcu_read_unlock, "rcu_read_unlock();")                                                   \
     X(container_file_read, read, "return cft->read(cont, cft, file, buf, nbytes, ppos);")                      \
+    X(__fput, mntput, "mntput(mnt); /* __fput(): the open file's vfsmount */")                                 \
+    X(container_tasks_read, copy_to_user, "if (copy_to_user(buf, ctr->buf + *ppos, nbytes)) /* ctr = file->private_data */") \
     X(proc_container_show, kmalloc_buf, "buf = kmalloc(PAGE_SIZE, GFP_KERNEL);")                               \
     X(proc_container_show, rcu_read_lock, "rcu_read_lock(); /* get_pid_task() */")                            \
     X(proc_container_show, get_pid_task, "result = pid_task(pid, type); /* get_pid_task() */")                 \

@@ -59,11 +59,12 @@ int KernelV7::pid_array_load(std::vector<int>& pidarray, int npids, struct conta
     return n;
 }
 
-// container_tasks_open() + container_tasks_read() + container_tasks_release().
-// npids is container_task_count(), which sums group references, not tasks.
-int KernelV7::container_tasks_read(struct container* cont, std::string& out) {
+// container_tasks_open(): the pid array, sorted, as text in ctr->buf (the
+// file's private_data until container_tasks_release()). npids is
+// container_task_count(), which sums group references, not tasks.
+int KernelV7::container_tasks_open(struct container* cont, Object*& ctr, Object*& buf, std::string& text) {
     namespace yp = lbl::container_tasks_open;
-    Object* ctr = kmalloc<read_buffer>(yp::kmalloc_ctr, GFP_KERNEL, "ctr");
+    ctr = kmalloc<read_buffer>(yp::kmalloc_ctr, GFP_KERNEL, "ctr");
     if (!ctr) return -ENOMEM;
     int npids = container_task_count(cont);
     Object* pidbuf = kmalloc<read_buffer>(yp::kmalloc_pidarray, GFP_KERNEL, "pidarray");
@@ -74,15 +75,23 @@ int KernelV7::container_tasks_read(struct container* cont, std::string& out) {
     std::vector<int> pidarray;
     npids = pid_array_load(pidarray, npids, cont);
     std::sort(pidarray.begin(), pidarray.end());  // sort(pidarray, npids, sizeof(pid_t), cmppid, NULL)
-    Object* buf = kmalloc<read_buffer>(yp::kmalloc_buf, GFP_KERNEL, "ctr->buf");
+    buf = kmalloc<read_buffer>(yp::kmalloc_buf, GFP_KERNEL, "ctr->buf");
     if (!buf) {
         kfree(pidbuf, yp::kfree_pidarray);  // err2
         kfree(ctr, lbl::container_tasks_release::kfree_ctr);
         return -ENOMEM;
     }
-    for (int pid : pidarray) out += fmt::format("{}\n", pid);  // pid_array_to_buf()
+    for (int pid : pidarray) text += fmt::format("{}\n", pid);  // pid_array_to_buf()
     kfree(pidbuf, yp::kfree_pidarray);
-    // read(2) copies ctr->buf; close(2) releases it.
+    return 0;
+}
+
+// open(2) (container_tasks_open), read(2) to the end (a copy of ctr->buf),
+// close(2) (container_tasks_release): one `read` op of a path.
+int KernelV7::container_tasks_read(struct container* cont, std::string& out) {
+    Object *ctr = nullptr, *buf = nullptr;
+    int ret = container_tasks_open(cont, ctr, buf, out);
+    if (ret) return ret;
     kfree(buf, lbl::container_tasks_release::kfree_buf);
     kfree(ctr, lbl::container_tasks_release::kfree_ctr);
     return 0;
