@@ -179,6 +179,7 @@ namespace {
 // Boot and set-up: one CPU, serial, untraced. Throws InputError.
 void boot_and_setup(sim::Machine& m, core::Kernel& k, const Scenario& sc) {
     k.set_config(sc.config);
+    k.set_machine(sc.machine_cpus, sc.machine_mems);
     if (auto* lab = dynamic_cast<core::lab::LabKernel*>(&k)) lab->set_objects(sc.objects);
     k.set_config_modules(sc.modules);
     // The RCU flavour follows CONFIG_PREEMPT (default off, as 2.6.20's

@@ -483,7 +483,7 @@ Scenario parse_scenario(const json& j, const std::string& file, const Overrides&
     s.source_text = j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
     c.object(j, "$");
     c.only_keys(j, "$", {"$schema", "name", "title", "source", "description", "kernel", "fixes", "config",
-                         "fail_alloc", "setup", "threads", "schedule", "expect", "objects"});
+                         "fail_alloc", "setup", "threads", "schedule", "expect", "objects", "machine"});
     s.name = c.str(c.need(j, "$", "name"), "$.name");
     if (j.contains("title")) s.title = c.str(j["title"], "$.title");
     if (j.contains("source")) s.source = c.str(j["source"], "$.source");
@@ -538,6 +538,16 @@ Scenario parse_scenario(const json& j, const std::string& file, const Overrides&
         }
         kernel->set_config(s.config);
         kernel->set_config_modules(s.modules);
+    }
+    if (j.contains("machine")) {
+        // cpus up to CONFIG_NR_CPUS (8, the i386 default); mems up to MAX_NUMNODES
+        // of a NUMA i386 kernel (1 << NODES_SHIFT, 3 by default).
+        const json& m = j["machine"];
+        c.object(m, "$.machine");
+        c.only_keys(m, "$.machine", {"cpus", "mems", "comment"});
+        if (m.contains("cpus")) s.machine_cpus = c.integer(m["cpus"], "$.machine.cpus", 1, 8);
+        if (m.contains("mems")) s.machine_mems = c.integer(m["mems"], "$.machine.mems", 1, 8);
+        kernel->set_machine(s.machine_cpus, s.machine_mems);
     }
     s.objects = parse_lab_objects(c, j, s.kernel == "lab");
     if (auto* lk = dynamic_cast<core::lab::LabKernel*>(kernel.get())) lk->set_objects(s.objects);

@@ -132,6 +132,7 @@ struct Scenario {
     std::map<std::string, bool> config;   // "config": CONFIG_<key> y/n
     std::set<std::string> modules;        // "config": CONFIG_<key> "m"
     std::vector<core::lab::ObjectSpec> objects;  // kernel "lab": "objects"
+    int machine_cpus = 2, machine_mems = 1;      // "machine": the cpus and memory nodes online
     std::vector<sim::AllocFailure> fail_alloc;
     // Legal but most likely a mistake ("FILE: $.path: what"): `check` and
     // `run` print them on stderr; they change no result or exit code.

@@ -58,6 +58,7 @@ task_struct* Kernel::create_init_task() {
     init_storage_ = std::make_unique<task_struct>(1, "init");
     init_task_ = init_storage_.get();
     init_task_->usage.counter = 2;
+    init_task_->mems_allowed.init(node_online_);  // every node online (cpuset_init_smp())
     init_task_->hashed = true;
     // init's mm: the boot CPU allocates it before any other CPU runs (no step).
     init_task_->mm.init(sim::Machine::current().arena().create<mm_struct>(init_task_->comm));

@@ -135,6 +135,18 @@ public:
         return it == config_.end() ? dflt : it->second;
     }
     void set_config(std::map<std::string, bool> c) { config_ = std::move(c); }
+    // The machine's shape (the scenario's "machine"): the cpus and memory
+    // nodes online at boot, as cpu_online_map and node_online_map. More than
+    // one node is a NUMA kernel: MAX_NUMNODES is 1 << NODES_SHIFT, 3 by
+    // default on i386 (arch/i386/Kconfig); else 1.
+    void set_machine(int cpus, int mems) {
+        cpu_online_ = (1ul << cpus) - 1;
+        node_online_ = (1ul << mems) - 1;
+        max_numnodes_ = mems > 1 ? 8 : 1;
+    }
+    unsigned long cpu_online_map() const { return cpu_online_; }
+    unsigned long node_online_map() const { return node_online_; }
+    int max_numnodes() const { return max_numnodes_; }
     // Kconfig's "m": CONFIG_<key> built as a module, so its subsystem is not
     // registered at boot but by the `register_subsys` op (module_init).
     bool config_module(const std::string& key) const { return modules_.count(key) != 0; }
@@ -165,6 +177,8 @@ protected:
 
     std::set<Fix> fixes_;
     std::map<std::string, bool> config_;
+    unsigned long cpu_online_ = 0x3, node_online_ = 0x1;  // two cpus, one node
+    int max_numnodes_ = 1;
     std::set<std::string> modules_;
     std::vector<std::string> log_;
     sim::rwlock_t tasklist_lock;

@@ -48,10 +48,8 @@ cpuset_subsys_t::cpuset_subsys_t(KernelV7& k)
                        HOOK_CAN_ATTACH | HOOK_ATTACH | HOOK_POST_ATTACH | HOOK_POPULATE),  // no fork/exit/bind
       top_cpuset("top_cpuset"),
       cpuset_being_rebound(&global_object(), "cpuset_being_rebound", nullptr) {
-    // cpuset_init() sets CPU_MASK_ALL/NODE_MASK_ALL and cpuset_init_smp()
-    // narrows them to the online maps, both before any task but init runs.
-    top_cpuset.cpus_allowed.init(cpu_online_map);
-    top_cpuset.mems_allowed.init(node_online_map);
+    // cpuset_init() sets CPU_MASK_ALL/NODE_MASK_ALL; cpuset_init_smp()
+    // (at boot, the machine's shape known) narrows them to the online maps.
     cft_cpus.name = "cpus";
     cft_cpus.private_ = FILE_CPULIST;
     cft_cpus.write = [this](container* c, const cftype* cft, const std::string& b) {
@@ -181,19 +179,24 @@ int cpuset_subsys_t::populate(container* cont) {
 // Return in *pmask the online CPUs of the nearest ancestor that has any.
 void cpuset_subsys_t::guarantee_online_cpus(cpuset* cs, cpumask_t* pmask) {
     namespace yp = lbl::guarantee_online_cpus;
-    while (cs && !(cs->cpus_allowed.read(yp::read_cpus_allowed) & cpu_online_map)) cs = cs->parent;
+    while (cs && !(cs->cpus_allowed.read(yp::read_cpus_allowed) & kernel.cpu_online_map())) cs = cs->parent;
     if (cs)
-        *pmask = cs->cpus_allowed.read(yp::read_cpus_allowed) & cpu_online_map;  // cpus_and()
+        *pmask = cs->cpus_allowed.read(yp::read_cpus_allowed) & kernel.cpu_online_map();  // cpus_and()
     else
-        *pmask = cpu_online_map;
+        *pmask = kernel.cpu_online_map();
+}
+
+void cpuset_subsys_t::cpuset_init_smp() {
+    top_cpuset.cpus_allowed.init(kernel.cpu_online_map());
+    top_cpuset.mems_allowed.init(kernel.node_online_map());
 }
 
 // kernel/sched.c, reduced to the store (task_rq_lock and the migration of a
 // running task are not modelled).
 void cpuset_subsys_t::set_cpus_allowed(task_struct* p, cpumask_t new_mask) {
-    if (!(new_mask & cpu_online_map)) return;  // -EINVAL
+    if (!(new_mask & kernel.cpu_online_map())) return;  // -EINVAL
     auto& cell = task_cpus_allowed_[p];
-    if (!cell) cell = std::make_unique<Shared<cpumask_t>>(p, "cpus_allowed", cpu_online_map);
+    if (!cell) cell = std::make_unique<Shared<cpumask_t>>(p, "cpus_allowed", kernel.cpu_online_map());
     cell->write(new_mask, lbl::set_cpus_allowed::write_cpus_allowed);
 }
 
@@ -201,11 +204,11 @@ void cpuset_subsys_t::set_cpus_allowed(task_struct* p, cpumask_t new_mask) {
 // Call with callback_mutex held.
 void cpuset_subsys_t::guarantee_online_mems(cpuset* cs, nodemask_t* pmask) {
     namespace yp = lbl::guarantee_online_mems;
-    while (cs && !(cs->mems_allowed.read(yp::read_mems_allowed) & node_online_map)) cs = cs->parent;
+    while (cs && !(cs->mems_allowed.read(yp::read_mems_allowed) & kernel.node_online_map())) cs = cs->parent;
     if (cs)
-        *pmask = cs->mems_allowed.read(yp::read_mems_allowed) & node_online_map;  // nodes_and()
+        *pmask = cs->mems_allowed.read(yp::read_mems_allowed) & kernel.node_online_map();  // nodes_and()
     else
-        *pmask = node_online_map;
+        *pmask = kernel.node_online_map();
 }
 
 // Bring current's mems_allowed up to date with its cpuset when the cpuset's
@@ -338,7 +341,7 @@ int cpuset_subsys_t::update_cpumask(cpuset* cs, const std::string& buf) {
     nodemask_t trial_mems = cs->mems_allowed.read(yp::copy_trialcs);
     retval = bitmap_parselist(buf, &trial_cpus, NR_CPUS);  // cpulist_parse()
     if (retval < 0) return retval;
-    trial_cpus &= cpu_online_map;
+    trial_cpus &= kernel.cpu_online_map();
     if (!trial_cpus) return -ENOSPC;
     retval = validate_change(cs, trial_cpus, trial_mems);
     if (retval < 0) return retval;
@@ -364,9 +367,9 @@ int cpuset_subsys_t::update_nodemask(cpuset* cs, const std::string& buf) {
     nodemask_t trial_mems = cs->mems_allowed.read(yp::copy_trialcs);
     container* cont = cs->css.container.read(yp::read_css_container);  // unused since 3/7's task_cs() test
     (void)cont;
-    retval = bitmap_parselist(buf, &trial_mems, MAX_NUMNODES);  // nodelist_parse()
+    retval = bitmap_parselist(buf, &trial_mems, kernel.max_numnodes());  // nodelist_parse()
     if (retval < 0) return retval;
-    trial_mems &= node_online_map;
+    trial_mems &= kernel.node_online_map();
     nodemask_t oldmem = cs->mems_allowed.read(yp::read_oldmem);
     if (oldmem == trial_mems) return 0;  // Too easy - nothing to do
     if (!trial_mems) return -ENOSPC;
@@ -537,7 +540,7 @@ void cpuset_subsys_t::final_texts(const container* cont, std::map<std::string, s
 
 void cpuset_subsys_t::task_texts(const task_struct* t, std::map<std::string, std::string>& out) const {
     auto it = task_cpus_allowed_.find(t);
-    out["cpus_allowed"] = scnlistprintf(it == task_cpus_allowed_.end() ? cpu_online_map : it->second->peek());
+    out["cpus_allowed"] = scnlistprintf(it == task_cpus_allowed_.end() ? kernel.cpu_online_map() : it->second->peek());
     out["mems_allowed"] = scnlistprintf(t->mems_allowed.peek());
 }
 

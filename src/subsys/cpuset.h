@@ -117,9 +117,8 @@ using core::v7::cftype;
 using cpumask_t = unsigned long;
 using nodemask_t = unsigned long;
 constexpr int NR_CPUS = 8;       // CONFIG_NR_CPUS (i386 default)
-constexpr int MAX_NUMNODES = 1;  // 1 << CONFIG_NODES_SHIFT, NODES_SHIFT 0 without NUMA
-constexpr cpumask_t cpu_online_map = 0x3;
-constexpr nodemask_t node_online_map = 0x1;
+// MAX_NUMNODES, cpu_online_map and node_online_map are the machine's
+// (core::Kernel::set_machine(): the scenario's "machine").
 
 /* bits in struct cpuset flags field (3/7: CS_REMOVED and notify_on_release moved to the container) */
 enum cpuset_flagbits_t { CS_CPU_EXCLUSIVE, CS_MEM_EXCLUSIVE, CS_MEMORY_MIGRATE, CS_SPREAD_PAGE, CS_SPREAD_SLAB };
@@ -183,6 +182,8 @@ public:
     // "cpuset.cpus" and "cpuset.mems" as the files show them ("0-1"); a
     // task's "cpus_allowed" and "mems_allowed".
     void final_texts(const container* cont, std::map<std::string, std::string>& out) const override;
+    // At boot, before any task but init runs: top_cpuset tracks the online maps.
+    void cpuset_init_smp();
     void task_texts(const task_struct* t, std::map<std::string, std::string>& out) const override;
 };
 

@@ -86,8 +86,8 @@ int bitmap_parselist(const char* bp, unsigned long* maskp, int nmaskbits) {
     return 0;
 }
 int cpulist_parse(const std::string& buf, cpumask_t* dst) { return bitmap_parselist(buf.c_str(), dst, NR_CPUS); }
-int nodelist_parse(const std::string& buf, nodemask_t* dst) {
-    return bitmap_parselist(buf.c_str(), dst, MAX_NUMNODES);
+int nodelist_parse(const std::string& buf, nodemask_t* dst, int max_numnodes) {
+    return bitmap_parselist(buf.c_str(), dst, max_numnodes);
 }
 
 // is_cpuset_subset(p, q) - Is cpuset p a subset of cpuset q?
@@ -128,7 +128,7 @@ int validate_change(const cpuset* cur, const trial_cpuset& trial) {
 // walking up to an ancestor with online CPUs. Call with callback_mutex held;
 // the C reads cs->cpus_allowed again for cpus_and(), which cannot differ
 // under callback_mutex, so the model reads it once per cpuset visited.
-void guarantee_online_cpus(cpuset* cs, cpumask_t* pmask, const Label& l) {
+void guarantee_online_cpus(cpuset* cs, cpumask_t* pmask, const Label& l, cpumask_t cpu_online_map) {
     cpumask_t allowed = 0;
     while (cs && !cpus_intersects(allowed = cs->cpus_allowed.read(l), cpu_online_map)) cs = cs->parent;
     if (cs)
@@ -174,8 +174,8 @@ std::vector<const Label*> KernelCpuset2620::labels() const {
 void KernelCpuset2620::boot() {
     task_struct* init = create_init_task();
     init->cpuset.init(&top_cpuset);
-    top_cpuset.cpus_allowed.init(cpu_online_map);
-    top_cpuset.mems_allowed.init(node_online_map);
+    top_cpuset.cpus_allowed.init(cpu_online_map());
+    top_cpuset.mems_allowed.init(node_online_map());
 }
 
 // The cpuset fs is kern_mount()ed by cpuset_init() (get_sb_single); a user
@@ -323,7 +323,7 @@ int KernelCpuset2620::attach_task(cpuset* cs, const std::string& pidbuf, Object*
     }
     task_unlock(tsk, yp::task_unlock);
 
-    guarantee_online_cpus(cs, &cpus, yp::guarantee_online_cpus);
+    guarantee_online_cpus(cs, &cpus, yp::guarantee_online_cpus, cpu_online_map());
     // set_cpus_allowed(tsk, cpus): scheduler state, not modelled.
 
     from = oldcs->mems_allowed.read(yp::read_from_mems);
@@ -362,7 +362,7 @@ int KernelCpuset2620::update_cpumask(cpuset* cs, const std::string& buf) {
     trialcs = trial_of(cs);
     retval = cpulist_parse(buf, &trialcs.cpus_allowed);
     if (retval < 0) return retval;
-    trialcs.cpus_allowed &= cpu_online_map;  // cpus_and(trialcs.cpus_allowed, trialcs.cpus_allowed, cpu_online_map);
+    trialcs.cpus_allowed &= cpu_online_map();  // cpus_and(trialcs.cpus_allowed, trialcs.cpus_allowed, cpu_online_map);
     if (cpus_empty(trialcs.cpus_allowed)) return -ENOSPC;
     retval = validate_change(cs, trialcs);
     if (retval < 0) return retval;
@@ -393,9 +393,9 @@ int KernelCpuset2620::update_nodemask(cpuset* cs, const std::string& buf) {
     if (cs == &top_cpuset) return -EACCES;
 
     trialcs = trial_of(cs);
-    retval = nodelist_parse(buf, &trialcs.mems_allowed);
+    retval = nodelist_parse(buf, &trialcs.mems_allowed, max_numnodes());
     if (retval < 0) return retval;
-    trialcs.mems_allowed &= node_online_map;  // nodes_and(...)
+    trialcs.mems_allowed &= node_online_map();  // nodes_and(...)
     oldmem = cs->mems_allowed.peek();
     if (oldmem == trialcs.mems_allowed) return 0; /* Too easy - nothing to do */
     if (nodes_empty(trialcs.mems_allowed)) return -ENOSPC;

@@ -29,9 +29,8 @@ enum cpuset_flagbits_t {
 using cpumask_t = unsigned long;
 using nodemask_t = unsigned long;
 constexpr int NR_CPUS = 8;       // CONFIG_NR_CPUS (i386 default)
-constexpr int MAX_NUMNODES = 1;  // 1 << CONFIG_NODES_SHIFT, NODES_SHIFT 0 without NUMA
-constexpr cpumask_t cpu_online_map = 0x3;
-constexpr nodemask_t node_online_map = 0x1;
+// MAX_NUMNODES, cpu_online_map and node_online_map are the machine's
+// (core::Kernel::set_machine(): the scenario's "machine").
 
 // LL= notes say which lock protects a field when it is written.
 struct cpuset : sim::Object {

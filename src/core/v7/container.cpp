@@ -151,6 +151,7 @@ std::vector<const Label*> KernelV7::labels() const {
 // the register_subsys op.
 void KernelV7::boot() {
     create_init_task();
+    if (auto* cs = dynamic_cast<subsys::cpuset_subsys_t*>(builtin("cpuset"))) cs->cpuset_init_smp();
     container_init_early();
     for (const SubsysConfig& c : subsys_configs()) {
         if (!config(c.symbol, true) || config_module(c.symbol)) continue;
