@@ -47,6 +47,24 @@ namespace {
 using namespace scenario_parse;
 std::string normalize(const std::string& p) { return normalize_path(p); }
 
+// The control files a directory of this kernel can have (the names its
+// read and write paths know; on containers-v7, tasks and the files of each
+// subsystem compiled in: its cftypes).
+std::vector<std::string> control_file_names(const std::string& kernel, const std::vector<std::string>& subsystems) {
+    if (kernel == "containers-v7-1") return {"tasks", "notify_on_release"};
+    if (kernel == "cpuset-2.6.20") return {"tasks", "cpus", "mems", "notify_on_release"};
+    std::vector<std::string> v{"tasks"};
+    for (const auto& ss : subsystems) {
+        if (ss == "cpuset") v.insert(v.end(), {"cpus", "mems", "memory_migrate"});
+        if (ss == "cpuacct") v.push_back("cpuacct.usage");
+        if (ss == "numtasks") v.insert(v.end(), {"numtasks.shares", "numtasks.stats"});
+        if (ss == "bc")
+            for (const char* a : {"held", "maxheld", "minheld", "barrier", "limit", "failcnt"})
+                v.push_back(std::string("bc.numfiles.") + a);
+    }
+    return v;
+}
+
 // expect.final's keys for a subsystem's own state, as its final_values()/
 // final_texts() report them (true: a text).
 std::vector<std::pair<std::string, bool>> subsystem_final_keys(const std::string& ss) {
@@ -156,6 +174,18 @@ Op parse_op(const Ctx& c, const json& j_in, const std::string& where, bool in_se
             c.fail(where + ".path", "expected an absolute path, found \"" + op.path + "\"");
         if (!dyn_path) op.path = normalize(op.path);
     };
+    // A file no directory of this kernel has is most likely a typo, but the
+    // kernel's answer (-ENOENT) is behaviour a scenario may test: a warning
+    // at check time, as for an unknown subsystem in a mount.
+    auto known_file = [&] {
+        if (dyn_path || !k.kernel) return;
+        const std::string f = op.path.substr(op.path.find_last_of('/') + 1);
+        const auto names = control_file_names(k.kernel->name(), k.subsystems);
+        if (std::find(names.begin(), names.end(), f) == names.end())
+            k.warnings.push_back(fmt::format("{}: {}.path: unknown control file \"{}\" on kernel {} (the run gets "
+                                             "-ENOENT); {}",
+                                             c.file, where, f, k.kernel->name(), expected_one_of(f, names)));
+    };
     auto known_dir = [&] {
         if (!dyn_path && !k.dir(op.path))
             c.fail(where + ".path", fmt::format("unknown path \"{}\": expected a mount point or a directory made "
@@ -240,6 +270,7 @@ Op parse_op(const Ctx& c, const json& j_in, const std::string& where, bool in_se
         path_key();
         if (!dyn_path && !k.dir(op.path.substr(0, op.path.find_last_of('/'))))
             c.fail(where + ".path", fmt::format("unknown path \"{}\": expected a file in a known directory", op.path));
+        known_file();
         if (op.flow.bind.empty())
             c.fail(where, "an open of a control file needs \"as\": the name later reads, writes and the close use");
         if (op.flow.dynamic()) c.fail(where, "an open of a control file runs once: no \"if\", \"repeat\" or \"for_each\"");
@@ -313,6 +344,8 @@ Op parse_op(const Ctx& c, const json& j_in, const std::string& where, bool in_se
         } else if (!k.dir(p.substr(0, p.find_last_of('/')))) {
             c.fail(where + ".path", fmt::format("unknown path \"{}\": expected a file in a known directory{}", p,
                                                 k.multi_hierarchy ? ", /proc/containers or /proc/PID/container" : ""));
+        } else {
+            known_file();
         }
     } else if (op.op == "unshare") {
         flags_key();
@@ -395,6 +428,7 @@ Op parse_op(const Ctx& c, const json& j_in, const std::string& where, bool in_se
         auto slash = op.path.find_last_of('/');
         if (!dyn_path && !k.dir(op.path.substr(0, slash)))
             c.fail(where + ".path", fmt::format("unknown path \"{}\": expected a file in a known directory", op.path));
+        known_file();
         const json& v = c.need(j, where, "value");
         if (v.is_number_integer())
             op.value = std::to_string(v.get<long>());
