@@ -100,6 +100,16 @@ TEST_CASE("labs: the RCU lab's bug needs CONFIG_PREEMPT (classic RCU protects al
     CHECK(!without.violation_reachable());
 }
 
+TEST_CASE("labels FILE: a lab's labels name the file's objects", "[labs][cli]") {
+    test_cli::Cli c = test_cli::contsim("labels scenarios/labs/abba-deadlock.json");
+    CHECK(c.status == 0);
+    CHECK(c.out.find("mutex_lock:A                                         mutex_lock(&A);\n") != std::string::npos);
+    CHECK(c.out.find("mutex_unlock:B                                       mutex_unlock(&B);\n") != std::string::npos);
+    test_cli::Cli none = test_cli::contsim("labels");
+    CHECK(none.status == 2);
+    CHECK(none.err == "contsim: labels: give --kernel K or a scenario FILE (one of them)\n");
+}
+
 TEST_CASE("lab kernel: NULL through a pointer is an oops, not a crash", "[labs]") {
     app::RunResult r = run_text(R"({"name": "t", "kernel": "lab",
         "objects": {"d": "object", "gp": {"type": "pointer", "value": null}},

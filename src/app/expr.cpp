@@ -159,26 +159,20 @@ private:
     void enter() {
         if (++depth_ > 32) fail("expression nested more than 32 deep");
     }
-    NodePtr disjunction() {
-        NodePtr a = conjunction();
-        for (std::size_t at = op_at(); eat("||"); at = op_at()) {
-            NodePtr b = conjunction();
-            need(a, Type::integer, "\"||\"", at);
-            need(b, Type::integer, "\"||\"", at);
-            a = binary("||", a, b);
+    // a || b || ... and a && b && ...: integers, C's truth.
+    NodePtr logical(const char* op, NodePtr (Parser::*next)()) {
+        NodePtr a = (this->*next)();
+        for (std::size_t at = op_at(); eat(op); at = op_at()) {
+            NodePtr b = (this->*next)();
+            const std::string what = std::string("\"") + op + "\"";
+            need(a, Type::integer, what, at);
+            need(b, Type::integer, what, at);
+            a = binary(op, a, b);
         }
         return a;
     }
-    NodePtr conjunction() {
-        NodePtr a = comparison();
-        for (std::size_t at = op_at(); eat("&&"); at = op_at()) {
-            NodePtr b = comparison();
-            need(a, Type::integer, "\"&&\"", at);
-            need(b, Type::integer, "\"&&\"", at);
-            a = binary("&&", a, b);
-        }
-        return a;
-    }
+    NodePtr disjunction() { return logical("||", &Parser::conjunction); }
+    NodePtr conjunction() { return logical("&&", &Parser::comparison); }
     NodePtr comparison() {
         NodePtr a = sum();
         const std::size_t at = op_at();

@@ -21,6 +21,7 @@
 #include "app/report.h"
 #include "app/runner.h"
 #include "app/scenario.h"
+#include "core/lab/lab.h"
 #include "app/version.h"
 
 namespace {
@@ -82,7 +83,16 @@ int cmd_run(const std::string& file, const std::string& format, const std::optio
     return r.exit_code();
 }
 
-int cmd_labels(const std::string& kernel) {
+int cmd_labels(const std::string& kernel, const std::string& file) {
+    if (kernel.empty() == file.empty()) throw app::InputError("labels: give --kernel K or a scenario FILE (one of them)");
+    if (!file.empty()) {
+        // The file's kernel, with its objects on a lab (whose labels name them).
+        app::Scenario sc = app::load_scenario(file);
+        auto k = core::make_kernel(sc.kernel, sc.fixes);
+        if (auto* lab = dynamic_cast<core::lab::LabKernel*>(k.get())) lab->set_objects(sc.objects);
+        for (const sim::Label* l : k->labels()) std::cout << fmt::format("{:<52} {}\n", l->name, l->c_line);
+        return 0;
+    }
     auto k = core::make_kernel(kernel, {});
     if (!k) {
         std::string names;
@@ -181,7 +191,9 @@ int main(int argc, char** argv) {
 
     std::string lkernel;
     auto* labels = cli.add_subcommand("labels", "List every yield-point label of a kernel with the C line it mirrors");
-    labels->add_option("--kernel", lkernel, "Kernel name")->required();
+    std::string lfile;
+    labels->add_option("--kernel", lkernel, "Kernel name");
+    labels->add_option("file", lfile, "A scenario file: its kernel's labels (a lab's name the file's objects)");
 
     std::vector<std::string> files;
     auto* check = cli.add_subcommand("check", "Validate scenario files without running them");
@@ -215,7 +227,7 @@ int main(int argc, char** argv) {
     int rc = 2;
     try {
         if (*run) rc = cmd_run(file, format, token, fixes, kernel, seed, max_steps, nearest);
-        else if (*labels) rc = cmd_labels(lkernel);
+        else if (*labels) rc = cmd_labels(lkernel, lfile);
         else if (*check) rc = cmd_check(files);
         else if (*explore) rc = app::cmd_explore(ea);
         else if (*merge) rc = app::cmd_merge(ma);
