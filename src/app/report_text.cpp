@@ -73,6 +73,8 @@ std::string op_call(const Op& op) {
         return op.op == "read" ? "read " + op.handle : op.op == "write" ? fmt::format("echo {} >&{}", op.value, op.handle)
                                                                       : "close " + op.handle;
     if (op.op == "open" && !op.path.empty()) return "open " + op.path;
+    if (op.op == "cpu_down" || op.op == "cpu_up") return fmt::format("{} {}", op.op, op.hot);
+    if (op.op == "mem_online") return fmt::format("mem_online node {}", op.hot);
     if (op.op == "fork") return fmt::format("fork {} ({})", op.pid, op.name);
     if (op.op == "exit") return "exit";
     if (op.op == "attach") return fmt::format("echo {} > {}/tasks", op.pid, op.path);

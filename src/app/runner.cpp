@@ -36,6 +36,8 @@ int do_op(core::Kernel& k, const Op& op, std::string& text) {
         return op.op == "write" ? k.write_fd(op.fd, op.value) : k.close_fd(op.fd);
     }
     if (op.op == "open" && !op.path.empty()) return k.open_path(op.path);
+    if (op.op == "cpu_down" || op.op == "cpu_up") return k.cpu_hotplug(op.hot, op.op == "cpu_up");
+    if (op.op == "mem_online") return k.mem_online(op.hot);
     if (op.op == "fork") return k.fork(op.pid, op.name);
     if (op.op == "exit") return k.exit();
     if (op.op == "attach") return k.attach(op.path, op.pid);
@@ -180,6 +182,7 @@ namespace {
 void boot_and_setup(sim::Machine& m, core::Kernel& k, const Scenario& sc) {
     k.set_config(sc.config);
     k.set_machine(sc.machine_cpus, sc.machine_mems);
+    k.set_hotplug(sc.hotplug);
     if (auto* lab = dynamic_cast<core::lab::LabKernel*>(&k)) lab->set_objects(sc.objects);
     k.set_config_modules(sc.modules);
     // The RCU flavour follows CONFIG_PREEMPT (default off, as 2.6.20's

@@ -85,7 +85,7 @@ std::vector<std::pair<std::string, bool>> subsystem_final_keys(const std::string
 const std::vector<std::string> kOps{"fork",  "exit",    "attach", "mount", "mkdir",           "rmdir",
                                     "write", "read",    "umount", "remount", "clone",         "unshare",
                                     "open",  "close",   "tick",   "register_subsys", "css_get", "css_put",
-                                    "module_param", "setuid", "capability"};
+                                    "module_param", "setuid", "capability", "cpu_down", "cpu_up", "mem_online"};
 
 }  // namespace
 
@@ -115,6 +115,8 @@ struct Known {
     }
     bool multi_hierarchy = false;
     expr::Scope scope;                 // names bound so far by "as" (set-up's, or this thread's)
+    int machine_cpus = 2, machine_mems = 1;
+    bool hotplug = false;              // a cpu_down, cpu_up or mem_online op was seen
     const std::vector<core::lab::ObjectSpec>* lab_objects = nullptr;  // kernel "lab": its ops instead
     const core::Kernel* kernel = nullptr;
     std::vector<std::string> subsystems;  // compiled into the kernel (after config)
@@ -274,6 +276,19 @@ Op parse_op(const Ctx& c, const json& j_in, const std::string& where, bool in_se
         if (op.flow.bind.empty())
             c.fail(where, "an open of a control file needs \"as\": the name later reads, writes and the close use");
         if (op.flow.dynamic()) c.fail(where, "an open of a control file runs once: no \"if\", \"repeat\" or \"for_each\"");
+    } else if (op.op == "cpu_down" || op.op == "cpu_up") {
+        // CONFIG_HOTPLUG_CPU: a cpu of the machine ("machine": cpus).
+        keys.push_back("cpu");
+        op.hot = c.integer(c.need(j, where, "cpu"), where + ".cpu", 0, k.machine_cpus - 1);
+        k.hotplug = true;
+    } else if (op.op == "mem_online") {
+        // Memory hot-add of a node: MAX_NUMNODES > 1 needs a NUMA kernel ("machine": mems > 1).
+        keys.push_back("node");
+        if (k.machine_mems == 1)
+            c.fail(where + ".op", "mem_online needs a NUMA kernel: set \"machine\": {\"mems\": N} with N > 1 (one node "
+                                  "is MAX_NUMNODES 1, node 0 only)");
+        op.hot = c.integer(c.need(j, where, "node"), where + ".node", 0, 7);
+        k.hotplug = true;
     } else if (op.op == "fork" || op.op == "clone") {
         if (op.op == "clone") flags_key();
         keys.insert(keys.end(), {"pid", "name"});
@@ -610,6 +625,8 @@ Scenario parse_scenario(const json& j, const std::string& file, const Overrides&
     known.multi_hierarchy = s.kernel == "containers-v7";
     known.kernel = kernel.get();
     known.subsystems = kernel->subsystem_names();
+    known.machine_cpus = s.machine_cpus;
+    known.machine_mems = s.machine_mems;
     if (s.kernel == "lab") known.lab_objects = &s.objects;
     // A file one thread opens may be closed by another (or in a later op):
     // every open's name is known up front.
@@ -864,6 +881,7 @@ Scenario parse_scenario(const json& j, const std::string& file, const Overrides&
         }
     }
     s.warnings = std::move(known.warnings);
+    s.hotplug = known.hotplug;
     return s;
 }
 

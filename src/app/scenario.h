@@ -72,6 +72,7 @@ struct Op {
     long number = 0;
     bool pointer_value = false;  // `value` names the object a pointer store points to ("" is NULL)
     bool atomic_gfp = false;
+    int hot = 0;           // cpu_down/cpu_up: the cpu; mem_online: the node
     int as = 1;            // setup: the task performing the op
     OpFlow flow;           // v2: "as" (a name), "if", "repeat", "for_each", expressions
     std::string where;     // "$.setup[3]"
@@ -133,6 +134,7 @@ struct Scenario {
     std::set<std::string> modules;        // "config": CONFIG_<key> "m"
     std::vector<core::lab::ObjectSpec> objects;  // kernel "lab": "objects"
     int machine_cpus = 2, machine_mems = 1;      // "machine": the cpus and memory nodes online
+    bool hotplug = false;                        // some op is cpu_down, cpu_up or mem_online
     std::vector<sim::AllocFailure> fail_alloc;
     // Legal but most likely a mistake ("FILE: $.path: what"): `check` and
     // `run` print them on stderr; they change no result or exit code.

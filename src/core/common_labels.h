@@ -38,7 +38,13 @@
     X(release_mounts, mntput, "mntput(mnt); /* release_mounts(): the namespace's reference */") \
     X(path_release, mntput, "mntput(nd->mnt); /* path_release() */")                      \
     X(__mntput, free_vfsmnt, "free_vfsmnt(mnt); /* __mntput() */")                        \
-    X(__mntput, deactivate_super, "deactivate_super(sb); /* atomic_dec_and_lock(&s->s_active, &sb_lock) */")
+    X(__mntput, deactivate_super, "deactivate_super(sb); /* atomic_dec_and_lock(&s->s_active, &sb_lock) */") \
+    X(cpu_down, read_online, "if (!cpu_online(cpu)) return -EINVAL; /* and num_online_cpus() == 1: -EBUSY */") \
+    X(cpu_down, cpu_clear, "cpu_clear(smp_processor_id(), cpu_online_map); /* take_cpu_down() */")   \
+    X(cpu_up, read_online, "if (cpu_online(cpu) || !cpu_present(cpu)) return -EINVAL;")               \
+    X(cpu_up, cpu_set, "cpu_set(cpu, cpu_online_map); /* __cpu_up() */")                               \
+    X(add_memory, read_online, "if (!node_online(nid)) { ... } /* add_memory() */")                   \
+    X(add_memory, node_set_online, "node_set_online(nid); /* then cpuset_track_online_nodes() */")
 
 namespace core::lbl {
 CONTSIM_COMMON_LABELS(CONTSIM_DEFINE_LABEL)

@@ -59,6 +59,10 @@ task_struct* Kernel::create_init_task() {
     init_task_ = init_storage_.get();
     init_task_->usage.counter = 2;
     init_task_->mems_allowed.init(node_online_);  // every node online (cpuset_init_smp())
+    if (hotplug_) {
+        cpu_cell_ = std::make_unique<sim::Shared<unsigned long>>(&sim::global_object(), "cpu_online_map", cpu_online_);
+        node_cell_ = std::make_unique<sim::Shared<unsigned long>>(&sim::global_object(), "node_online_map", node_online_);
+    }
     init_task_->hashed = true;
     // init's mm: the boot CPU allocates it before any other CPU runs (no step).
     init_task_->mm.init(sim::Machine::current().arena().create<mm_struct>(init_task_->comm));
@@ -176,6 +180,26 @@ int Kernel::unshare(unsigned long) { return -ENOSYS; }
 int Kernel::open_file(const std::string&) { return -ENOSYS; }
 int Kernel::close_file(const std::string&) { return -ENOSYS; }
 int Kernel::open_path(const std::string&) { return -ENOSYS; }
+
+int Kernel::cpu_hotplug(int cpu, bool up) {
+    const unsigned long bit = 1ul << cpu;
+    if (!cpu_cell_) return -ENOSYS;  // the parser marks a scenario with hotplug ops
+    const unsigned long online = cpu_cell_->read(up ? lbl::cpu_up::read_online : lbl::cpu_down::read_online);
+    if (up ? (online & bit) != 0 : (online & bit) == 0) return -EINVAL;  // already up; not online
+    if (!up && online == bit) return -EBUSY;                             // num_online_cpus() == 1
+    cpu_online_ = up ? online | bit : online & ~bit;
+    cpu_cell_->write(cpu_online_, up ? lbl::cpu_up::cpu_set : lbl::cpu_down::cpu_clear);
+    cpuset_hotplug(!up);  // blocking_notifier_call_chain(&cpu_chain, CPU_ONLINE or CPU_DEAD, hcpu)
+    return 0;
+}
+
+int Kernel::mem_online(int node) {
+    if (!node_cell_) return -ENOSYS;
+    node_online_ = node_cell_->read(lbl::add_memory::read_online) | (1ul << node);
+    node_cell_->write(node_online_, lbl::add_memory::node_set_online);
+    cpuset_hotplug(false);  // cpuset_track_online_nodes()
+    return 0;
+}
 int Kernel::read_fd(int, std::string&) { return -ENOSYS; }
 int Kernel::write_fd(int, const std::string&) { return -ENOSYS; }
 int Kernel::close_fd(int) { return -ENOSYS; }

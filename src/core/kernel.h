@@ -146,6 +146,22 @@ public:
     }
     unsigned long cpu_online_map() const { return cpu_online_; }
     unsigned long node_online_map() const { return node_online_; }
+    // A scenario with a hotplug op: the online maps change while the threads
+    // run, so they are shared cells (made at boot) and code reads them as
+    // steps; without one they are constants, read without a step.
+    void set_hotplug(bool on) { hotplug_ = on; }
+    unsigned long read_cpu_online_map(const sim::Label& l) { return cpu_cell_ ? cpu_cell_->read(l) : cpu_online_; }
+    unsigned long read_node_online_map(const sim::Label& l) { return node_cell_ ? node_cell_->read(l) : node_online_; }
+    // The cpu_online_map cell when hotplug can change it (for a step that
+    // reads it in its local code: Machine::note_also_reads), else nullptr.
+    const sim::Cell* cpu_online_cell() const { return cpu_cell_.get(); }
+    // CPU hotplug (CONFIG_HOTPLUG_CPU, kernel/cpu.c): cpu_down() clears the
+    // cpu from cpu_online_map (take_cpu_down), cpu_up() sets it; then the
+    // CPU_DEAD/CPU_ONLINE notifier chain runs (cpuset_handle_cpuhp). Memory
+    // hot-add (mm/memory_hotplug.c add_memory()): node_set_online(nid), then
+    // cpuset_track_online_nodes(). 2.6.20 has no memory hot-remove.
+    int cpu_hotplug(int cpu, bool up);
+    int mem_online(int node);
     int max_numnodes() const { return max_numnodes_; }
     // Kconfig's "m": CONFIG_<key> built as a module, so its subsystem is not
     // registered at boot but by the `register_subsys` op (module_init).
@@ -179,6 +195,11 @@ protected:
     std::map<std::string, bool> config_;
     unsigned long cpu_online_ = 0x3, node_online_ = 0x1;  // two cpus, one node
     int max_numnodes_ = 1;
+    bool hotplug_ = false;
+    std::unique_ptr<sim::Shared<unsigned long>> cpu_cell_, node_cell_;  // with hotplug_: the maps as cells
+    // The hotplug notifiers' cpuset half: common_cpu_mem_hotplug_unplug(),
+    // where the kernel has cpusets.
+    virtual void cpuset_hotplug(bool /*cpu_dead*/) {}
     std::set<std::string> modules_;
     std::vector<std::string> log_;
     sim::rwlock_t tasklist_lock;

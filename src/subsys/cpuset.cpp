@@ -179,11 +179,12 @@ int cpuset_subsys_t::populate(container* cont) {
 // Return in *pmask the online CPUs of the nearest ancestor that has any.
 void cpuset_subsys_t::guarantee_online_cpus(cpuset* cs, cpumask_t* pmask) {
     namespace yp = lbl::guarantee_online_cpus;
-    while (cs && !(cs->cpus_allowed.read(yp::read_cpus_allowed) & kernel.cpu_online_map())) cs = cs->parent;
+    while (cs && !(cs->cpus_allowed.read(yp::read_cpus_allowed) & kernel.read_cpu_online_map(yp::read_cpus_allowed)))
+        cs = cs->parent;
     if (cs)
-        *pmask = cs->cpus_allowed.read(yp::read_cpus_allowed) & kernel.cpu_online_map();  // cpus_and()
+        *pmask = cs->cpus_allowed.read(yp::read_cpus_allowed) & kernel.read_cpu_online_map(yp::read_cpus_allowed);  // cpus_and()
     else
-        *pmask = kernel.cpu_online_map();
+        *pmask = kernel.read_cpu_online_map(yp::read_cpus_allowed);
 }
 
 void cpuset_subsys_t::cpuset_init_smp() {
@@ -191,24 +192,76 @@ void cpuset_subsys_t::cpuset_init_smp() {
     top_cpuset.mems_allowed.init(kernel.node_online_map());
 }
 
+// 2/7 (kernel/cpuset.c over containers): after any CPU or memory node
+// hotplug event, the top cpuset tracks what is online; each descendant keeps
+// only online cpus and nodes (or its nearest ancestor's), children first.
+void cpuset_subsys_t::common_cpu_mem_hotplug_unplug() {
+    namespace yp = lbl::common_cpu_mem_hotplug_unplug;
+    kernel.container_manage_lock(yp::lock_manage_mutex);
+    kernel.container_lock(yp::lock_callback_mutex);
+    guarantee_online_cpus_mems_in_subtree(top_cpuset.css.container.peek());
+    top_cpuset.cpus_allowed.write(kernel.read_cpu_online_map(yp::write_top_cpus), yp::write_top_cpus);
+    top_cpuset.mems_allowed.write(kernel.read_node_online_map(yp::write_top_mems), yp::write_top_mems);
+    kernel.container_unlock(yp::unlock_callback_mutex);
+    kernel.container_manage_unlock(yp::unlock_manage_mutex);
+}
+
+void cpuset_subsys_t::guarantee_online_cpus_mems_in_subtree(container* cur) {
+    namespace yp = lbl::guarantee_online_cpus_mems_in_subtree;
+    if (!cur) return;
+    /* Each of our child cpusets mems must be online */
+    for (container* cont : cur->children) {  // list_for_each_entry(cont, &cur->container->children, sibling)
+        cpuset* c = container_cs(cont, yp::read_child_css);
+        guarantee_online_cpus_mems_in_subtree(cont);
+        if (c->cpus_allowed.read(yp::read_cpus_allowed)) {
+            cpumask_t m = 0;
+            guarantee_online_cpus(c, &m);
+            c->cpus_allowed.write(m, yp::write_cpus_allowed);
+        }
+        if (c->mems_allowed.read(yp::read_mems_allowed)) {
+            nodemask_t m = 0;
+            guarantee_online_mems(c, &m);
+            c->mems_allowed.write(m, yp::write_mems_allowed);
+        }
+    }
+}
+
+void cpuset_subsys_t::move_task_off_dead_cpu(task_struct* p) {
+    namespace yp = lbl::move_task_off_dead_cpu;
+    auto it = task_cpus_allowed_.find(p);
+    if (it == task_cpus_allowed_.end()) return;  // never narrowed: CPU_MASK_ALL
+    Shared<cpumask_t>& mask = *it->second;
+    if (mask.read(yp::read_cpus_allowed) & kernel.read_cpu_online_map(yp::read_cpus_allowed)) return;
+    mask.write((1ul << NR_CPUS) - 1, yp::cpus_setall);
+}
+
 // kernel/sched.c, reduced to the store (task_rq_lock and the migration of a
 // running task are not modelled).
+// The check and the store are one step: task_rq_lock() disables interrupts,
+// so stop_machine()'s take_cpu_down() cannot clear a cpu between them.
 void cpuset_subsys_t::set_cpus_allowed(task_struct* p, cpumask_t new_mask) {
-    if (!(new_mask & kernel.cpu_online_map())) return;  // -EINVAL
+    const Label& l = lbl::set_cpus_allowed::write_cpus_allowed;
     auto& cell = task_cpus_allowed_[p];
     if (!cell) cell = std::make_unique<Shared<cpumask_t>>(p, "cpus_allowed", kernel.cpu_online_map());
-    cell->write(new_mask, lbl::set_cpus_allowed::write_cpus_allowed);
+    Machine& m = Machine::current();
+    m.yield(l, cell.get(), Access::write);
+    touch(m, *cell, l);
+    if (const Cell* online = kernel.cpu_online_cell()) m.note_also_reads(*online);
+    if (!(new_mask & kernel.cpu_online_map())) return;  // -EINVAL
+    if (m.tracing()) m.record(cell.get(), Access::write, to_value(cell->peek()), to_value(new_mask));
+    cell->init(new_mask);
 }
 
 // Return in *pmask the online nodes of the nearest ancestor that has any.
 // Call with callback_mutex held.
 void cpuset_subsys_t::guarantee_online_mems(cpuset* cs, nodemask_t* pmask) {
     namespace yp = lbl::guarantee_online_mems;
-    while (cs && !(cs->mems_allowed.read(yp::read_mems_allowed) & kernel.node_online_map())) cs = cs->parent;
+    while (cs && !(cs->mems_allowed.read(yp::read_mems_allowed) & kernel.read_node_online_map(yp::read_mems_allowed)))
+        cs = cs->parent;
     if (cs)
-        *pmask = cs->mems_allowed.read(yp::read_mems_allowed) & kernel.node_online_map();  // nodes_and()
+        *pmask = cs->mems_allowed.read(yp::read_mems_allowed) & kernel.read_node_online_map(yp::read_mems_allowed);  // nodes_and()
     else
-        *pmask = kernel.node_online_map();
+        *pmask = kernel.read_node_online_map(yp::read_mems_allowed);
 }
 
 // Bring current's mems_allowed up to date with its cpuset when the cpuset's
@@ -341,7 +394,7 @@ int cpuset_subsys_t::update_cpumask(cpuset* cs, const std::string& buf) {
     nodemask_t trial_mems = cs->mems_allowed.read(yp::copy_trialcs);
     retval = bitmap_parselist(buf, &trial_cpus, NR_CPUS);  // cpulist_parse()
     if (retval < 0) return retval;
-    trial_cpus &= kernel.cpu_online_map();
+    trial_cpus &= kernel.read_cpu_online_map(yp::read_cpus_allowed);
     if (!trial_cpus) return -ENOSPC;
     retval = validate_change(cs, trial_cpus, trial_mems);
     if (retval < 0) return retval;
@@ -369,7 +422,7 @@ int cpuset_subsys_t::update_nodemask(cpuset* cs, const std::string& buf) {
     (void)cont;
     retval = bitmap_parselist(buf, &trial_mems, kernel.max_numnodes());  // nodelist_parse()
     if (retval < 0) return retval;
-    trial_mems &= kernel.node_online_map();
+    trial_mems &= kernel.read_node_online_map(yp::read_oldmem);
     nodemask_t oldmem = cs->mems_allowed.read(yp::read_oldmem);
     if (oldmem == trial_mems) return 0;  // Too easy - nothing to do
     if (!trial_mems) return -ENOSPC;

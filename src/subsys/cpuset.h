@@ -14,6 +14,19 @@
 #include "core/v7/container.h"
 
 #define CONTSIM_V7_CPUSET_LABELS(X)                                                                          \
+    X(common_cpu_mem_hotplug_unplug, lock_manage_mutex, "container_manage_lock();")                        \
+    X(move_task_off_dead_cpu, read_cpus_allowed, "dest_cpu = any_online_cpu(p->cpus_allowed);")           \
+    X(move_task_off_dead_cpu, cpus_setall, "cpus_setall(p->cpus_allowed); /* No more Mr. Nice Guy. */")    \
+    X(common_cpu_mem_hotplug_unplug, lock_callback_mutex, "container_lock();")                               \
+    X(guarantee_online_cpus_mems_in_subtree, read_child_css, "c = container_cs(cont); /* each child of cur's container */") \
+    X(guarantee_online_cpus_mems_in_subtree, read_cpus_allowed, "if (!cpus_empty(c->cpus_allowed))")         \
+    X(guarantee_online_cpus_mems_in_subtree, write_cpus_allowed, "guarantee_online_cpus(c, &c->cpus_allowed);") \
+    X(guarantee_online_cpus_mems_in_subtree, read_mems_allowed, "if (!nodes_empty(c->mems_allowed))")        \
+    X(guarantee_online_cpus_mems_in_subtree, write_mems_allowed, "guarantee_online_mems(c, &c->mems_allowed);") \
+    X(common_cpu_mem_hotplug_unplug, write_top_cpus, "top_cpuset.cpus_allowed = cpu_online_map;")            \
+    X(common_cpu_mem_hotplug_unplug, write_top_mems, "top_cpuset.mems_allowed = node_online_map;")           \
+    X(common_cpu_mem_hotplug_unplug, unlock_callback_mutex, "container_unlock();")                           \
+    X(common_cpu_mem_hotplug_unplug, unlock_manage_mutex, "container_manage_unlock();")                      \
     X(cpuset_create, write_cont_subsys_top, "set_container_cs(cont, &top_cpuset); /* early init */")         \
     X(cpuset_create, write_css_container_top, "top_cpuset.css.container = cont;")                            \
     X(cpuset_create, write_mems_generation_top, "top_cpuset.mems_generation = cpuset_mems_generation++;")    \
@@ -184,6 +197,14 @@ public:
     void final_texts(const container* cont, std::map<std::string, std::string>& out) const override;
     // At boot, before any task but init runs: top_cpuset tracks the online maps.
     void cpuset_init_smp();
+    // The CPU and memory hotplug notifiers (cpuset_handle_cpuhp(),
+    // cpuset_track_online_nodes()): 2/7's common_cpu_mem_hotplug_unplug().
+    void common_cpu_mem_hotplug_unplug();
+    void guarantee_online_cpus_mems_in_subtree(container* cur);
+    // kernel/sched.c move_task_off_dead_cpu(), reduced to its fallback: a task
+    // with no online cpu left in cpus_allowed gets all of them ("No more Mr.
+    // Nice Guy": cpus_setall(), as Paul Jackson's 2.6.12 fix restored it).
+    void move_task_off_dead_cpu(task_struct* p);
     void task_texts(const task_struct* t, std::map<std::string, std::string>& out) const override;
 };
 

@@ -225,6 +225,7 @@ public:
     // the file, container_file_release(); the file pins its directory's
     // dentry and the vfsmount until the close.
     int open_path(const std::string& path) override;
+    void cpuset_hotplug(bool cpu_dead) override;
     int read_fd(int fd, std::string& out) override;
     int write_fd(int fd, const std::string& value) override;
     int close_fd(int fd) override;

@@ -15,6 +15,7 @@
 #include "sim/kernel/slab.h"
 #include "subsys/bc.h"
 #include "subsys/cpuacct.h"
+#include "subsys/cpuset.h"
 #include "subsys/nsproxy.h"
 #include "subsys/numtasks.h"
 
@@ -49,11 +50,24 @@ std::vector<std::string> KernelV7::subsystem_names() const {
 }
 
 bool KernelV7::has_op(const std::string& op) const {
-    static const char* const mine[] = {"umount", "remount", "clone", "unshare", "open", "close",
-                                       "tick", "register_subsys", "css_get", "css_put", "module_param"};
+    static const char* const mine[] = {"umount",  "remount", "clone",        "unshare",  "open",
+                                       "close",   "tick",    "register_subsys", "css_get", "css_put",
+                                       "module_param", "cpu_down", "cpu_up", "mem_online"};
     for (const char* m : mine)
         if (op == m) return true;
     return Kernel::has_op(op);
+}
+
+// The hotplug notifiers' cpuset half (2/7), when cpuset is compiled in.
+// CPU_DEAD: the scheduler's migration notifier first (migrate_live_tasks():
+// a task allowed only offline cpus gets every cpu), then cpuset's.
+void KernelV7::cpuset_hotplug(bool cpu_dead) {
+    auto* cs = dynamic_cast<subsys::cpuset_subsys_t*>(subsys_by_name("cpuset"));
+    if (!cs) return;
+    if (cpu_dead)
+        for (task_struct* t : tasks_)
+            if (live(t)) cs->move_task_off_dead_cpu(t);
+    cs->common_cpu_mem_hotplug_unplug();
 }
 
 // do_fork(): Resource Groups' admission check before copy_process() (5/7).
