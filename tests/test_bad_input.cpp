@@ -410,12 +410,15 @@ TEST_CASE("bad input: schedule", "[bad]") {
     SECTION("unknown label") {
         CHECK(parse_error(step0({{"cpu", "CPU0"}, {"through", "attach_task:read_newcont"}})) ==
               "bad.json: $.schedule[0].through: unknown label \"attach_task:read_newcont\" for kernel containers-v7-1; "
-              "did you mean \"attach_task:read_oldcont\"? (list them with: contsim labels --kernel containers-v7-1)");
+              "did you mean \"attach_task:read_oldcont\"? nearest: attach_task:read_oldcont, attach_task:inc_count, "
+              "attach_task:task_lock, attach_task:task_unlock, attach_task:test_pf_exiting (all 133: contsim labels "
+              "bad.json)");
     }
     SECTION("unknown label with an occurrence") {
         CHECK(parse_error(step0({{"cpu", "CPU0"}, {"to", "nope#2"}})) ==
-              "bad.json: $.schedule[0].to: unknown label \"nope\" for kernel containers-v7-1 (list them with: contsim "
-              "labels --kernel containers-v7-1)");
+              "bad.json: $.schedule[0].to: unknown label \"nope\" for kernel containers-v7-1; nearest: "
+              "mmput:free_mm, path_lookup:walk, dput:dec_d_count, exit_mm:clear_mm, dup_mm:allocate_mm (all 133: contsim "
+              "labels bad.json)");
     }
     SECTION("label#0") {
         CHECK(parse_error(step0({{"cpu", "CPU0"}, {"through", "attach_task:read_oldcont#0"}})) ==

@@ -498,10 +498,14 @@ sim::ScriptStep parse_step(const Ctx& c, const json& j, const std::string& where
         if (!s.label) {
             std::vector<std::string> names;
             for (const sim::Label* l : labels) names.push_back(l->name);
+            // The nearest few, nearest first: a kernel has hundreds (all: contsim labels FILE).
             auto near = did_you_mean(name, names);
-            c.fail(where + "." + key, fmt::format("unknown label \"{}\" for kernel {}{} (list them with: contsim "
-                                                  "labels --kernel {})",
-                                                  name, kernel, near ? "; did you mean \"" + *near + "\"?" : "", kernel));
+            std::vector<std::string> nearest = nearest_first(name, names);
+            if (nearest.size() > 5) nearest.resize(5);
+            c.fail(where + "." + key, fmt::format("unknown label \"{}\" for kernel {}; {}nearest: {} (all {}: contsim "
+                                                  "labels {})",
+                                                  name, kernel, near ? "did you mean \"" + *near + "\"? " : "",
+                                                  join(nearest), names.size(), c.file));
         }
     }
     return s;

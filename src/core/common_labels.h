@@ -38,7 +38,11 @@
     X(release_mounts, mntput, "mntput(mnt); /* release_mounts(): the namespace's reference */") \
     X(path_release, mntput, "mntput(nd->mnt); /* path_release() */")                      \
     X(__mntput, free_vfsmnt, "free_vfsmnt(mnt); /* __mntput() */")                        \
-    X(__mntput, deactivate_super, "deactivate_super(sb); /* atomic_dec_and_lock(&s->s_active, &sb_lock) */") \
+    X(__mntput, deactivate_super, "deactivate_super(sb); /* atomic_dec_and_lock(&s->s_active, &sb_lock) */")
+
+// CPU and memory hotplug (kernel/cpu.c, mm/memory_hotplug.c): listed only by
+// the kernels that have the ops (containers-v7).
+#define CONTSIM_HOTPLUG_LABELS(X)                                                                        \
     X(cpu_down, read_online, "if (!cpu_online(cpu)) return -EINVAL; /* and num_online_cpus() == 1: -EBUSY */") \
     X(cpu_down, cpu_clear, "cpu_clear(smp_processor_id(), cpu_online_map); /* take_cpu_down() */")   \
     X(cpu_up, read_online, "if (cpu_online(cpu) || !cpu_present(cpu)) return -EINVAL;")               \
@@ -48,4 +52,5 @@
 
 namespace core::lbl {
 CONTSIM_COMMON_LABELS(CONTSIM_DEFINE_LABEL)
+CONTSIM_HOTPLUG_LABELS(CONTSIM_DEFINE_LABEL)
 }

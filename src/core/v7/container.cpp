@@ -126,6 +126,11 @@ KernelV7::~KernelV7() = default;
 std::vector<const Label*> KernelV7::labels() const {
     std::vector<const Label*> v = common_labels();
     {
+        using namespace core::lbl;
+        std::vector<const Label*> h{CONTSIM_HOTPLUG_LABELS(CONTSIM_LIST_LABEL)};  // cpu_down, cpu_up, mem_online
+        v.insert(v.end(), h.begin(), h.end());
+    }
+    {
         using namespace core::v7::lbl;
         std::vector<const Label*> k{CONTSIM_V7_LABELS(CONTSIM_LIST_LABEL)};
         v.insert(v.end(), k.begin(), k.end());
