@@ -76,7 +76,7 @@ bool run_op(const Op& op, expr::Env& env, const OpCall& call, const OpRecord& re
         }
         int ret = 0;
         std::string text;
-        if (op.flow.empty()) {
+        if (op.flow.empty() && op.via.empty() && op.handle.empty()) {  // as written
             ret = call(op, text);
             record(op, ret, text);
         } else {

@@ -23,7 +23,7 @@ namespace {
 // One time of an op (op_flow.h computed its fields); a read's text in `text`.
 int do_op(core::Kernel& k, const Op& op, std::string& text) {
     if (auto* lab = dynamic_cast<core::lab::LabKernel*>(&k)) {
-        core::lab::LabOp l{op.op, op.object, op.flow.via, op.number, op.value, op.atomic_gfp};
+        core::lab::LabOp l{op.op, op.object, !op.via.empty(), op.number, op.value, op.atomic_gfp};
         return lab->lab_op(l, text);
     }
     if (!op.handle.empty()) {  // an open control file

@@ -250,7 +250,6 @@ Op parse_op(const Ctx& c, const json& j_in, const std::string& where, bool in_se
     if (by_handle) {
         keys.push_back("handle");
         op.handle = c.str(j["handle"], where + ".handle");
-        op.flow.handle = true;
         if (!k.scope.count(op.handle) || !k.scope.at(op.handle).handle)
             c.fail(where + ".handle", fmt::format("expected the \"as\" name of an earlier open of a control file in this "
                                                   "thread, found \"{}\"",
@@ -455,7 +454,10 @@ Op parse_op(const Ctx& c, const json& j_in, const std::string& where, bool in_se
         if (!k.pids.count(op.as)) c.fail(where + ".as", fmt::format("unknown pid {}", op.as));
     }
     c.only_keys(j, where, keys);
-    bind_flow(op.flow, op.op == "read", k.scope, false, op.op == "open" && !op.path.empty());
+    expr::NameInfo bound;
+    bound.has_text = op.op == "read";
+    bound.handle = op.op == "open" && !op.path.empty();
+    bind_flow(op.flow, bound, k.scope);
     return op;
 }
 

@@ -35,9 +35,7 @@ struct OpFlow {
     std::map<std::string, expr::Template> texts;     // "path", "value" with ${...} parts
     // The number of times the op runs is known only at run time.
     bool dynamic() const { return cond || repeat || for_each; }
-    bool empty() const { return bind.empty() && !dynamic() && ints.empty() && texts.empty() && !via && !handle; }
-    bool handle = false;  // a read, write or close names an open control file ("handle")
-    bool via = false;  // a lab op names its object through a pointer value ("via")
+    bool empty() const { return bind.empty() && !dynamic() && ints.empty() && texts.empty(); }
 };
 
 struct Op {

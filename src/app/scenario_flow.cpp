@@ -125,12 +125,13 @@ void parse_flow(const Ctx& c, json& j, const std::string& where, bool in_setup, 
     for (const auto& [key, e] : flow.ints) j[key] = key == "cputime" ? 1 : 0;
 }
 
-void bind_flow(const OpFlow& flow, bool reads_text, expr::Scope& scope, bool pointer, bool handle) {
+void bind_flow(const OpFlow& flow, const expr::NameInfo& bound, expr::Scope& scope) {
     if (flow.bind.empty()) return;
     // Rebound, a name keeps what it had: which op binds it last is the run's business.
-    scope[flow.bind].has_text = reads_text || scope[flow.bind].has_text;
-    scope[flow.bind].pointer = pointer || scope[flow.bind].pointer;
-    scope[flow.bind].handle = handle || scope[flow.bind].handle;
+    expr::NameInfo& n = scope[flow.bind];
+    n.has_text = n.has_text || bound.has_text;
+    n.pointer = n.pointer || bound.pointer;
+    n.handle = n.handle || bound.handle;
 }
 
 }  // namespace app::scenario_parse

@@ -17,8 +17,8 @@ namespace app::scenario_parse {
 // skip what only the run can know). `op` is the op's name.
 void parse_flow(const Ctx& c, json& j, const std::string& where, bool in_setup, const std::string& op,
                 const expr::Scope& scope, OpFlow& flow);
-// After the op: its "as" name is bound for the ops after it (with .text and
-// .pids when the op reads a text).
-void bind_flow(const OpFlow& flow, bool reads_text, expr::Scope& scope, bool pointer = false, bool handle = false);
+// After the op: its "as" name is bound for the ops after it, with what the op
+// gives (a text: .text and .pids; a pointer's target; a control file's fd).
+void bind_flow(const OpFlow& flow, const expr::NameInfo& bound, expr::Scope& scope);
 
 }  // namespace app::scenario_parse

@@ -42,11 +42,6 @@ void note_kmallocs(const json& ops, std::vector<lab::ObjectSpec>& objects) {
 
 }  // namespace
 
-const std::vector<std::string>& lab_final_keys() {
-    static const std::vector<std::string> k{"value", "refcount", "freed"};
-    return k;
-}
-
 std::vector<std::string> lab_final_keys_of(const Ctx& c, const std::string& target, const std::string& where,
                                            const std::vector<lab::ObjectSpec>& objects) {
     auto paren = target.find('(');
@@ -181,7 +176,6 @@ Op parse_lab_op(const Ctx& c, const json& j_in, const std::string& where, bool i
                 c.fail(where + ".via", fmt::format("expected the name of an earlier load or rcu_dereference of a pointer "
                                                    "(bound with \"as\"), found \"{}\"",
                                                    op.via));
-            op.flow.via = true;
         } else {
             op.object = c.str(c.need(j, where, "object"), where + ".object");
             auto o = object_named(op.object);
@@ -243,7 +237,10 @@ Op parse_lab_op(const Ctx& c, const json& j_in, const std::string& where, bool i
     }
     c.only_keys(j, where, keys);
     const bool pointer_read = op.op == "rcu_dereference" || (op.op == "load" && obj && obj->type == lab::Type::pointer);
-    bind_flow(op.flow, op.op == "load" || op.op == "rcu_dereference" || op.op == "atomic_read", scope, pointer_read);
+    expr::NameInfo bound;
+    bound.has_text = op.op == "load" || op.op == "rcu_dereference" || op.op == "atomic_read";
+    bound.pointer = pointer_read;
+    bind_flow(op.flow, bound, scope);
     return op;
 }
 

@@ -18,8 +18,6 @@ namespace app::scenario_parse {
 std::vector<core::lab::ObjectSpec> parse_lab_objects(const Ctx& c, const json& root, bool lab_kernel);
 Op parse_lab_op(const Ctx& c, const json& j_in, const std::string& where, bool in_setup, expr::Scope& scope,
                 const std::vector<core::lab::ObjectSpec>& objects);
-// The lab's final keys (expect.final.NAME.KEY).
-const std::vector<std::string>& lab_final_keys();
 // The keys expect.final.TARGET may have: by the object's type, or `freed` for
 // a kmalloc'ed instance NAME(N); an unknown target or one with no value
 // (a lock, a pointer) is an error at `where`.

@@ -187,16 +187,15 @@ int Kernel::cpu_hotplug(int cpu, bool up) {
     const unsigned long online = cpu_cell_->read(up ? lbl::cpu_up::read_online : lbl::cpu_down::read_online);
     if (up ? (online & bit) != 0 : (online & bit) == 0) return -EINVAL;  // already up; not online
     if (!up && online == bit) return -EBUSY;                             // num_online_cpus() == 1
-    cpu_online_ = up ? online | bit : online & ~bit;
-    cpu_cell_->write(cpu_online_, up ? lbl::cpu_up::cpu_set : lbl::cpu_down::cpu_clear);
+    cpu_cell_->write(up ? online | bit : online & ~bit, up ? lbl::cpu_up::cpu_set : lbl::cpu_down::cpu_clear);
     cpuset_hotplug(!up);  // blocking_notifier_call_chain(&cpu_chain, CPU_ONLINE or CPU_DEAD, hcpu)
     return 0;
 }
 
 int Kernel::mem_online(int node) {
     if (!node_cell_) return -ENOSYS;
-    node_online_ = node_cell_->read(lbl::add_memory::read_online) | (1ul << node);
-    node_cell_->write(node_online_, lbl::add_memory::node_set_online);
+    const unsigned long online = node_cell_->read(lbl::add_memory::read_online);
+    node_cell_->write(online | (1ul << node), lbl::add_memory::node_set_online);
     cpuset_hotplug(false);  // cpuset_track_online_nodes()
     return 0;
 }

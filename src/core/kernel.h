@@ -144,8 +144,9 @@ public:
         node_online_ = (1ul << mems) - 1;
         max_numnodes_ = mems > 1 ? 8 : 1;
     }
-    unsigned long cpu_online_map() const { return cpu_online_; }
-    unsigned long node_online_map() const { return node_online_; }
+    // The maps now (not a step): the cells' values once hotplug made them.
+    unsigned long cpu_online_map() const { return cpu_cell_ ? cpu_cell_->peek() : cpu_online_; }
+    unsigned long node_online_map() const { return node_cell_ ? node_cell_->peek() : node_online_; }
     // A scenario with a hotplug op: the online maps change while the threads
     // run, so they are shared cells (made at boot) and code reads them as
     // steps; without one they are constants, read without a step.
@@ -193,7 +194,7 @@ protected:
 
     std::set<Fix> fixes_;
     std::map<std::string, bool> config_;
-    unsigned long cpu_online_ = 0x3, node_online_ = 0x1;  // two cpus, one node
+    unsigned long cpu_online_ = 0x3, node_online_ = 0x1;  // at boot: two cpus, one node
     int max_numnodes_ = 1;
     bool hotplug_ = false;
     std::unique_ptr<sim::Shared<unsigned long>> cpu_cell_, node_cell_;  // with hotplug_: the maps as cells

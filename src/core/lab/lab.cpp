@@ -112,17 +112,16 @@ LabKernel::Named* LabKernel::named(const std::string& name) {
     return nullptr;
 }
 
-// The instance an op works on: through a pointer value the thread read
-// ("via"), or the declared name's current one (reading its pointer variable
-// when some op reassigns it). NULL is an oops, as in the kernel.
+LabObj* LabKernel::instance_named(const std::string& name) const {
+    for (LabObj* o : instances_)
+        if (name == o->name()) return o;
+    return nullptr;
+}
+
+// The declared name's current instance (reading its pointer variable when
+// some op reassigns it). NULL is an oops, as in the kernel.
 LabObj* LabKernel::instance(const LabOp& op, const sim::Label& l, bool null_ok) {
     sim::Machine& m = sim::Machine::current();
-    if (op.via) {
-        for (LabObj* o : instances_)
-            if (op.object == o->name()) return o;
-        m.null_deref(l, "the pointer is NULL");
-        return nullptr;
-    }
     Named* n = named(op.object);
     LabObj* o = n->slot ? n->slot->read(l) : n->inst;
     if (!o && !null_ok) m.null_deref(l, op.object + " is NULL");
@@ -158,21 +157,19 @@ int LabKernel::lab_op(const LabOp& op, std::string& text) {
     }
     // The family names the label: through a pointer, the instance's own.
     Named* n = nullptr;
+    LabObj* via = nullptr;  // the instance a pointer value names (the thread holds it: no step)
     std::string family = op.object;
     Type t = Type::integer;
     if (op.via) {
-        for (LabObj* o : instances_)
-            if (op.object == o->name()) {
-                family = o->family;
-                t = o->kind;
-            }
-        if (op.object.empty() && op.op == "kfree") return 0;  // kfree(NULL) does nothing (mm/slab.c)
-        if (family == op.object && !named(family)) {
+        via = instance_named(op.object);
+        if (!via) {
+            if (op.op == "kfree") return 0;  // kfree(NULL) does nothing (mm/slab.c)
             // A NULL pointer value (""): the oops comes before any access.
             m.null_deref(*label_for("null_deref", "", Type::integer), "the pointer is NULL");
             return 0;
         }
-        if (named(family)) t = named(family)->spec.type;
+        family = via->family;
+        t = via->kind;
     } else {
         n = named(op.object);
         if (!n) return -ENOENT;
@@ -182,6 +179,8 @@ int LabKernel::lab_op(const LabOp& op, std::string& text) {
     if (!lp) return -EINVAL;
     const sim::Label& l = *lp;
     LabObj* fixed = n && !heap_type(t) ? n->inst : nullptr;
+    // An object or kref: through the pointer, or the name's current instance.
+    auto target = [&](bool null_ok = false) { return via ? via : instance(op, l, null_ok); };
 
     if (op.op == "mutex_lock") sim::mutex_lock(fixed->mx, l);
     else if (op.op == "mutex_unlock") sim::mutex_unlock(fixed->mx, l);
@@ -213,12 +212,12 @@ int LabKernel::lab_op(const LabOp& op, std::string& text) {
         text = p ? p->name() : "";
         return p ? 1 : 0;
     } else if (op.op == "load") {
-        LabObj* o = fixed ? fixed : instance(op, l);
+        LabObj* o = fixed ? fixed : target();
         long v = o->val.read(l);
         text = std::to_string(v);
         return static_cast<int>(v);
     } else if (op.op == "store") {
-        LabObj* o = fixed ? fixed : instance(op, l);
+        LabObj* o = fixed ? fixed : target();
         o->val.write(op.value, l);
     } else if (op.op == "kmalloc") {
         // The name is copied into the object (Object::set_name): nothing is
@@ -231,20 +230,18 @@ int LabKernel::lab_op(const LabOp& op, std::string& text) {
         return o ? 0 : -ENOMEM;
     } else if (op.op == "kfree") {
         // kfree(NULL) does nothing (mm/slab.c); the pointer was read, though.
-        sim::kfree(instance(op, l, true), l);
+        sim::kfree(target(true), l);
     } else if (op.op == "call_rcu") {
-        sim::call_rcu(&free_after_grace_period, instance(op, l), l);
+        sim::call_rcu(&free_after_grace_period, target(), l);
     } else if (op.op == "kref_get") {
-        sim::kref_get(instance(op, l)->ref, l);
+        sim::kref_get(target()->ref, l);
     } else if (op.op == "kref_put") {
-        LabObj* o = instance(op, l);
+        LabObj* o = target();
         return sim::kref_put(o->ref, [o](sim::kref*) { sim::kfree(o, *label_for("kref_release", o->family, o->kind)); }, l);
     }
     return 0;
 }
 
-// Values by declared name for `expect.final` ("x": {"value": 2}, "r":
-// {"refcount": 1}); freed instances are the groups ("d": {"freed": true}).
 std::string LabKernel::held_locks() const {
     std::string out;
     for (const auto& n : named_) {
@@ -259,6 +256,8 @@ std::string LabKernel::held_locks() const {
     return out;
 }
 
+// Values by declared name for `expect.final` ("x": {"value": 2}, "r":
+// {"refcount": 1}); freed instances are the groups ("d": {"freed": true}).
 std::vector<NodeState> LabKernel::nodes() const {
     std::vector<NodeState> out;
     for (const auto& n : named_) {

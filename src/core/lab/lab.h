@@ -119,6 +119,7 @@ private:
     struct Named;
     Named* named(const std::string& name);
     LabObj* instance(const LabOp& op, const sim::Label& l, bool null_ok = false);
+    LabObj* instance_named(const std::string& name) const;  // "d", "d(2)": any made so far, freed or not
     LabObj* make_instance(Named& n, const char* inst_name);
 
     std::vector<ObjectSpec> specs_;

@@ -1104,7 +1104,7 @@ void KernelV7::reachable(std::set<const Object*>& out) const {
     for (const auto& ss : builtin_subsys_) ss->reachable(out);
     for (const auto& [name, f] : files_) out.insert(f);
     // An open control file's directory (removed or not), vfsmount and buffers.
-    for (const auto& [fd, oc] : control_) {
+    for (const auto& [name, oc] : control_) {
         out.insert(oc.cont);
         if (oc.mnt) out.insert(oc.mnt);
         if (oc.ctr) out.insert(oc.ctr);

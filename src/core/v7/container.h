@@ -396,9 +396,9 @@ private:
     // A file belongs to the task that opened it: its exit closes it.
     std::map<std::string, file*> files_;
     sim::Shared<int> fdt;
-    // A control file's open state, by the fd open_path() returned (its
-    // struct file is in files_ as "fd<N>"): what container_file_open() and
-    // dentry_open() took, for the reads and the release.
+    // A control file's open state, by its struct file's name in files_
+    // ("fd<N>", N the fd open_path() returned): what container_file_open()
+    // and dentry_open() took, for the reads and the release.
     struct OpenControl {
         struct container* cont = nullptr;  // __d_cont(file->f_dentry->d_parent), pinned
         vfsmount* mnt = nullptr;           // file->f_vfsmnt
@@ -408,9 +408,10 @@ private:
         std::string text;                  // ctr->buf's contents
         bool read_done = false;            // *ppos at the end: a further read gives ""
     };
-    std::map<int, OpenControl> control_;
+    std::map<std::string, OpenControl> control_;
     int next_fd_ = 3;
-    void release_control(const std::string& name, int fd);
+    static std::string fd_name(int fd) { return "fd" + std::to_string(fd); }
+    void release_control(const std::string& name);
     // References taken by the css_get op and not yet put, per css.
     std::map<const container_subsys_state*, int> css_held_;
     // Model bookkeeping for the fork-callback check: which subsystems' fork

@@ -34,7 +34,7 @@ int KernelV7::open_path(const std::string& path) {
     }
     Dcache::dget(w.c);  // the file's dentry holds its parent's
     namespace yp = lbl::get_empty_filp;
-    const std::string name = fmt::format("fd{}", next_fd_);
+    const std::string name = fd_name(next_fd_);
     file* f = kmalloc<file>(yp::kmem_cache_alloc, GFP_KERNEL, name);
     if (f)
         if (auto* bc = dynamic_cast<subsys::bc_subsys_t*>(subsys_by_name("bc")); bc && bc->bc_file_charge(f)) {
@@ -61,14 +61,13 @@ int KernelV7::open_path(const std::string& path) {
     }
     fdt.write(fdt.peek() + 1, lbl::fd_install::write_fdt);
     f->owner_pid = current()->pid;
-    const int fd = next_fd_++;
     files_[name] = f;
-    control_[fd] = oc;
-    return fd;
+    control_[name] = oc;
+    return next_fd_++;
 }
 
 int KernelV7::read_fd(int fd, std::string& out) {
-    auto it = control_.find(fd);
+    auto it = control_.find(fd_name(fd));
     if (it == control_.end()) return -EBADF;
     OpenControl& oc = it->second;
     if (oc.cft == &cft_tasks) {
@@ -88,24 +87,24 @@ int KernelV7::read_fd(int fd, std::string& out) {
 }
 
 int KernelV7::write_fd(int fd, const std::string& value) {
-    auto it = control_.find(fd);
+    auto it = control_.find(fd_name(fd));
     if (it == control_.end()) return -EBADF;
     return container_file_write(it->second.cont, it->second.cft, value);
 }
 
 int KernelV7::close_fd(int fd) {
-    const std::string name = fmt::format("fd{}", fd);
-    if (!control_.count(fd)) return -EBADF;
+    const std::string name = fd_name(fd);
+    if (!control_.count(name)) return -EBADF;
     fdt.write(fdt.peek() + 1, lbl::sys_close::write_fdt);
-    release_control(name, fd);
+    release_control(name);
     return 0;
 }
 
 // __fput(): f_op->release (container_file_release -> container_tasks_release),
 // file_free(), dput(dentry), mntput(mnt).
-void KernelV7::release_control(const std::string& name, int fd) {
-    OpenControl oc = control_.at(fd);
-    control_.erase(fd);
+void KernelV7::release_control(const std::string& name) {
+    OpenControl oc = control_.at(name);
+    control_.erase(name);
     file* f = files_.at(name);
     files_.erase(name);
     if (oc.cft == &cft_tasks) {

@@ -5,7 +5,6 @@
 // (container_register_subsys after boot) and the css_get/css_put helpers.
 #include <algorithm>
 #include <cerrno>
-#include <cstdlib>
 #include <functional>
 
 #include "core/mm.h"
@@ -143,11 +142,10 @@ void KernelV7::close_files(task_struct* tsk) {
         auto it = files_.find(name);
         if (it == files_.end()) continue;  // another thread closed it first
         // A control file held open: its release too (filp_close() -> fput()).
-        if (name.rfind("fd", 0) == 0)
-            if (int fd = std::atoi(name.c_str() + 2); control_.count(fd)) {
-                release_control(name, fd);
-                continue;
-            }
+        if (control_.count(name)) {
+            release_control(name);
+            continue;
+        }
         file* f = it->second;
         files_.erase(it);
         file_free(f);
