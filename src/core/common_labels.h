@@ -43,6 +43,10 @@
 // CPU and memory hotplug (kernel/cpu.c, mm/memory_hotplug.c): listed only by
 // the kernels that have the ops (containers-v7).
 #define CONTSIM_HOTPLUG_LABELS(X)                                                                        \
+    X(cpu_down, lock, "mutex_lock(&cpu_add_remove_lock);")                                          \
+    X(cpu_down, unlock, "mutex_unlock(&cpu_add_remove_lock);")                                      \
+    X(cpu_up, lock, "mutex_lock(&cpu_add_remove_lock);")                                            \
+    X(cpu_up, unlock, "mutex_unlock(&cpu_add_remove_lock);")                                        \
     X(cpu_down, read_online, "if (!cpu_online(cpu)) return -EINVAL; /* and num_online_cpus() == 1: -EBUSY */") \
     X(cpu_down, cpu_clear, "cpu_clear(smp_processor_id(), cpu_online_map); /* take_cpu_down() */")   \
     X(cpu_up, read_online, "if (cpu_online(cpu) || !cpu_present(cpu)) return -EINVAL;")               \

@@ -62,6 +62,8 @@ task_struct* Kernel::create_init_task() {
     if (hotplug_) {
         cpu_cell_ = std::make_unique<sim::Shared<unsigned long>>(&sim::global_object(), "cpu_online_map", cpu_online_);
         node_cell_ = std::make_unique<sim::Shared<unsigned long>>(&sim::global_object(), "node_online_map", node_online_);
+        cpu_add_remove_lock_ =
+            std::make_unique<sim::mutex>(&sim::global_object(), "cpu_add_remove_lock", "cpu_add_remove_lock");
     }
     init_task_->hashed = true;
     // init's mm: the boot CPU allocates it before any other CPU runs (no step).
@@ -181,15 +183,23 @@ int Kernel::open_file(const std::string&) { return -ENOSYS; }
 int Kernel::close_file(const std::string&) { return -ENOSYS; }
 int Kernel::open_path(const std::string&) { return -ENOSYS; }
 
+// cpu_down()/cpu_up(): _cpu_down()/_cpu_up() under cpu_add_remove_lock.
 int Kernel::cpu_hotplug(int cpu, bool up) {
     const unsigned long bit = 1ul << cpu;
     if (!cpu_cell_) return -ENOSYS;  // the parser marks a scenario with hotplug ops
+    sim::mutex_lock(*cpu_add_remove_lock_, up ? lbl::cpu_up::lock : lbl::cpu_down::lock);
+    int err = 0;
     const unsigned long online = cpu_cell_->read(up ? lbl::cpu_up::read_online : lbl::cpu_down::read_online);
-    if (up ? (online & bit) != 0 : (online & bit) == 0) return -EINVAL;  // already up; not online
-    if (!up && online == bit) return -EBUSY;                             // num_online_cpus() == 1
-    cpu_cell_->write(up ? online | bit : online & ~bit, up ? lbl::cpu_up::cpu_set : lbl::cpu_down::cpu_clear);
-    cpuset_hotplug(!up);  // blocking_notifier_call_chain(&cpu_chain, CPU_ONLINE or CPU_DEAD, hcpu)
-    return 0;
+    if (up ? (online & bit) != 0 : (online & bit) == 0) {
+        err = -EINVAL;  // already up; not online
+    } else if (!up && online == bit) {
+        err = -EBUSY;  // num_online_cpus() == 1
+    } else {
+        cpu_cell_->write(up ? online | bit : online & ~bit, up ? lbl::cpu_up::cpu_set : lbl::cpu_down::cpu_clear);
+        cpuset_hotplug(!up);  // blocking_notifier_call_chain(&cpu_chain, CPU_ONLINE or CPU_DEAD, hcpu)
+    }
+    sim::mutex_unlock(*cpu_add_remove_lock_, up ? lbl::cpu_up::unlock : lbl::cpu_down::unlock);
+    return err;
 }
 
 int Kernel::mem_online(int node) {

@@ -14,6 +14,7 @@
 #include "core/errno_names.h"
 #include "core/task.h"
 #include "sim/finding.h"
+#include "sim/kernel/mutex.h"
 #include "sim/kernel/rwlock.h"
 #include "sim/kernel/shared.h"
 #include "sim/label.h"
@@ -198,6 +199,9 @@ protected:
     int max_numnodes_ = 1;
     bool hotplug_ = false;
     std::unique_ptr<sim::Shared<unsigned long>> cpu_cell_, node_cell_;  // with hotplug_: the maps as cells
+    // kernel/cpu.c's cpu_add_remove_lock: cpu_down()/cpu_up() hold it across
+    // the map change and the notifiers, so two hotplug ops never interleave.
+    std::unique_ptr<sim::mutex> cpu_add_remove_lock_;
     // The hotplug notifiers' cpuset half: common_cpu_mem_hotplug_unplug(),
     // where the kernel has cpusets.
     virtual void cpuset_hotplug(bool /*cpu_dead*/) {}
