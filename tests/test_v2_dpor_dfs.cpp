@@ -83,7 +83,7 @@ TEST_CASE("DPOR = DFS: a control file held open against another open of the fd t
     same_as_dfs(sc, 1);
 }
 
-TEST_CASE("DPOR = DFS: two cpu_downs serialise on cpu_add_remove_lock; the last cpu stays", "[explore][hotplug]") {
+TEST_CASE("DPOR = DFS: two cpu_downs serialise on cpu_add_remove_lock, and the last cpu stays", "[explore][hotplug]") {
     auto down = [](int cpu) { return json::array({{{"op", "cpu_down"}, {"cpu", cpu}}}); };
     app::Scenario two = v7(json::array({{{"cpu", "CPU0"}, {"task", 1}, {"ops", down(1)}},
                                         {{"cpu", "CPU1"}, {"task", 1}, {"ops", down(0)}}}),
