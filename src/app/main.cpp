@@ -21,6 +21,8 @@
 #include "app/report.h"
 #include "app/runner.h"
 #include "app/scenario.h"
+#include "app/terminal.h"
+#include "app/text_fit.h"
 #include "core/lab/lab.h"
 #include "app/version.h"
 
@@ -37,35 +39,72 @@ nlohmann::json nearest_json(const std::optional<app::Nearest>& n) {
             {"runs_tried", n->tried}};
 }
 
-std::string nearest_text(const app::Scenario& sc, const std::optional<app::Nearest>& n) {
+std::string nearest_text(const app::Scenario& sc, const std::optional<app::Nearest>& n, const app::TextStyle& st) {
     if (!n)
-        return fmt::format("Nearest feasible order: none found within {} repairs of the drawn one.\n", app::kMaxRepairs);
+        return app::fit_line(fmt::format("Nearest feasible order: none found within {} repairs of the drawn one.",
+                                         app::kMaxRepairs), st.width) + "\n";
     std::string out = fmt::format("Nearest feasible order ({} step{} moved, {} run{} tried):\n", n->run.moved,
                                   n->run.moved == 1 ? "" : "s", n->tried, n->tried == 1 ? "" : "s");
-    for (const auto& note : n->notes) out += "  - " + note + "\n";
+    for (const auto& note : n->notes) out += app::fit_line("  - " + note, st.width) + "\n";
     std::string v;
     for (const auto& k : n->run.violation_set()) v += (v.empty() ? "" : ", ") + k;
     std::string drawn;
     if (n->target)
         for (const auto& k : *n->target) drawn += (drawn.empty() ? "" : ", ") + k;
-    out += fmt::format("  violations: {}{}\n", v.empty() ? "none" : v,
-                       !n->target ? ""
-                       : n->reaches_target ? " (the drawn outcome)"
-                                           : " (not the drawn outcome: " + (drawn.empty() ? "none" : drawn) + ")");
-    out += fmt::format("  replay: contsim run {} --schedule {}\n\n", sc.file, n->run.token);
-    return out + app::report_text(n->run);
+    out += app::fit_line(fmt::format("  violations: {}{}", v.empty() ? "none" : v,
+                                     !n->target ? ""
+                                     : n->reaches_target
+                                         ? " (the drawn outcome)"
+                                         : " (not the drawn outcome: " + (drawn.empty() ? "none" : drawn) + ")"),
+                         st.width) + "\n";
+    out += app::fit_line(fmt::format("  replay: contsim run {} --schedule {}", sc.file, n->run.token), st.width) + "\n\n";
+    return out + app::report_text(n->run, st);
 }
 
-int cmd_run(const std::string& file, const std::string& format, const std::optional<std::string>& token,
-            const std::vector<std::string>& fixes, const std::optional<std::string>& kernel,
-            const std::optional<std::uint64_t>& seed, std::uint32_t max_steps, bool nearest) {
-    app::Scenario sc = app::load_scenario(file, {kernel, fixes});
+struct RunArgs {
+    std::string file, format = "text";
+    std::optional<std::string> token, kernel;
+    std::optional<std::uint64_t> seed;
+    std::vector<std::string> fixes;
+    std::uint32_t max_steps = 20000;
+    bool nearest = false;
+    std::optional<std::size_t> width;
+    bool focus = false;
+    std::string colour = "auto";
+    std::optional<std::uint32_t> at;
+};
+
+int cmd_run(const RunArgs& a) {
+    if (a.at && a.format != "dot") throw app::InputError("--at: only --format dot draws the state at a step");
+    app::Scenario sc = app::load_scenario(a.file, {a.kernel, a.fixes});
     for (const auto& w : sc.warnings) std::cerr << "contsim: warning: " << w << "\n";
     app::RunOptions opt;
-    opt.token = token;
-    opt.seed = seed;
-    opt.max_steps = max_steps;
+    opt.token = a.token;
+    opt.seed = a.seed;
+    opt.max_steps = a.max_steps;
+    if (a.format == "dot" && a.at) {
+        // The state after step STEP: the same run, stopped there.
+        app::RunResult whole = app::run_scenario(sc, opt);
+        if (*a.at > whole.steps)
+            throw app::InputError(fmt::format("--at: step {} is past the run's last step ({})", *a.at, whole.steps));
+        opt.stop_after = *a.at;
+        if (!opt.token) opt.token = whole.token;  // the same order, whatever the file's schedule says
+        opt.seed.reset();
+        app::RunResult r = app::run_scenario(sc, opt);
+        std::cout << app::report_dot(r, *a.at);
+        return 0;
+    }
     app::RunResult r = app::run_scenario(sc, opt);
+    if (a.format == "dot") {
+        std::cout << app::report_dot(r, r.steps);
+        return 0;
+    }
+    if (a.format == "chrome-trace") {
+        std::cout << app::report_chrome_trace(r).dump() << "\n";
+        return 0;
+    }
+    const bool nearest = a.nearest;
+    const std::string& format = a.format;
     std::optional<app::Nearest> n;
     bool search = nearest && r.infeasible;
     if (search) n = app::find_nearest(sc, opt);
@@ -74,9 +113,10 @@ int cmd_run(const std::string& file, const std::string& format, const std::optio
         if (nearest) j["nearest"] = search ? nearest_json(n) : nlohmann::json(nullptr);
         std::cout << j.dump(2) << "\n";
     } else {
-        std::cout << app::report_text(r);
+        app::TextStyle st{app::output_width(a.width), a.focus, app::output_colour(a.colour)};
+        std::cout << app::report_text(r, st);
         if (search)
-            std::cout << "\n" << nearest_text(sc, n);
+            std::cout << "\n" << nearest_text(sc, n, st);
         else if (nearest)
             std::cout << "\n--nearest: the drawn order can happen; nothing to bend.\n";
     }
@@ -171,23 +211,28 @@ int main(int argc, char** argv) {
     cli.require_subcommand(1);
     cli.set_version_flag("--version", std::string("contsim ") + app::version());
 
-    std::string file, format = "text";
-    std::optional<std::string> token, kernel;
-    std::optional<std::uint64_t> seed;
-    std::vector<std::string> fixes;
-    std::uint32_t max_steps = 20000;
+    RunArgs ra;
     auto* run = cli.add_subcommand("run", "Replay a scenario and print the timeline, findings and final state");
-    run->add_option("file", file, "Scenario JSON file")->required();
-    run->add_option("--format", format, "Output format")->check(CLI::IsMember({"text", "json"}));
-    run->add_option("--schedule", token, "Replay this schedule token instead of the file's schedule");
-    run->add_option("--fix", fixes, "Apply a named fix (repeatable)");
-    run->add_option("--kernel", kernel, "Run on this kernel instead of the file's");
-    run->add_option("--seed", seed, "Random schedule with this seed instead of the file's schedule")
+    run->add_option("file", ra.file, "Scenario JSON file")->required();
+    run->add_option("--format", ra.format,
+                    "Output format: text, json, chrome-trace (Perfetto, chrome://tracing), dot (Graphviz)")
+        ->check(CLI::IsMember({"text", "json", "chrome-trace", "dot"}));
+    run->add_option("--schedule", ra.token, "Replay this schedule token instead of the file's schedule");
+    run->add_option("--fix", ra.fixes, "Apply a named fix (repeatable)");
+    run->add_option("--kernel", ra.kernel, "Run on this kernel instead of the file's");
+    run->add_option("--seed", ra.seed, "Random schedule with this seed instead of the file's schedule")
         ->check(app::whole_number());
-    run->add_option("--max-steps", max_steps, "Step bound (livelock guard)")->check(CLI::Range(1u, 10000000u));
-    bool nearest = false;
-    run->add_flag("--nearest", nearest,
+    run->add_option("--max-steps", ra.max_steps, "Step bound (livelock guard)")->check(CLI::Range(1u, 10000000u));
+    run->add_flag("--nearest", ra.nearest,
                   "If the drawn schedule cannot happen, also find and print the nearest order that can");
+    run->add_option("--width", ra.width, "Fit the text timeline to N columns (default: COLUMNS, the terminal's)")
+        ->check(CLI::Range(std::size_t{20}, std::size_t{1000}));
+    run->add_flag("--focus", ra.focus,
+                  "Text: show the steps that matter (findings, racing accesses marked ◆, lock waits), fold the rest");
+    run->add_option("--color", ra.colour, "Colour the text: auto (a terminal without NO_COLOR), always, never")
+        ->check(CLI::IsMember({"auto", "always", "never"}));
+    run->add_option("--at", ra.at, "With --format dot: the objects after this step (default: the end)")
+        ->check(CLI::Range(0u, 10000000u));
 
     std::string lkernel;
     auto* labels = cli.add_subcommand("labels", "List every yield-point label of a kernel with the C line it mirrors");
@@ -226,7 +271,7 @@ int main(int argc, char** argv) {
     }
     int rc = 2;
     try {
-        if (*run) rc = cmd_run(file, format, token, fixes, kernel, seed, max_steps, nearest);
+        if (*run) rc = cmd_run(ra);
         else if (*labels) rc = cmd_labels(lkernel, lfile);
         else if (*check) rc = cmd_check(files);
         else if (*explore) rc = app::cmd_explore(ea);

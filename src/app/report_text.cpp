@@ -1,10 +1,13 @@
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 
 #include "app/report.h"
 #include "app/nearest.h"
+#include "app/text_fit.h"
+#include "app/timeline_facts.h"
 #include "core/errno_names.h"
 #include "core/lab/lab.h"
 
@@ -12,33 +15,9 @@ namespace app {
 
 namespace {
 
-constexpr std::size_t kColumn = 58;
-
-// Display width in code points, so "→" counts as one column.
-std::size_t width(const std::string& s) {
-    std::size_t n = 0;
-    for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-    return n;
-}
-
-std::string pad(const std::string& s, std::size_t w) {
-    std::size_t n = width(s);
-    return n >= w ? s : s + std::string(w - n, ' ');
-}
-
-// Splits text into lines of at most w columns, at spaces where possible.
-std::vector<std::string> wrap(const std::string& text, std::size_t w) {
-    std::vector<std::string> out;
-    std::string rest = text;
-    while (width(rest) > w) {
-        std::size_t cut = rest.rfind(' ', w);
-        if (cut == std::string::npos || cut < w / 2) cut = w;
-        out.push_back(rest.substr(0, cut));
-        rest = "  " + rest.substr(rest[cut] == ' ' ? cut + 1 : cut);
-    }
-    out.push_back(rest);
-    return out;
-}
+constexpr std::size_t kColumn = 58;   // the natural layout's CPU column
+constexpr std::size_t kMinColumn = 16;  // narrower than this, rows overflow rather than wrap to nothing
+constexpr std::size_t kStepColumn = 6;  // "  42  "
 
 std::string op_call(const Op& op);
 
@@ -100,6 +79,8 @@ std::string op_call(const Op& op) {
 
 }  // namespace
 
+std::string op_text(const Op& op) { return op_call(op); }
+
 std::string event_note(const sim::Event& e) {
     std::string cell = e.cell ? e.cell->display() : "";
     switch (e.access) {
@@ -116,14 +97,67 @@ std::string event_note(const sim::Event& e) {
     }
 }
 
-std::string report_text(const RunResult& r) {
+namespace {
+
+// The timeline's rows: a step column, then one column per CPU.
+class Timeline {
+public:
+    Timeline(const RunResult& r, const TextStyle& st, std::size_t col) : r_(r), st_(st), col_(col) {}
+
+    // A CPU's text in its column, wrapped inside it; other columns blank.
+    void cell_rows(std::vector<std::string>& out, const std::string& step, int cpu, const std::string& text,
+                   const char* colour = nullptr, bool one_row = false) const {
+        auto lines = one_row ? std::vector<std::string>{truncate(text, col_)} : wrap(text, col_);
+        for (std::size_t k = 0; k < lines.size(); ++k) {
+            std::string row = k == 0 ? pad(step, kStepColumn) : std::string(kStepColumn, ' ');
+            std::string mine = colour && st_.colour ? std::string(colour) + lines[k] + colour::reset : lines[k];
+            for (std::size_t c = 0; c < ncpus(); ++c) {
+                std::string cell = static_cast<int>(c) == cpu ? mine : "";
+                row += c + 1 < ncpus() ? pad(cell, col_) + " | " : cell;
+            }
+            out.push_back(row);
+        }
+    }
+    // One row across every column (folded steps of several CPUs).
+    void wide_row(std::vector<std::string>& out, const std::string& text) const {
+        std::string body = truncate(text, total() - kStepColumn);
+        if (st_.colour) body = colour::dim + body + colour::reset;
+        out.push_back(std::string(kStepColumn, ' ') + body);
+    }
+    std::size_t ncpus() const { return r_.threads.size(); }
+    std::size_t total() const { return kStepColumn + ncpus() * col_ + 3 * (ncpus() - 1); }
+
+private:
+    const RunResult& r_;
+    const TextStyle& st_;
+    std::size_t col_;
+};
+
+// "… 6 steps (path_lookup, kmalloc, …)": the functions folded, first seen first.
+std::string fold_text(const std::vector<const sim::Event*>& evs, std::size_t nsteps) {
+    std::vector<std::string> fns;
+    for (const sim::Event* e : evs) {
+        std::string f = sim::label_function(e->label);
+        if (std::find(fns.begin(), fns.end(), f) == fns.end()) fns.push_back(f);
+    }
+    std::string list;
+    for (std::size_t i = 0; i < fns.size() && i < 3; ++i) list += (i ? ", " : "") + fns[i];
+    if (fns.size() > 3) list += ", …";
+    return fmt::format("… {} step{} ({})", nsteps, nsteps == 1 ? "" : "s", list);
+}
+
+}  // namespace
+
+std::string report_text(const RunResult& r, const TextStyle& st) {
     const Scenario& sc = *r.scenario;
     const sim::Machine& m = *r.machine;
     std::string out;
+    const std::size_t width = st.width;
     auto line = [&](std::string s) {
         while (!s.empty() && s.back() == ' ') s.pop_back();  // padded columns leave no trailing blanks
-        out += s + "\n";
+        out += fit_line(s, width) + "\n";
     };
+    auto red = [&](const std::string& s) { return st.colour ? colour::red + s + colour::reset : s; };
 
     line(fmt::format("contsim run: {}{}", sc.name, sc.title.empty() ? "" : " — " + sc.title));
     if (!sc.source.empty()) line("source:   " + sc.source);
@@ -133,49 +167,105 @@ std::string report_text(const RunResult& r) {
     line(fmt::format("schedule: {}   ({} steps; replay with --schedule {})", r.token, r.steps, r.token));
     line("");
 
-    // Header: one column per CPU.
+    // The columns share the width: natural 58 each, narrower to fit, wider
+    // on a wide terminal.
     std::size_t n = r.threads.size();
+    std::size_t col = kColumn;
+    if (width && n) {
+        std::size_t room = width > kStepColumn + 3 * (n - 1) ? width - kStepColumn - 3 * (n - 1) : 0;
+        col = std::max(kMinColumn, room / n);
+    }
+    Timeline tl(r, st, col);
+    auto row_line = [&](const std::string& s) {  // timeline rows are fitted already
+        std::string t = s;
+        while (!t.empty() && t.back() == ' ') t.pop_back();
+        out += t + "\n";
+    };
+
+    // Header: one column per CPU.
     std::string head = "step  ", rule = "----  ", ops = "      ";
     for (std::size_t i = 0; i < n; ++i) {
         const ThreadResult& t = r.threads[i];
         std::string sep = i + 1 < n ? " | " : "";
-        head += pad(fmt::format("{} (pid {} {})", t.cpu, t.task, t.task_name), kColumn) + sep;
+        head += pad(truncate(fmt::format("{} (pid {} {})", t.cpu, t.task, t.task_name), col), col) + sep;
         std::string summary;
         for (const Op& op : sc.threads[i].ops) summary += (summary.empty() ? "" : "; ") + op_summary(op);
-        ops += pad(summary.substr(0, kColumn), kColumn) + sep;
-        rule += std::string(kColumn, '-') + sep;
+        ops += pad(width ? truncate(summary, col) : summary.substr(0, kColumn), col) + sep;
+        rule += std::string(col, '-') + sep;
     }
-    line(head);
-    line(ops);
-    line(rule);
+    row_line(head);
+    row_line(ops);
+    row_line(rule);
 
     std::map<std::uint32_t, std::vector<const sim::Finding*>> by_step;
     for (const auto& f : r.findings)
         if (f.step) by_step[f.step].push_back(&f);
+    const TimelineFacts facts = st.focus ? timeline_facts(r) : TimelineFacts{};
+    std::map<std::uint32_t, std::vector<const sim::WaitRow*>> waits_after;
+    for (const auto& w : facts.waits) waits_after[w.after_step].push_back(&w);
 
-    for (const sim::Event& e : m.trace()) {
+    const sim::Trace& trace = m.trace();
+    std::vector<std::string> rows;
+    std::vector<const sim::Event*> folded;  // steps folded so far (--focus)
+    std::set<std::uint32_t> folded_steps;
+    auto flush_fold = [&]() {
+        if (folded.empty()) return;
+        int cpu = folded.front()->cpu;
+        bool one_cpu = std::all_of(folded.begin(), folded.end(), [&](const sim::Event* e) { return e->cpu == cpu; });
+        std::string text = fold_text(folded, folded_steps.size());
+        if (one_cpu)
+            tl.cell_rows(rows, "", cpu, text, colour::dim, true);
+        else
+            tl.wide_row(rows, text);
+        folded.clear();
+        folded_steps.clear();
+    };
+    // --focus: the steps shown are the facts' focus, and a lone step between
+    // two shown ones when it fits one row (folding it would save nothing).
+    std::set<std::uint32_t> shown = facts.focus;
+    if (st.focus) {
+        std::vector<std::uint32_t> steps;
+        std::map<std::uint32_t, std::size_t> rows_of;
+        for (const sim::Event& e : trace) {
+            if (steps.empty() || steps.back() != e.step) steps.push_back(e.step);
+            std::string note = event_note(e);
+            rows_of[e.step] += wrap(std::string(e.label->c_line) + (note.empty() ? "" : "  " + note), col).size();
+        }
+        for (std::size_t k = 0; k < steps.size(); ++k) {
+            bool before = k == 0 || facts.focus.count(steps[k - 1]);
+            bool after = k + 1 == steps.size() || facts.focus.count(steps[k + 1]);
+            if (before && after && rows_of[steps[k]] == 1) shown.insert(steps[k]);
+        }
+    }
+    for (std::size_t i = 0; i < trace.size(); ++i) {
+        const sim::Event& e = trace[i];
+        const bool last_of_step = i + 1 == trace.size() || trace[i + 1].step != e.step;
+        if (st.focus && !shown.count(e.step)) {
+            folded.push_back(&e);
+            folded_steps.insert(e.step);
+            continue;
+        }
+        flush_fold();
         std::string text = e.label->c_line;
         std::string note = event_note(e);
         if (!note.empty()) text += "  " + note;
-        auto lines = wrap(text, kColumn);
-        for (std::size_t k = 0; k < lines.size(); ++k) {
-            std::string row = k == 0 ? fmt::format("{:>4}  ", e.step) : "      ";
-            for (std::size_t c = 0; c < n; ++c) {
-                std::string cell = static_cast<int>(c) == e.cpu ? lines[k] : "";
-                row += c + 1 < n ? pad(cell, kColumn) + " | " : cell;
-            }
-            line(row);
-        }
+        const bool race = st.focus && facts.racing.count(e.step);
+        if (race) text = "◆ " + text;
+        tl.cell_rows(rows, fmt::format("{:>4}", e.step), e.cpu, text, race ? colour::yellow : nullptr);
+        if (!last_of_step) continue;
         auto it = by_step.find(e.step);
-        if (it != by_step.end() && &e == &*std::find_if(m.trace().rbegin(), m.trace().rend(), [&](const sim::Event& x) {
-                                               return x.step == e.step;
-                                           })) {
+        if (it != by_step.end())
             for (const sim::Finding* f : it->second) {
-                std::string row = "      " + std::string(static_cast<std::size_t>(std::max(e.cpu, 0)) * (kColumn + 3), ' ');
-                line(row + ">>> " + f->kind);
+                std::string row = std::string(kStepColumn, ' ') +
+                                  std::string(static_cast<std::size_t>(std::max(e.cpu, 0)) * (col + 3), ' ');
+                rows.push_back(row + red(">>> " + f->kind));
             }
-        }
+        auto w = waits_after.find(e.step);
+        if (w != waits_after.end())
+            for (const sim::WaitRow* wr : w->second) tl.cell_rows(rows, "", wr->cpu, wait_text(r, *wr), colour::cyan);
     }
+    flush_fold();
+    for (const std::string& row : rows) row_line(row);
     line("");
 
     if (r.infeasible) {
@@ -209,7 +299,7 @@ std::string report_text(const RunResult& r) {
 
     line(r.findings.empty() ? "Findings: none" : fmt::format("Findings ({}):", r.findings.size()));
     for (const auto& f : r.findings) {
-        line("  " + f.message);
+        line("  " + red(f.message));
         for (const auto& d : f.details) line(d.empty() ? "" : "    " + d);
     }
     if (r.aborted) line("  (the run was stopped early: end-of-run invariants were not checked)");

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "app/op_flow.h"
+#include "app/report.h"
 #include "core/lab/lab.h"
 #include "core/v7/container.h"
 #include "sim/leak.h"
@@ -65,6 +66,25 @@ int do_op(core::Kernel& k, const Op& op, std::string& text) {
     if (op.op == "capability") return k.capability(op.cap, op.cap_on);
     return -EINVAL;
 }
+
+// RunOptions::stop_after: the wrapped policy's picks until that many steps
+// have run, then the run stops (as a policy that ends it quietly does).
+class StopAfter : public sim::Policy {
+public:
+    StopAfter(sim::Policy& inner, sim::Machine& m, std::uint32_t steps) : inner_(inner), m_(m), steps_(steps) {}
+    int choose(const sim::Machine& m, sim::CpuMask runnable, int current) override {
+        if (m.step() >= steps_) {
+            m_.stop();
+            return current;
+        }
+        return inner_.choose(m, runnable, current);
+    }
+
+private:
+    sim::Policy& inner_;
+    sim::Machine& m_;
+    std::uint32_t steps_;
+};
 
 std::string join_kinds(const std::vector<std::string>& v) {
     std::string s = "[";
@@ -240,12 +260,18 @@ void run_threads(RunResult& r, sim::Machine& m, core::Kernel& k, const Scenario&
         core::task_struct* task = k.task_by_pid(t.task);
         if (!task)
             throw InputError(fmt::format("{}: $.threads[{}].task: pid {} does not exist after set-up", sc.file, i, t.task));
-        r.threads[i] = {t.cpu, t.task, task->comm, {}, {}};
+        r.threads[i] = {t.cpu, t.task, task->comm, {}, {}, {}};
         threads.push_back({t.cpu, task, [&k, &t, &res = r.threads[i]] {
                                expr::Env env;  // the names this thread's ops bind
-                               auto call = [&k](const Op& c, std::string& text) { return do_op(k, c, text); };
-                               auto record = [&res, syscalls = k.ops_are_syscalls()](const Op& c, int ret,
-                                                                                      const std::string& text) {
+                               std::uint32_t began = 0;
+                               auto call = [&k, &began](const Op& c, std::string& text) {
+                                   began = sim::Machine::current().step();
+                                   return do_op(k, c, text);
+                               };
+                               auto record = [&res, &began, syscalls = k.ops_are_syscalls()](
+                                                 const Op& c, int ret, const std::string& text) {
+                                   sim::Machine& mc = sim::Machine::current();
+                                   if (mc.tracing()) res.spans.push_back({op_text(c), began, mc.step(), ret});
                                    res.returns.push_back(ret);
                                    if (c.op == "read") res.reads.push_back(text);
                                    // Back in user mode: a quiescent state
@@ -272,6 +298,8 @@ void run_threads(RunResult& r, sim::Machine& m, core::Kernel& k, const Scenario&
     } else {
         policy = (script = std::make_unique<sim::ScriptPolicy>(sc.schedule, serial, opt.repairs)).get();
     }
+    std::optional<StopAfter> stop_after;
+    if (opt.stop_after) policy = &stop_after.emplace(*policy, m, opt.stop_after);
     m.set_tracing(!opt.policy);
     m.set_exploring(opt.policy != nullptr);
     m.run(std::move(threads), *policy, "threads");
@@ -296,7 +324,7 @@ void run_threads(RunResult& r, sim::Machine& m, core::Kernel& k, const Scenario&
     }
     if (script) r.moved = script->moved();
     // A schedule that asked for more than the run did cannot be followed either.
-    if (replay && replay->unused())
+    if (replay && replay->unused() && !opt.stop_after)
         throw InputError(fmt::format("--schedule: the token has {} more step{} than the run (which ended after step {})",
                                      replay->unused(), replay->unused() == 1 ? "" : "s", m.step()));
     if (script && !m.aborted()) {

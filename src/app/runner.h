@@ -25,6 +25,18 @@ struct RunOptions {
     sim::Policy* policy = nullptr;
     // The file's schedule bent round the blocks it meets (contsim run --nearest).
     std::vector<sim::Repair> repairs;
+    // Stop the run after this many steps (0: run to the end): the state at a
+    // step, for `run --format dot --at STEP` and the play page. A run stopped
+    // early is `aborted`; its end-of-run checks do not run.
+    std::uint32_t stop_after = 0;
+};
+
+// One op a traced run's thread ran (a repeated or for_each op: each time).
+struct OpSpan {
+    std::string text;         // "echo 100 > /dev/container/CS2/tasks"
+    std::uint32_t after = 0;  // steps the machine had run when it began
+    std::uint32_t until = 0;  // ... and when it returned
+    int ret = 0;
 };
 
 struct ThreadResult {
@@ -33,6 +45,7 @@ struct ThreadResult {
     std::string task_name;
     std::vector<int> returns;  // one per op that ran
     std::vector<std::string> reads;  // the text of each read op that ran ("" when it failed)
+    std::vector<OpSpan> spans;       // traced runs only
 };
 
 struct RunResult {

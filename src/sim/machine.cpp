@@ -89,6 +89,7 @@ void Machine::run(std::vector<Thread> threads, Policy& policy, std::string phase
     step_ = 0;
     runs_.clear();
     trace_.clear();
+    waits_.clear();
     steps_.clear();
     gp_edges_.clear();
     blocked_at_end_.clear();
@@ -188,6 +189,47 @@ void Machine::note_sleepers() {
 
 // The grace-period wait of CPU c runs now: record, for each CPU it waited
 // for, the step after which that CPU passed its quiescent state.
+Blocked Machine::blocked_on(int cpu) const {
+    Blocked b;
+    b.cpu = cpu;
+    b.after_step = step_;
+    const CpuState& c = cpus_[cpu];
+    b.at = c.pending;
+    b.lock = c.wait ? c.wait->lock : nullptr;
+    b.gp_waits_for = gp_waits_for(cpu);
+    if (b.gp_waits_for) b.holder = __builtin_ctz(b.gp_waits_for);
+    for (int j = 0; j < ncpus_ && b.holder < 0 && b.lock; ++j) {
+        const CpuState& h = cpus_[j];
+        for (int k = 0; k < h.nheld; ++k)
+            if (h.held[k].lock == b.lock) {
+                b.holder = j;
+                b.since = h.held[k].step;
+                b.holder_label = h.held[k].label;
+                break;
+            }
+    }
+    return b;
+}
+
+// A CPU parked at a wait it cannot pass opens a row; the row closes when the
+// CPU could run again (a release, a quiescent state), whoever runs next.
+void Machine::note_waits(CpuMask m) {
+    for (CpuMask w = waiting_ & unfinished_; w; w &= w - 1) {
+        const int i = __builtin_ctz(w);
+        CpuState& s = cpus_[i];
+        const bool blocked = !(m >> i & 1);
+        const bool open = s.wait_row >= 0 && waits_[static_cast<std::size_t>(s.wait_row)].until == 0;
+        if (blocked && !open) {
+            WaitRow row;
+            static_cast<Blocked&>(row) = blocked_on(i);
+            s.wait_row = static_cast<int>(waits_.size());
+            waits_.push_back(row);
+        } else if (!blocked && open) {
+            waits_[static_cast<std::size_t>(s.wait_row)].until = step_;
+        }
+    }
+}
+
 void Machine::note_gp_edges(int c) {
     const auto to = static_cast<std::uint32_t>(steps_.size() - 1);
     const CpuState& me = cpus_[c];
@@ -304,6 +346,7 @@ int Machine::lock_bit(const Cell* lock) const {
 int Machine::next_cpu() {
     if (!abort_) {
         CpuMask m = runnable();
+        if (tracing_) note_waits(m);
         if (m == 0) {
             if (unfinished_) deadlock();
         } else if (step_ >= max_steps_) {
@@ -415,6 +458,7 @@ void Machine::yield(const Label& l, const Cell* c, Access a, const Wait* w) {
     if (abort_) unwind(&l);
     me.wait = nullptr;
     me.asleep = false;  // running again (its step carries the qs mark: pick())
+    me.wait_row = -1;
     waiting_ &= ~(CpuMask{1} << cur_);
 }
 

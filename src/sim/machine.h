@@ -12,6 +12,7 @@
 #include "sim/access.h"
 #include "sim/alloc_fail.h"
 #include "sim/arena.h"
+#include "sim/blocked.h"
 #include "sim/finding.h"
 #include "sim/label.h"
 #include "sim/lockdep.h"
@@ -116,6 +117,7 @@ struct CpuState {
     int nheld = 0;
     std::array<RcuCallback, kMaxRcuCallbacks> callbacks{};  // call_rcu() queue, oldest first
     int ncallbacks = 0;
+    int wait_row = -1;  // tracing: its open entry in Machine::waits() while blocked
     // preempt_count() as the kernel would see it (without the hardirq bits).
     int preempt_count() const { return atomic_depth + rcu_nesting + (in_softirq ? 1 : 0); }
 };
@@ -152,6 +154,11 @@ public:
     void set_tracing(bool on) { tracing_ = on; }
     bool tracing() const { return tracing_; }
     const Trace& trace() const { return trace_; }
+    // Tracing: every time a CPU was blocked (a lock held by another CPU, a
+    // grace period), in the order found.
+    const std::vector<WaitRow>& waits() const { return waits_; }
+    // Why CPU `cpu`, parked at a wait, cannot run now.
+    Blocked blocked_on(int cpu) const;
     const std::vector<Run>& runs() const { return runs_; }
     // Exploration: record a StepInfo per executed step (and, at a deadlock, the
     // blocked CPUs' pending steps). Tracing stays off while exploring.
@@ -259,6 +266,7 @@ private:
     void mark_qs(int cpu);  // CPU `cpu`'s last executed step changed some CPU's quiescence
     void count_qs(CpuState& s);  // ++s.qs_seq, remembering the step it follows
     void note_gp_edges(int c);
+    void note_waits(CpuMask runnable);  // tracing: open and close WaitRows
     void note_sleepers();   // classic RCU: CPUs blocked at a sleeping wait have called schedule()
 
     std::vector<CpuState> cpus_;
@@ -284,6 +292,7 @@ private:
     const Label* last_label_ = nullptr;
     std::vector<Run> runs_;
     Trace trace_;
+    std::vector<WaitRow> waits_;
     std::vector<Finding> findings_;
     std::string schedule_error_;
     Arena arena_;

@@ -43,24 +43,9 @@ bool ScriptPolicy::goal_done(const ScriptStep& s, const Machine& m, unsigned see
 // stops here; otherwise the next repair decides how the order is bent.
 bool ScriptPolicy::block(const Machine& m, const ScriptStep& s) {
     ScriptBlock b;
-    b.script_idx = idx_;
-    b.cpu = s.cpu;
-    b.after_step = m.step();
+    static_cast<Blocked&>(b) = m.blocked_on(s.cpu);
     const CpuState& c = m.cpu_state(s.cpu);
-    b.at = c.pending;
-    b.lock = c.wait ? c.wait->lock : nullptr;
-    b.gp_waits_for = m.gp_waits_for(s.cpu);
-    if (b.gp_waits_for) b.holder = __builtin_ctz(b.gp_waits_for);
-    for (int j = 0; j < m.ncpus() && b.holder < 0 && b.lock; ++j) {
-        const CpuState& h = m.cpu_state(j);
-        for (int k = 0; k < h.nheld; ++k)
-            if (h.held[k].lock == b.lock) {
-                b.holder = j;
-                b.since = h.held[k].step;
-                b.holder_label = h.held[k].label;
-                break;
-            }
-    }
+    b.script_idx = idx_;
     if (b.holder >= 0) {
         std::uint32_t step = 0;
         for (const Run& r : m.runs())

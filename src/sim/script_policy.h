@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/blocked.h"
 #include "sim/label.h"
 #include "sim/policy.h"
 
@@ -30,19 +31,11 @@ struct ScriptStep {
 };
 
 // Where a script asked a blocked CPU to run.
-struct ScriptBlock {
+// (A grace period's first CPU not yet past a quiescent state is `holder`:
+// finish_holder runs it until it passes one.)
+struct ScriptBlock : Blocked {
     std::size_t script_idx = 0;      // the schedule step that could not go on
-    int cpu = -1;                    // the blocked CPU
-    std::uint32_t after_step = 0;    // steps executed when it was asked
-    const Label* at = nullptr;       // the step it is parked at
-    const Cell* lock = nullptr;      // the lock it waits for (nullptr: a grace period)
-    int holder = -1;                 // the CPU holding it (-1: none found)
-    std::uint32_t since = 0;         // the step at which the holder took it
-    const Label* holder_label = nullptr;
     unsigned others_since = 0;       // steps other CPUs ran from `since` to the block
-    // A grace period: the CPUs it still waits for (the first is `holder`:
-    // finish_holder runs it until it passes a quiescent state).
-    CpuMask gp_waits_for = 0;
 };
 
 // One way round a block, applied to the i-th block a run meets:
