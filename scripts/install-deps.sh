@@ -5,7 +5,8 @@
 set -euo pipefail
 
 pkgs=(cmake g++ make libboost-fiber-dev libboost-context-dev catch2 libfmt-dev
-      nlohmann-json3-dev libcli11-dev libbenchmark-dev python3 python3-jsonschema help2man)
+      nlohmann-json3-dev libcli11-dev libbenchmark-dev python3 python3-jsonschema help2man
+      pkg-config libcpp-httplib-dev graphviz chromium chromium-driver python3-selenium)
 
 missing=()
 for p in "${pkgs[@]}"; do

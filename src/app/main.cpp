@@ -17,6 +17,7 @@
 #include "app/cli_suggest.h"
 #include "app/cli_test.h"
 #include "app/cli_explore.h"
+#include "app/play_server.h"
 #include "app/nearest.h"
 #include "app/report.h"
 #include "app/runner.h"
@@ -251,6 +252,14 @@ int main(int argc, char** argv) {
     app::TestArgs ta;
     auto* test = app::add_test_command(cli, ta);
 
+    app::PlayArgs pa;
+    auto* play = cli.add_subcommand("play", "Be the scheduler: a local web page that steps the race CPU by CPU");
+    play->add_option("paths", pa.paths, "Scenario files or directories (levels: files with a \"play\" block)")
+        ->required();
+    play->add_option("--port", pa.port, "TCP port (0: any free port; the URL is printed)")->check(CLI::Range(0, 65535));
+    play->add_option("--host", pa.host, "Address to listen on (default 127.0.0.1: this machine only)");
+    play->add_flag("--check", pa.check, "Replay each level's solution: it must win within par (no server)");
+
     std::string shell;
     auto* completion = cli.add_subcommand("completion", "Print a bash or zsh completion script for contsim");
     completion->add_option("shell", shell, "bash or zsh")->required()->check(CLI::IsMember({"bash", "zsh"}));
@@ -277,6 +286,7 @@ int main(int argc, char** argv) {
         else if (*explore) rc = app::cmd_explore(ea);
         else if (*merge) rc = app::cmd_merge(ma);
         else if (*test) rc = app::cmd_test(ta);
+        else if (*play) rc = app::cmd_play(pa);
         else if (*completion) {
             std::cout << app::completion_script(cli, shell);
             rc = 0;

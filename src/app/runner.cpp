@@ -68,22 +68,34 @@ int do_op(core::Kernel& k, const Op& op, std::string& text) {
 }
 
 // RunOptions::stop_after: the wrapped policy's picks until that many steps
-// have run, then the run stops (as a policy that ends it quietly does).
+// have run; then it notes where each CPU is and stops the run (as a policy
+// that ends it quietly does).
 class StopAfter : public sim::Policy {
 public:
-    StopAfter(sim::Policy& inner, sim::Machine& m, std::uint32_t steps) : inner_(inner), m_(m), steps_(steps) {}
+    StopAfter(sim::Policy& inner, sim::Machine& m, std::uint32_t steps, std::vector<CpuFront>& front)
+        : inner_(inner), m_(m), steps_(steps), front_(front) {}
     int choose(const sim::Machine& m, sim::CpuMask runnable, int current) override {
-        if (m.step() >= steps_) {
-            m_.stop();
-            return current;
+        if (m.step() < steps_) return inner_.choose(m, runnable, current);
+        front_.clear();
+        for (int i = 0; i < m.ncpus(); ++i) {
+            const sim::CpuState& c = m.cpu_state(i);
+            CpuFront f;
+            f.finished = c.finished;
+            f.runnable = (runnable >> i & 1) != 0;
+            f.next = c.finished ? nullptr : c.pending;
+            if (!c.finished && !f.runnable) f.blocked = m.blocked_on(i);
+            f.held.assign(c.held.begin(), c.held.begin() + c.nheld);
+            front_.push_back(f);
         }
-        return inner_.choose(m, runnable, current);
+        m_.stop();
+        return current;
     }
 
 private:
     sim::Policy& inner_;
     sim::Machine& m_;
     std::uint32_t steps_;
+    std::vector<CpuFront>& front_;
 };
 
 std::string join_kinds(const std::vector<std::string>& v) {
@@ -299,7 +311,7 @@ void run_threads(RunResult& r, sim::Machine& m, core::Kernel& k, const Scenario&
         policy = (script = std::make_unique<sim::ScriptPolicy>(sc.schedule, serial, opt.repairs)).get();
     }
     std::optional<StopAfter> stop_after;
-    if (opt.stop_after) policy = &stop_after.emplace(*policy, m, opt.stop_after);
+    if (opt.stop_after) policy = &stop_after.emplace(*policy, m, *opt.stop_after, r.front);
     m.set_tracing(!opt.policy);
     m.set_exploring(opt.policy != nullptr);
     m.run(std::move(threads), *policy, "threads");

@@ -28,7 +28,16 @@ struct RunOptions {
     // Stop the run after this many steps (0: run to the end): the state at a
     // step, for `run --format dot --at STEP` and the play page. A run stopped
     // early is `aborted`; its end-of-run checks do not run.
-    std::uint32_t stop_after = 0;
+    std::optional<std::uint32_t> stop_after;
+};
+
+// A CPU where a run stopped by RunOptions::stop_after left it.
+struct CpuFront {
+    bool finished = false;
+    bool runnable = false;             // may take the next step
+    const sim::Label* next = nullptr;  // the step it is parked at
+    std::optional<sim::Blocked> blocked;  // why it may not (a lock, a grace period)
+    std::vector<sim::HeldLock> held;      // the locks it holds
 };
 
 // One op a traced run's thread ran (a repeated or for_each op: each time).
@@ -65,6 +74,9 @@ struct RunResult {
     // happen. The run stopped there (`aborted`); `infeasible_message` says where.
     std::optional<sim::ScriptBlock> infeasible;
     std::string infeasible_message;
+    // With RunOptions::stop_after: each CPU where the run stopped (empty when
+    // the run ended before, every CPU done).
+    std::vector<CpuFront> front;
     // With RunOptions::repairs: the steps they moved.
     unsigned moved = 0;
     bool matches = true;

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "core/errno_names.h"
+#include "sim/schedule_token.h"
 #include "core/v7/container.h"
 
 namespace app {
@@ -528,6 +529,60 @@ std::set<std::string> violation_set(const Ctx& c, const json& list, const std::s
     return v;
 }
 
+// $.play: a level's goal, hints, par and winning order.
+PlayLevel parse_play(Ctx& c, const json& p, const Scenario& s) {
+    PlayLevel l;
+    c.object(p, "$.play");
+    c.only_keys(p, "$.play", {"goal", "hints", "par", "solution", "comment"});
+    const json& g = c.need(p, "$.play", "goal");
+    c.object(g, "$.play.goal");
+    c.only_keys(g, "$.play.goal", {"text", "violation", "returns"});
+    l.goal = c.str(c.need(g, "$.play.goal", "text"), "$.play.goal.text");
+    if (g.contains("violation")) {
+        std::string v = c.str(g["violation"], "$.play.goal.violation");
+        const auto& kinds = violation_kinds();
+        if (std::find(kinds.begin(), kinds.end(), v) == kinds.end())
+            c.fail("$.play.goal.violation", fmt::format("unknown violation \"{}\"; {}", v, expected_one_of(v, kinds)));
+        l.goal_violation = v;
+    }
+    if (g.contains("returns")) {
+        c.object(g["returns"], "$.play.goal.returns");
+        for (auto it = g["returns"].begin(); it != g["returns"].end(); ++it) {
+            std::string w = "$.play.goal.returns." + it.key();
+            if (std::none_of(s.threads.begin(), s.threads.end(), [&](const ThreadSpec& t) { return t.cpu == it.key(); }))
+                c.fail(w, "unknown CPU: expected a thread's CPU name");
+            c.array(it.value(), w);
+            std::vector<int> rs;
+            for (std::size_t k = 0; k < it.value().size(); ++k) {
+                const json& r = it.value()[k];
+                if (r.is_number_integer() && r.get<long>() >= 0 && r.get<long>() <= 2147483647L) {
+                    rs.push_back(static_cast<int>(r.get<long>()));
+                    continue;
+                }
+                auto v = r.is_string() ? core::parse_result(r.get<std::string>()) : std::nullopt;
+                if (!v) c.fail(fmt::format("{}[{}]", w, k), "expected 0 or an errno name such as \"-EBUSY\", found " + describe(r));
+                rs.push_back(*v);
+            }
+            l.goal_returns[it.key()] = rs;
+        }
+    }
+    if (!l.goal_violation && l.goal_returns.empty())
+        c.fail("$.play.goal", "expected \"violation\" or \"returns\": what the winning order makes happen");
+    if (p.contains("hints")) {
+        c.array(p["hints"], "$.play.hints");
+        for (std::size_t i = 0; i < p["hints"].size(); ++i)
+            l.hints.push_back(c.str(p["hints"][i], fmt::format("$.play.hints[{}]", i)));
+    }
+    const json& par = c.need(p, "$.play", "par");
+    if (!par.is_number_unsigned() || par.get<std::uint64_t>() > 1000)
+        c.fail("$.play.par", "expected the fewest CPU switches that win, 0 to 1000, found " + describe(par));
+    l.par = par.get<unsigned>();
+    l.solution = c.str(c.need(p, "$.play", "solution"), "$.play.solution");
+    std::string err;
+    if (!sim::decode_token(l.solution, err)) c.fail("$.play.solution", "expected a schedule token: " + err);
+    return l;
+}
+
 }  // namespace
 
 Scenario parse_scenario(const json& j, const std::string& file, const Overrides& o) {
@@ -538,7 +593,7 @@ Scenario parse_scenario(const json& j, const std::string& file, const Overrides&
     s.source_text = j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
     c.object(j, "$");
     c.only_keys(j, "$", {"$schema", "name", "title", "source", "description", "kernel", "fixes", "config",
-                         "fail_alloc", "setup", "threads", "schedule", "expect", "objects", "machine"});
+                         "fail_alloc", "setup", "threads", "schedule", "expect", "objects", "machine", "play"});
     s.name = c.str(c.need(j, "$", "name"), "$.name");
     if (j.contains("title")) s.title = c.str(j["title"], "$.title");
     if (j.contains("source")) s.source = c.str(j["source"], "$.source");
@@ -705,6 +760,7 @@ Scenario parse_scenario(const json& j, const std::string& file, const Overrides&
             s.schedule.push_back(
                 parse_step(c, j["schedule"][i], fmt::format("$.schedule[{}]", i), s.threads, labels, s.kernel));
     }
+    if (j.contains("play")) s.play = parse_play(c, j["play"], s);
     if (j.contains("expect")) {
         const json& e = j["expect"];
         c.object(e, "$.expect");

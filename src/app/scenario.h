@@ -117,6 +117,16 @@ struct Expect {
     std::optional<ExploreExpect> explore;
 };
 
+// "play": the scenario as a level of `contsim play` (docs/play.md).
+struct PlayLevel {
+    std::string goal;                              // what the student must make happen, in words
+    std::optional<std::string> goal_violation;     // a finding of this kind
+    std::map<std::string, std::vector<int>> goal_returns;  // cpu -> its first results
+    std::vector<std::string> hints;
+    unsigned par = 0;      // the fewest CPU switches that win
+    std::string solution;  // a schedule token that wins with `par` switches (tests replay it)
+};
+
 struct Scenario {
     std::string file;
     // The file's exact text: explore reports embed it, so `merge`, `--resume`
@@ -134,6 +144,7 @@ struct Scenario {
     int machine_cpus = 2, machine_mems = 1;      // "machine": the cpus and memory nodes online
     bool hotplug = false;                        // some op is cpu_down, cpu_up or mem_online
     std::vector<sim::AllocFailure> fail_alloc;
+    std::optional<PlayLevel> play;
     // Legal but most likely a mistake ("FILE: $.path: what"): `check` and
     // `run` print them on stderr; they change no result or exit code.
     std::vector<std::string> warnings;

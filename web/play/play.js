@@ -1,0 +1,1 @@
+// contsim play
