@@ -259,6 +259,7 @@ int main(int argc, char** argv) {
     play->add_option("--port", pa.port, "TCP port (0: any free port; the URL is printed)")->check(CLI::Range(0, 65535));
     play->add_option("--host", pa.host, "Address to listen on (default 127.0.0.1: this machine only)");
     play->add_flag("--check", pa.check, "Replay each level's solution: it must win within par (no server)");
+    play->add_option("--web-dir", pa.web_dir, "Serve the page's files from this directory (for editing web/play)");
 
     std::string shell;
     auto* completion = cli.add_subcommand("completion", "Print a bash or zsh completion script for contsim");

@@ -1,6 +1,8 @@
 #include "app/play_server.h"
 
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <iostream>
 #include <memory>
 
@@ -91,8 +93,13 @@ int cmd_play(const PlayArgs& a) {
     svr.new_task_queue = [] { return new httplib::ThreadPool(1); };
     for (const PlayAsset& as : play_assets()) {
         std::string path = as.path;
-        svr.Get(path == "/index.html" ? "/" : path, [as](const httplib::Request&, httplib::Response& res) {
-            res.set_content(std::string(as.data, as.size), as.mime);
+        std::string dir = a.web_dir;
+        svr.Get(path == "/index.html" ? "/" : path, [as, dir](const httplib::Request&, httplib::Response& res) {
+            if (dir.empty()) return res.set_content(std::string(as.data, as.size), as.mime);
+            std::ifstream in(dir + as.path, std::ios::binary);  // --web-dir: the page as edited, unbuilt
+            std::stringstream text;
+            text << in.rdbuf();
+            res.set_content(text.str(), as.mime);
         });
     }
     auto level_of = [&levels](const httplib::Request& req) -> const Scenario& {

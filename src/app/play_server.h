@@ -11,6 +11,7 @@ struct PlayArgs {
     std::string host = "127.0.0.1";
     int port = 8377;                 // 0: any free port (printed)
     bool check = false;              // --check: replay each level's solution, no server
+    std::string web_dir;             // --web-dir: serve the page's files from here (developing the page)
 };
 
 int cmd_play(const PlayArgs& a);
