@@ -12,6 +12,10 @@ import json
 import pathlib
 import subprocess
 import sys
+import os
+
+# The text report fits COLUMNS when set: quoted outputs are the natural layout.
+os.environ.pop("COLUMNS", None)
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 

@@ -7,6 +7,10 @@ import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+import os
+
+# The text report fits COLUMNS when set: quoted outputs are the natural layout.
+os.environ.pop("COLUMNS", None)
 
 root = pathlib.Path(__file__).resolve().parent.parent
 contsim, junit = (str(pathlib.Path(a).resolve()) for a in sys.argv[1:3])

@@ -12,6 +12,10 @@ import re
 import shlex
 import subprocess
 import sys
+import os
+
+# The text report fits COLUMNS when set: quoted outputs are the natural layout.
+os.environ.pop("COLUMNS", None)
 
 root = pathlib.Path(__file__).resolve().parent.parent
 contsim = sys.argv[1]

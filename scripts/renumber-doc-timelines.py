@@ -11,6 +11,10 @@ when two named scenarios print the same rows (a buggy and a fixed variant)
 the one whose step numbers already agree wins, which after a shift may still
 be the wrong run."""
 import re,subprocess,sys,glob,os
+import os
+
+# The text report fits COLUMNS when set: quoted outputs are the natural layout.
+os.environ.pop("COLUMNS", None)
 os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 sys.argv[1] = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else sys.exit(__doc__)
 allscen={os.path.basename(p):p for p in glob.glob('scenarios/*/*.json')}

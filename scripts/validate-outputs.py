@@ -41,6 +41,9 @@ import time
 
 import jsonschema
 
+# The text report fits COLUMNS when set: quoted outputs are the natural layout.
+os.environ.pop("COLUMNS", None)
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SCHEMA_DIR = ROOT / "docs" / "schemas"
 SCHEMAS = ("run", "explore", "merge", "test")

@@ -64,18 +64,13 @@ bool inside(const Span& in, const Span& out) { return out.ts <= in.ts && in.end 
 
 json one_return(int ret) { return returns_json({ret}).at(0); }
 
-// The plain ops of a thread, in order, up to `k`: the op the k-th span would
-// be, when no op before it can run a number of times known only at run time.
-std::string unfinished_op_name(const Scenario* sc, std::size_t thread, std::size_t k) {
-    if (sc && thread < sc->threads.size()) {
-        const auto& ops = sc->threads[thread].ops;
-        bool plain = k < ops.size();
-        for (std::size_t i = 0; plain && i <= k; ++i)
-            plain = !ops[i].flow.dynamic() && ops[i].flow.ints.empty() && ops[i].flow.texts.empty() &&
-                    ops[i].via.empty() && ops[i].handle.empty();
-        if (plain) return op_text(ops[k]);
-    }
-    return "(an op that did not return)";
+// The ops of a thread as written, when each runs once (no "if", "repeat",
+// "for_each" or computed field): the k-th span is the k-th op.
+bool plain_ops(const Scenario* sc, std::size_t thread) {
+    if (!sc || thread >= sc->threads.size()) return false;
+    for (const Op& op : sc->threads[thread].ops)
+        if (!op.flow.empty() || !op.via.empty() || !op.handle.empty()) return false;
+    return true;
 }
 
 json access_json(const sim::Event& e) {
@@ -140,10 +135,13 @@ nlohmann::json report_chrome_trace(const RunResult& r) {
         const auto& steps = own[static_cast<std::size_t>(w.cpu)];
         Span s{at(w.after_step + 1), w.until ? at(w.until + 1) : std::max(end_ts, at(w.after_step + 2))};
         const std::uint32_t last = w.until ? w.until : last_step;
-        if (w.until && w.until < w.after_step) continue;
+        if (w.until && w.until <= w.after_step) continue;
         auto it = steps.upper_bound(w.after_step);
         if (it != steps.end() && it->first <= last) continue;
-        waits[static_cast<std::size_t>(w.cpu)].push_back({s, w.after_step, w.until ? w.until : last_step, &w});
+        auto& mine = waits[static_cast<std::size_t>(w.cpu)];
+        if (std::any_of(mine.begin(), mine.end(), [&](const Wait& o) { return o.span.ts < s.end && s.ts < o.span.end; }))
+            continue;  // overlaps a wait already drawn (never seen: the machine records one wait at a time)
+        mine.push_back({s, w.after_step, last, &w});
     }
 
     for (std::size_t c = 0; c < ncpus; ++c) {
@@ -166,7 +164,7 @@ nlohmann::json report_chrome_trace(const RunResult& r) {
         for (const OpSpan& sp : spans)
             ops.push_back({{at(sp.after + 1), at(std::max(sp.until, sp.after) + 1)},
                            sp.text,
-                           {{"op", sp.text}, {"return", one_return(sp.ret)}, {"steps", fmt::format("{}..{}", sp.after + 1, sp.until)}},
+                           {{"op", sp.text}, {"return", one_return(sp.ret)}},
                            {}});
         std::map<std::size_t, std::vector<std::uint32_t>> gaps;  // steps before span k that no span covers
         for (const auto& [s, evs] : steps) {
@@ -185,19 +183,35 @@ nlohmann::json report_chrome_trace(const RunResult& r) {
         for (auto& [k, gs] : gaps) {
             Span s{INT64_MAX, INT64_MIN};
             if (!gs.empty()) s = {at(gs.front()), at(gs.back() + 1)};
-            std::string name = "(steps between ops)";
-            json args = json::object();
+            std::string name = "(between ops)";
+            json args = {{"note", "steps of this CPU outside its thread's ops"}};
             if (k == spans.size()) {
                 for (const Wait* w : trailing_waits) s = {std::min(s.ts, w->span.ts), std::max(s.end, w->span.end)};
-                name = unfinished_op_name(r.scenario, c, spans.size());
-                args = {{"op", name}, {"return", nullptr}, {"returned", false}};
+                // The op the run stopped in (it never returned), or the CPU's
+                // own work once its thread's ops are done (RCU callbacks).
+                const bool plain = plain_ops(r.scenario, c);
+                const std::size_t nops = plain ? r.scenario->threads[c].ops.size() : 0;
+                const bool exited = plain && !spans.empty() && spans.size() <= nops &&
+                                    r.scenario->threads[c].ops[spans.size() - 1].op == "exit";
+                if (plain && spans.size() < nops && !exited) {
+                    name = op_text(r.scenario->threads[c].ops[spans.size()]);
+                    args = {{"op", name}, {"return", nullptr}, {"returned", false}};
+                } else if (!plain && (r.aborted || r.infeasible)) {
+                    name = "(an op that did not return)";
+                    args = {{"return", nullptr}, {"returned", false}};
+                } else {
+                    name = "(after its ops)";
+                    args = {{"note", "the CPU's work after its thread's last op returned"}};
+                }
             }
             ops.push_back({s, name, args, gs});
         }
         std::stable_sort(ops.begin(), ops.end(), [](const OpSlice& a, const OpSlice& b) { return a.span.ts < b.span.ts; });
 
         for (const OpSlice& op : ops) {
-            slice(tid, op.span, op_rank, "op", op.name, op.args);
+            json args = op.args;
+            if (!op.steps.empty()) args["steps"] = fmt::format("{}..{}", op.steps.front(), op.steps.back());
+            slice(tid, op.span, op_rank, "op", op.name, std::move(args));
 
             // Level 2: the waits inside this op, and the runs of its steps in
             // one function (a wait ends a run: the function resumes after it).
@@ -213,7 +227,7 @@ nlohmann::json report_chrome_trace(const RunResult& r) {
                 if (row.at) args["at"] = row.at->name;
                 if (row.holder >= 0 && static_cast<std::size_t>(row.holder) < ncpus) {
                     args["holder"] = r.threads[static_cast<std::size_t>(row.holder)].cpu;
-                    args["since_step"] = row.since;
+                    if (row.lock) args["since_step"] = row.since;
                 }
                 slice(tid, w->span, fn_rank, "wait", "waits for " + what, std::move(args));
             }
@@ -345,8 +359,13 @@ nlohmann::json report_chrome_trace(const RunResult& r) {
         }
     }
 
+    // An op that ran no step is an empty slice where the next op begins:
+    // written first, it closes before that op opens (a sibling, not a child).
     std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
-        return std::make_tuple(a.ts, -a.dur, a.rank, a.tid, a.seq) < std::make_tuple(b.ts, -b.dur, b.rank, b.tid, b.seq);
+        auto key = [](const Item& i) {
+            return std::make_tuple(i.ts, !(i.rank == op_rank && i.dur == 0), -i.dur, i.rank, i.tid, i.seq);
+        };
+        return key(a) < key(b);
     });
 
     json events = json::array();

@@ -9,14 +9,16 @@
 // `after`, a read's `before`). Edges: every cell whose latest value is an
 // object pointer (owner -> target, labelled with the field), and the
 // kernel's membership (a task in a directory or group) where no pointer
-// already links the two. Freed objects are dashed; the objects a finding up
-// to `at` names are red.
+// already links the two. A lock's object also says which CPU holds the
+// lock after step `at` and which waits for it. Freed objects are
+// dashed; the objects a finding up to `at` names are red.
 //
 // Deterministic: nodes come out in a fixed order (tasks by pid, directories
 // and groups in the kernel's order, then the other objects in the order the
 // trace first touches them), cells in creation order; no addresses.
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <optional>
 #include <set>
@@ -29,6 +31,7 @@
 #include "app/report.h"
 #include "core/kernel.h"
 #include "core/task.h"
+#include "core/v7/container.h"
 #include "sim/machine.h"
 
 namespace app {
@@ -100,14 +103,26 @@ bool names(const std::string& msg, const std::string& name) {
         char after = end >= msg.size() ? ' ' : msg[end];
         bool left = !ident_char(before) && before != '(' && before != '/' && before != '-' && before != '>' &&
                     before != '.';
-        // A path names its last component's object: "/dev/container/CS1".
-        if (before == '/' && name.find('/') == std::string::npos) left = true;
-        if (before == '/' && name.front() == '/') left = true;
+        // A path names its last component's object: "/dev/container/CS1"
+        // (a path: a word that starts with '/'; not "cg(X/node2)").
+        if (before == '/' && name.find('/') == std::string::npos) {
+            std::size_t w = msg.find_last_of(" \t\n", pos);
+            left = msg[w == std::string::npos ? 0 : w + 1] == '/';
+        }
         bool right = !ident_char(after) && after != '(' && after != '/' && after != '[' &&
                      !(after == '.' && end + 1 < msg.size() && ident_char(msg[end + 1]));
         if (left && right) return true;
     }
     return false;
+}
+
+// The object a pointer is drawn to: a container_subsys_state is embedded in
+// its subsystem's structure (struct cpuset), which owns its cells and has
+// its name: the css is that structure.
+const Object* canonical(const Object* o) {
+    if (o && std::strcmp(o->type, "container_subsys_state") == 0)
+        if (const Object* e = static_cast<const core::v7::container_subsys_state*>(o)->object) return e;
+    return o;
 }
 
 std::string basename(const std::string& path) {
@@ -145,6 +160,12 @@ private:
     std::set<const Object*> seen_set_;
     std::set<const Object*> freed_in_trace_;
     std::vector<Latest> latest_;
+    struct Lock {
+        const sim::Cell* cell;
+        std::map<int, std::pair<int, std::uint32_t>> by_cpu;  // CPU -> (depth, step it was taken)
+    };
+    std::vector<Lock> locks_;  // in first-touch order
+    std::map<const sim::Cell*, std::size_t> lock_at_;
     std::map<const sim::Cell*, std::size_t> latest_at_;
     std::vector<const Object*> universe_;  // every object we know of, ordered (serial, type, name)
     std::set<const Object*> used_;         // objects a directory or group already took
@@ -160,6 +181,7 @@ private:
     static bool named_object(const Object* o) { return o && o != &sim::global_object() && *o->name(); }
 
     void see(const Object* o) {
+        o = canonical(o);
         if (!named_object(o)) return;
         if (seen_set_.insert(o).second) seen_.push_back(o);
     }
@@ -172,11 +194,24 @@ private:
             if (e.step > at_ || !e.cell) continue;
             const Object* owner = e.cell->owner;
             see(owner);
+            if (e.access == Access::acquire || e.access == Access::acquire_shared ||
+                e.access == Access::release || e.access == Access::release_shared) {
+                auto it = lock_at_.find(e.cell);
+                if (it == lock_at_.end()) {
+                    it = lock_at_.emplace(e.cell, locks_.size()).first;
+                    locks_.push_back({e.cell, {}});
+                }
+                auto& hold = locks_[it->second].by_cpu[e.cpu];  // (depth, since step)
+                const bool take = e.access == Access::acquire || e.access == Access::acquire_shared;
+                if (take && hold.first++ == 0) hold.second = e.step;
+                if (!take && hold.first > 0) --hold.first;
+                continue;
+            }
             if (e.access == Access::alloc || e.access == Access::free) {
                 // kmalloc/kfree: the object as a whole (its values are itself).
                 if (e.access == Access::free) {
                     const Object* o = e.before.kind == Value::Kind::object && e.before.o ? e.before.o : owner;
-                    if (o) freed_in_trace_.insert(o);
+                    if (o) freed_in_trace_.insert(canonical(o));
                     see(o);
                 }
                 continue;
@@ -188,7 +223,10 @@ private:
                 v = e.before;
             }
             if (!v) continue;
-            if (v->kind == Value::Kind::object) see(v->o);
+            if (v->kind == Value::Kind::object) {
+                v->o = canonical(v->o);
+                see(v->o);
+            }
             auto it = latest_at_.find(e.cell);
             if (it == latest_at_.end()) {
                 latest_at_[e.cell] = latest_.size();
@@ -204,6 +242,20 @@ private:
         for (const Latest& l : latest_)
             if (l.cell->owner == o && field == l.cell->field && l.value.kind == Value::Kind::integer) return l.value.i;
         return std::nullopt;
+    }
+
+    // Does a cell of `o` point at the state of a subsystem the directory's
+    // hierarchy has ("subsys[1]" -> "cpuacct(A)" for a directory with a
+    // "refcnt.cpuacct" value)? Tells apart two directories of one name on two
+    // hierarchies.
+    bool points_at_own_subsystem(const Object* o, const core::NodeState& ns) const {
+        for (const Latest& l : latest_) {
+            if (l.cell->owner != o || l.value.kind != Value::Kind::object || !l.value.o) continue;
+            for (const auto& kv : ns.values)
+                if (starts_with(kv.first, "refcnt.") && starts_with(l.value.o->name(), kv.first.substr(7) + "("))
+                    return true;
+        }
+        return false;
     }
 
     bool freed_by(const Object* o) const {
@@ -225,7 +277,7 @@ private:
             for (const core::task_struct* t : r_.kernel->all_tasks()) all.insert(t);
         }
         for (const Object* o : all)
-            if (named_object(o)) universe_.push_back(o);
+            if (named_object(o) && canonical(o) == o) universe_.push_back(o);
         std::sort(universe_.begin(), universe_.end(), [](const Object* a, const Object* b) {
             return std::make_tuple(a->serial, std::string(a->type), std::string(a->name())) <
                    std::make_tuple(b->serial, std::string(b->type), std::string(b->name()));
@@ -323,6 +375,7 @@ private:
             int score = 0;
             if (!dir_type.empty() && dir_type == o->type) score += 4;
             if (auto c = latest_int(o, "count"); c && *c == ns.count) score += 2;
+            if (points_at_own_subsystem(o, ns)) score += 2;
             if (!o->freed) score += 1;
             if (score > best_score) best = o, best_score = score;
         }
@@ -438,6 +491,33 @@ private:
         }
         for (auto& es : out)
             for (auto& e : es) edges_.push_back(e);
+        add_locks();
+    }
+
+    // Locks: on a lock's object, the CPUs holding it after step `at` (from
+    // the trace's acquires and releases) and those waiting for it then.
+    void add_locks() {
+        auto lock_node = [&](const sim::Cell* c) -> Node* {
+            if (!c) return nullptr;
+            auto it = by_obj_.find(canonical(c->owner));
+            return it == by_obj_.end() ? nullptr : &nodes_[it->second];
+        };
+        auto lock_name = [](const sim::Cell* c) { return std::string(*c->field ? c->field : "lock"); };
+        auto cpu_name = [&](int cpu) {
+            return cpu >= 0 && static_cast<std::size_t>(cpu) < r_.threads.size() ? r_.threads[cpu].cpu
+                                                                                 : fmt::format("CPU{}", cpu);
+        };
+        for (const Lock& l : locks_)
+            for (const auto& [cpu, hold] : l.by_cpu)
+                if (hold.first > 0)
+                    if (Node* n = lock_node(l.cell))
+                        add_line(*n, fmt::format("{} held by {} since step {}", lock_name(l.cell), cpu_name(cpu),
+                                                 hold.second));
+        if (!r_.machine) return;
+        for (const sim::WaitRow& w : r_.machine->waits())
+            if (w.lock && w.after_step <= at_ && (w.until == 0 || w.until > at_))
+                if (Node* n = lock_node(w.lock))
+                    add_line(*n, fmt::format("{} awaited by {}", lock_name(w.lock), cpu_name(w.cpu)));
     }
 
     static bool has_line(const Node& n, const std::string& line) {
@@ -488,6 +568,9 @@ private:
         std::string kernel = r_.scenario ? r_.scenario->kernel : std::string();
         std::string when = fmt::format("after step {}", at_);
         if (at_ == r_.steps && !r_.aborted) when += " (the end of the run)";
+        // A run that went on past `at` (not stopped there): the kernel's
+        // state (directories, groups, memberships) is the later one.
+        if (at_ < r_.steps) when += fmt::format("; directories and groups as after step {}", r_.steps);
         std::string out = "digraph contsim {\n";
         out += fmt::format("  graph [label={}, labelloc=t, rankdir=LR, fontname=\"Helvetica\"];\n",
                            quote(title + (kernel.empty() ? "" : " (" + kernel + ")") + "\n" + when));

@@ -99,38 +99,89 @@ std::string event_note(const sim::Event& e) {
 
 namespace {
 
-// The timeline's rows: a step column, then one column per CPU.
+// The timeline's rows: a step column, then one column per CPU; or, when the
+// width leaves columns too narrow to read (three CPUs on 80 columns), lanes:
+// the step, the CPU's name, then its text across the rest of the width.
 class Timeline {
 public:
-    Timeline(const RunResult& r, const TextStyle& st, std::size_t col) : r_(r), st_(st), col_(col) {}
+    Timeline(const RunResult& r, const TextStyle& st, std::size_t col, std::size_t width)
+        : r_(r), st_(st), col_(col), width_(width) {
+        lanes_ = width && ncpus() > 1 && col < kMinColumnsView;
+        for (const ThreadResult& t : r.threads) name_ = std::max(name_, display_width(t.cpu));
+    }
+    bool lanes() const { return lanes_; }
 
-    // A CPU's text in its column, wrapped inside it; other columns blank.
+    // A CPU's text in its column (or lane), wrapped inside it.
     void cell_rows(std::vector<std::string>& out, const std::string& step, int cpu, const std::string& text,
                    const char* colour = nullptr, bool one_row = false) const {
-        auto lines = one_row ? std::vector<std::string>{truncate(text, col_)} : wrap(text, col_);
+        const std::size_t room = lanes_ ? text_room() : col_;
+        auto lines = one_row ? std::vector<std::string>{truncate(text, room)} : wrap(text, room);
         for (std::size_t k = 0; k < lines.size(); ++k) {
             std::string row = k == 0 ? pad(step, kStepColumn) : std::string(kStepColumn, ' ');
             std::string mine = colour && st_.colour ? std::string(colour) + lines[k] + colour::reset : lines[k];
-            for (std::size_t c = 0; c < ncpus(); ++c) {
-                std::string cell = static_cast<int>(c) == cpu ? mine : "";
-                row += c + 1 < ncpus() ? pad(cell, col_) + " | " : cell;
+            if (lanes_) {
+                row += pad(k == 0 ? cpu_name(cpu) : "", name_) + "  " + mine;
+            } else {
+                for (std::size_t c = 0; c < ncpus(); ++c) {
+                    std::string cell = static_cast<int>(c) == cpu ? mine : "";
+                    row += c + 1 < ncpus() ? pad(cell, col_) + " | " : cell;
+                }
             }
             out.push_back(row);
         }
     }
+    // A finding under the step that made it, in the CPU's column.
+    std::string finding_row(int cpu, const std::string& text) const {
+        if (lanes_) return std::string(kStepColumn + name_ + 2, ' ') + text;
+        return std::string(kStepColumn, ' ') + std::string(static_cast<std::size_t>(std::max(cpu, 0)) * (col_ + 3), ' ') +
+               text;
+    }
     // One row across every column (folded steps of several CPUs).
     void wide_row(std::vector<std::string>& out, const std::string& text) const {
-        std::string body = truncate(text, total() - kStepColumn);
+        std::size_t lead = lanes_ ? kStepColumn + name_ + 2 : kStepColumn;
+        std::string body = truncate(text, (lanes_ ? width_ : total()) - lead);
         if (st_.colour) body = colour::dim + body + colour::reset;
-        out.push_back(std::string(kStepColumn, ' ') + body);
+        out.push_back(std::string(lead, ' ') + body);
+    }
+    // The header: CPU columns, or (lanes) a line per CPU with its ops.
+    std::vector<std::string> header(const std::vector<std::string>& who, const std::vector<std::string>& ops) const {
+        std::vector<std::string> out;
+        if (lanes_) {
+            for (std::size_t i = 0; i < ncpus(); ++i)
+                out.push_back(truncate(pad(r_.threads[i].cpu, name_) + "  " + who[i] + ": " + ops[i], width_));
+            out.push_back(pad("step", kStepColumn) + pad("cpu", name_));
+            out.push_back(pad("----", kStepColumn) + std::string(name_, '-') + "  " +
+                          std::string(text_room(), '-'));
+            return out;
+        }
+        std::string head = "step  ", rule = "----  ", line = "      ";
+        for (std::size_t i = 0; i < ncpus(); ++i) {
+            std::string sep = i + 1 < ncpus() ? " | " : "";
+            head += pad(truncate(r_.threads[i].cpu + " " + who[i], col_), col_) + sep;
+            line += pad(width_ ? truncate(ops[i], col_) : ops[i].substr(0, kColumn), col_) + sep;
+            rule += std::string(col_, '-') + sep;
+        }
+        return {head, line, rule};
     }
     std::size_t ncpus() const { return r_.threads.size(); }
     std::size_t total() const { return kStepColumn + ncpus() * col_ + 3 * (ncpus() - 1); }
 
 private:
+    // Columns narrower than this read badly: the lanes layout takes over.
+    static constexpr std::size_t kMinColumnsView = 30;
+    std::size_t text_room() const {
+        std::size_t used = kStepColumn + name_ + 2;
+        return width_ > used + kMinColumn ? width_ - used : kMinColumn;
+    }
+    std::string cpu_name(int cpu) const {
+        return cpu >= 0 && static_cast<std::size_t>(cpu) < ncpus() ? r_.threads[static_cast<std::size_t>(cpu)].cpu : "";
+    }
     const RunResult& r_;
     const TextStyle& st_;
     std::size_t col_;
+    std::size_t width_;
+    bool lanes_ = false;
+    std::size_t name_ = 0;
 };
 
 // "… 6 steps (path_lookup, kmalloc, …)": the functions folded, first seen first.
@@ -175,27 +226,22 @@ std::string report_text(const RunResult& r, const TextStyle& st) {
         std::size_t room = width > kStepColumn + 3 * (n - 1) ? width - kStepColumn - 3 * (n - 1) : 0;
         col = std::max(kMinColumn, room / n);
     }
-    Timeline tl(r, st, col);
+    Timeline tl(r, st, col, width);
     auto row_line = [&](const std::string& s) {  // timeline rows are fitted already
         std::string t = s;
         while (!t.empty() && t.back() == ' ') t.pop_back();
         out += t + "\n";
     };
 
-    // Header: one column per CPU.
-    std::string head = "step  ", rule = "----  ", ops = "      ";
+    std::vector<std::string> who, ops;
     for (std::size_t i = 0; i < n; ++i) {
         const ThreadResult& t = r.threads[i];
-        std::string sep = i + 1 < n ? " | " : "";
-        head += pad(truncate(fmt::format("{} (pid {} {})", t.cpu, t.task, t.task_name), col), col) + sep;
+        who.push_back(fmt::format("(pid {} {})", t.task, t.task_name));
         std::string summary;
         for (const Op& op : sc.threads[i].ops) summary += (summary.empty() ? "" : "; ") + op_summary(op);
-        ops += pad(width ? truncate(summary, col) : summary.substr(0, kColumn), col) + sep;
-        rule += std::string(col, '-') + sep;
+        ops.push_back(summary);
     }
-    row_line(head);
-    row_line(ops);
-    row_line(rule);
+    for (const std::string& h : tl.header(who, ops)) row_line(h);
 
     std::map<std::uint32_t, std::vector<const sim::Finding*>> by_step;
     for (const auto& f : r.findings)
@@ -255,11 +301,7 @@ std::string report_text(const RunResult& r, const TextStyle& st) {
         if (!last_of_step) continue;
         auto it = by_step.find(e.step);
         if (it != by_step.end())
-            for (const sim::Finding* f : it->second) {
-                std::string row = std::string(kStepColumn, ' ') +
-                                  std::string(static_cast<std::size_t>(std::max(e.cpu, 0)) * (col + 3), ' ');
-                rows.push_back(row + red(">>> " + f->kind));
-            }
+            for (const sim::Finding* f : it->second) rows.push_back(tl.finding_row(e.cpu, red(">>> " + f->kind)));
         auto w = waits_after.find(e.step);
         if (w != waits_after.end())
             for (const sim::WaitRow* wr : w->second) tl.cell_rows(rows, "", wr->cpu, wait_text(r, *wr), colour::cyan);

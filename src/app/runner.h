@@ -25,9 +25,9 @@ struct RunOptions {
     sim::Policy* policy = nullptr;
     // The file's schedule bent round the blocks it meets (contsim run --nearest).
     std::vector<sim::Repair> repairs;
-    // Stop the run after this many steps (0: run to the end): the state at a
-    // step, for `run --format dot --at STEP` and the play page. A run stopped
-    // early is `aborted`; its end-of-run checks do not run.
+    // Stop the run after this many steps (0: before the first): the state at
+    // a step, for `run --format dot --at STEP` and the play page. A run
+    // stopped early is `aborted`; its end-of-run checks do not run.
     std::optional<std::uint32_t> stop_after;
 };
 

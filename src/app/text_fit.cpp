@@ -57,7 +57,9 @@ std::vector<std::string> wrap(const std::string& text, std::size_t w, std::size_
         std::size_t limit = offset_of_column(rest, w);
         std::size_t cut = rest.rfind(' ', limit);
         if (cut == std::string::npos || display_width(rest.substr(0, cut)) < w / 3) cut = limit;
-        out.push_back(rest.substr(0, cut));
+        std::string piece = rest.substr(0, cut);
+        while (!piece.empty() && piece.back() == ' ') piece.pop_back();
+        out.push_back(piece);
         rest = lead + rest.substr(cut < rest.size() && rest[cut] == ' ' ? cut + 1 : cut);
     }
     out.push_back(rest);

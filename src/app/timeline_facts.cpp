@@ -1,9 +1,12 @@
 #include "app/timeline_facts.h"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 
 #include <fmt/format.h>
+
+#include "sim/kernel/rcu.h"
 
 namespace app {
 
@@ -98,6 +101,9 @@ TimelineFacts timeline_facts(const RunResult& r) {
     // let go and took the lock back) is one wait: the first row, the last release.
     std::vector<sim::WaitRow> waits;
     for (const sim::WaitRow& w : r.machine->waits()) {
+        // A call_rcu() callback waiting for its grace period after the CPU's
+        // ops are done delays only a free: not a wait of the race.
+        if (w.at == &sim::rcu_process_callbacks_invoke) continue;
         bool same = false;
         for (auto it = waits.rbegin(); it != waits.rend(); ++it)
             if (it->cpu == w.cpu) {
@@ -127,6 +133,28 @@ TimelineFacts timeline_facts(const RunResult& r) {
     for (const sim::Finding& x : r.findings) {
         if (x.step) f.finding_steps.insert(x.step);
         for (std::uint32_t s : x.related_steps) f.finding_steps.insert(s);
+    }
+    // A finding at the end of the run (a leak, a dangling pointer, a count
+    // mismatch) names cells ("cg(CS2)->ref") and freed objects: the last
+    // change of each is its cause.
+    std::map<std::string, std::uint32_t> last_change;  // "cg(CS2)->ref" or a freed object's name -> step
+    for (const sim::Event& e : trace) {
+        if (e.access == sim::Access::free && e.before.kind == sim::Value::Kind::object && e.before.o)
+            last_change[e.before.o->name()] = e.step;
+        else if (e.cell && writes(e.access) && e.cell->owner && *e.cell->owner->name())
+            last_change[e.cell->display()] = e.step;
+    }
+    auto word_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+    for (const sim::Finding& x : r.findings) {
+        if (x.step) continue;
+        for (const auto& [name, step] : last_change)
+            for (std::size_t at = x.message.find(name); at != std::string::npos; at = x.message.find(name, at + 1)) {
+                const std::size_t end = at + name.size();
+                if ((at == 0 || !word_char(x.message[at - 1])) && (end == x.message.size() || !word_char(x.message[end]))) {
+                    f.finding_steps.insert(step);
+                    break;
+                }
+            }
     }
 
     f.focus = f.racing;

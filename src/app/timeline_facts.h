@@ -32,7 +32,9 @@ struct TimelineFacts {
     std::set<std::uint32_t> racing;  // every step of a pair
     std::vector<sim::WaitRow> waits;  // a wait renewed before the waiter ran again: one row
     std::vector<HandOff> handoffs;
-    std::set<std::uint32_t> finding_steps;  // where findings happened and the earlier steps they name
+    // Where findings happened, the earlier steps they name, and for a finding
+    // at the end of the run the last change of each object its message names.
+    std::set<std::uint32_t> finding_steps;
     // What --focus shows: the above and the holders' acquisitions the waits name.
     std::set<std::uint32_t> focus;
 };
