@@ -68,8 +68,9 @@ json play_level(const Scenario& sc) {
 bool goal_met(const Scenario& sc, const RunResult& r) {
     if (!sc.play) return false;
     const PlayLevel& l = *sc.play;
-    if (l.goal_violation &&
-        std::none_of(r.findings.begin(), r.findings.end(), [&](const sim::Finding& f) { return f.kind == *l.goal_violation; }))
+    if (l.goal_violation && std::none_of(r.findings.begin(), r.findings.end(), [&](const sim::Finding& f) {
+            return f.kind == *l.goal_violation && f.message.find(l.goal_names) != std::string::npos;
+        }))
         return false;
     for (const auto& [cpu, want] : l.goal_returns) {
         auto t = std::find_if(r.threads.begin(), r.threads.end(), [&](const ThreadResult& x) { return x.cpu == cpu; });

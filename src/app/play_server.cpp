@@ -91,6 +91,9 @@ int cmd_play(const PlayArgs& a) {
     // One worker: requests replay the model one at a time (each takes
     // microseconds to milliseconds), in the order they came.
     svr.new_task_queue = [] { return new httplib::ThreadPool(1); };
+    // A kept-alive connection would hold the one worker: a second tab (or
+    // the page's parallel fetches) would wait for its keep-alive to expire.
+    svr.set_keep_alive_max_count(1);
     for (const PlayAsset& as : play_assets()) {
         std::string path = as.path;
         std::string dir = a.web_dir;

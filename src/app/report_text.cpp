@@ -149,7 +149,6 @@ public:
         if (lanes_) {
             for (std::size_t i = 0; i < ncpus(); ++i)
                 out.push_back(truncate(pad(r_.threads[i].cpu, name_) + "  " + who[i] + ": " + ops[i], width_));
-            out.push_back(pad("step", kStepColumn) + pad("cpu", name_));
             out.push_back(pad("----", kStepColumn) + std::string(name_, '-') + "  " +
                           std::string(text_room(), '-'));
             return out;
@@ -168,7 +167,7 @@ public:
 
 private:
     // Columns narrower than this read badly: the lanes layout takes over.
-    static constexpr std::size_t kMinColumnsView = 30;
+    static constexpr std::size_t kMinColumnsView = 36;
     std::size_t text_room() const {
         std::size_t used = kStepColumn + name_ + 2;
         return width_ > used + kMinColumn ? width_ - used : kMinColumn;

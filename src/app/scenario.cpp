@@ -536,7 +536,7 @@ PlayLevel parse_play(Ctx& c, const json& p, const Scenario& s) {
     c.only_keys(p, "$.play", {"goal", "hints", "par", "solution", "comment"});
     const json& g = c.need(p, "$.play", "goal");
     c.object(g, "$.play.goal");
-    c.only_keys(g, "$.play.goal", {"text", "violation", "returns"});
+    c.only_keys(g, "$.play.goal", {"text", "violation", "names", "returns"});
     l.goal = c.str(c.need(g, "$.play.goal", "text"), "$.play.goal.text");
     if (g.contains("violation")) {
         std::string v = c.str(g["violation"], "$.play.goal.violation");
@@ -544,6 +544,10 @@ PlayLevel parse_play(Ctx& c, const json& p, const Scenario& s) {
         if (std::find(kinds.begin(), kinds.end(), v) == kinds.end())
             c.fail("$.play.goal.violation", fmt::format("unknown violation \"{}\"; {}", v, expected_one_of(v, kinds)));
         l.goal_violation = v;
+    }
+    if (g.contains("names")) {
+        if (!l.goal_violation) c.fail("$.play.goal.names", "expected a \"violation\" whose message it names");
+        l.goal_names = c.str(g["names"], "$.play.goal.names");
     }
     if (g.contains("returns")) {
         c.object(g["returns"], "$.play.goal.returns");

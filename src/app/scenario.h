@@ -121,6 +121,7 @@ struct Expect {
 struct PlayLevel {
     std::string goal;                              // what the student must make happen, in words
     std::optional<std::string> goal_violation;     // a finding of this kind
+    std::string goal_names;                        // ... whose message names this ("CS1->count"; "" = any)
     std::map<std::string, std::vector<int>> goal_returns;  // cpu -> its first results
     std::vector<std::string> hints;
     unsigned par = 0;      // the fewest CPU switches that win

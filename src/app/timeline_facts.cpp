@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -71,6 +72,7 @@ TimelineFacts timeline_facts(const RunResult& r) {
     };
     std::map<int, LockSet> held;
     std::map<const sim::Cell*, std::vector<Access>> by_cell;
+    std::set<std::tuple<const sim::Cell*, int, std::uint32_t, bool>> paired;  // cell, cpu, partner step, writes
     for (const sim::Event& e : trace) {
         using A = sim::Access;
         LockSet& mine = held[e.cpu];
@@ -89,7 +91,8 @@ TimelineFacts timeline_facts(const RunResult& r) {
         for (const Access& p : seen)
             if (p.cpu != e.cpu && (p.write || now.write) && !(rmw && p.rmw)) latest[p.cpu] = &p;
         for (const auto& [cpu, p] : latest)
-            if (!ordered(p->locks, now.locks) && p->step != now.step) {
+            if (!ordered(p->locks, now.locks) && p->step != now.step &&
+                paired.insert({e.cell, e.cpu, p->step, now.write}).second) {  // a later read of the same write: no new race
                 f.races.push_back({p->step, now.step, e.cell});
                 f.racing.insert(p->step);
                 f.racing.insert(now.step);
