@@ -31,8 +31,9 @@ build: configure
 
 # Vaddagiri's second table as drawn: the tool shows it cannot happen (exit 0:
 # the file expects that), then the nearest order that can, where CS1 goes to -1.
+# --focus: the steps that matter, fitted to the terminal's width.
 demo: contsim
-	./build/contsim run scenarios/attach-exit/v7-1-cs1-negative.json --nearest
+	./build/contsim run scenarios/attach-exit/v7-1-cs1-negative.json --nearest --focus
 
 test: build
 	cd build && ctest --output-on-failure -j$(JOBS)

@@ -93,16 +93,17 @@ int cmd_run(const RunArgs& a) {
         opt.seed.reset();
         app::RunResult r = app::run_scenario(sc, opt);
         std::cout << app::report_dot(r, *a.at);
-        return 0;
+        return 0;  // a run stopped part-way is a picture, not a verdict
     }
     app::RunResult r = app::run_scenario(sc, opt);
+    // The whole run drawn: the exit code says whether it matched `expect`, as text and JSON do.
     if (a.format == "dot") {
         std::cout << app::report_dot(r, r.steps);
-        return 0;
+        return r.exit_code();
     }
     if (a.format == "chrome-trace") {
         std::cout << app::report_chrome_trace(r).dump() << "\n";
-        return 0;
+        return r.exit_code();
     }
     const bool nearest = a.nearest;
     const std::string& format = a.format;
