@@ -80,14 +80,18 @@ bool goal_met(const Scenario& sc, const RunResult& r) {
     return true;
 }
 
-json play_state(const Scenario& sc, const std::string& token) {
+RunResult replay_prefix(const Scenario& sc, const std::string& token) {
     std::string err;
     auto picks = sim::decode_token(token, err);
     if (!picks) throw InputError("schedule: " + err);
     RunOptions opt;
     opt.token = token;
     opt.stop_after = static_cast<std::uint32_t>(picks->size());
-    RunResult r = run_scenario(sc, opt);
+    return run_scenario(sc, opt);
+}
+
+json play_state(const Scenario& sc, const std::string& token) {
+    RunResult r = replay_prefix(sc, token);
     const bool done = r.front.empty();
     const TimelineFacts facts = timeline_facts(r);
 
@@ -173,11 +177,7 @@ bool check_levels(const std::vector<std::string>& files, std::vector<std::string
             ok = false;
             continue;
         }
-        std::string err;
-        RunOptions opt;
-        opt.token = sc.play->solution;
-        opt.stop_after = static_cast<std::uint32_t>(sim::decode_token(sc.play->solution, err)->size());
-        RunResult r = run_scenario(sc, opt);
+        RunResult r = replay_prefix(sc, sc.play->solution);
         std::size_t sw = switches(sc.play->solution);
         bool won = goal_met(sc, r);
         bool par = sw <= sc.play->par;

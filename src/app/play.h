@@ -12,6 +12,11 @@
 
 namespace app {
 
+// The scenario run along `token` and stopped after its steps (the state a
+// student who picked those steps sees). Throws InputError on a bad token or a
+// pick of a CPU that cannot run.
+RunResult replay_prefix(const Scenario& sc, const std::string& token);
+
 // The level's fixed part: CPUs, their ops, goal, hints, par.
 nlohmann::json play_level(const Scenario& sc);
 

@@ -146,15 +146,7 @@ int cmd_play(const PlayArgs& a) {
                 send_json(res, play_state(level_of(req), req.get_param_value("schedule")));
             }));
     svr.Get("/api/graph", guarded([&](const httplib::Request& req, httplib::Response& res) {
-                const Scenario& sc = level_of(req);
-                std::string token = req.get_param_value("schedule");
-                std::string err;
-                auto picks = sim::decode_token(token, err);
-                if (!picks) throw InputError("schedule: " + err);
-                RunOptions opt;
-                opt.token = token;
-                opt.stop_after = static_cast<std::uint32_t>(picks->size());
-                RunResult r = run_scenario(sc, opt);
+                RunResult r = replay_prefix(level_of(req), req.get_param_value("schedule"));
                 std::string dot = report_dot(r, r.steps);
                 send_json(res, {{"dot", dot}, {"svg", render_svg(dot)}});
             }));

@@ -249,6 +249,10 @@ def main(argv):
     web_dir, binary, paths = parse_args(argv)
     why = pb.missing()
     if why:
+        # CI installs the browser (scripts/install-deps.sh): there a missing one is a failure, not a skip.
+        if os.environ.get("CONTSIM_REQUIRE_BROWSER") == "1":
+            print(f"FAIL: {why} (CONTSIM_REQUIRE_BROWSER=1)")
+            return 1
         print(f"SKIP: {why}")
         return pb.SKIP
     if not os.access(binary, os.X_OK):
