@@ -166,12 +166,13 @@ TEST_CASE("bad input: the top level", "[bad]") {
     SECTION("unknown top-level key") {
         CHECK(parse_error(with([](json& j) { j["threadz"] = json::array(); })) ==
               "bad.json: $.threadz: unknown key; did you mean \"threads\"? expected one of: threads, name, title, "
-              "kernel, fixes, setup, expect, objects, $schema, source, config, schedule, machine, fail_alloc, description");
+              "kernel, fixes, setup, expect, objects, play, $schema, source, config, schedule, machine, fail_alloc, "
+              "description");
     }
     SECTION("keys are case-sensitive") {
         std::string f = write_file("case.json", R"({"Name": "x", "kernel": "containers-v7-1", "threads": []})");
         CHECK(load_error(f) == f + ": $.Name: unknown key; did you mean \"name\"? expected one of: name, title, fixes, "
-                                   "source, kernel, setup, expect, machine, $schema, config, threads, objects, schedule, fail_alloc, "
+                                   "play, source, kernel, setup, expect, machine, $schema, config, threads, objects, schedule, fail_alloc, "
                                    "description");
     }
 }
