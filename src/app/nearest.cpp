@@ -4,19 +4,16 @@
 
 #include <fmt/format.h>
 
+#include "app/timeline_facts.h"
+
 namespace app {
 
 namespace {
 
-std::string cpu_name(const RunResult& r, int cpu) {
-    return cpu >= 0 && static_cast<std::size_t>(cpu) < r.threads.size() ? r.threads[static_cast<std::size_t>(cpu)].cpu
-                                                                          : "?";
-}
-
 std::string repair_note(const RunResult& r, const sim::Repair& rp) {
     const sim::ScriptBlock& b = rp.block;
     const sim::ScriptStep& s = r.scenario->schedule[b.script_idx];
-    std::string holder = cpu_name(r, b.holder), blocked = cpu_name(r, b.cpu);
+    std::string holder = r.cpu_name(b.holder), blocked = r.cpu_name(b.cpu);
     if (rp.kind == sim::Repair::Kind::finish_holder && b.gp_waits_for)
         return fmt::format("{} runs on from step {} until it passes a quiescent state; then {} goes on past {}", holder,
                            b.after_step + 1, blocked, b.at ? b.at->name : "?");
@@ -33,16 +30,11 @@ std::string repair_note(const RunResult& r, const sim::Repair& rp) {
 
 std::string describe_block(const RunResult& r) {
     const sim::ScriptBlock& b = *r.infeasible;
-    if (b.gp_waits_for) {
-        std::string who;
-        for (sim::CpuMask g = b.gp_waits_for; g; g &= g - 1) who += (who.empty() ? "" : ", ") + cpu_name(r, __builtin_ctz(g));
-        return fmt::format("{} waits for an RCU grace period: {} {} not passed a quiescent state since it began",
-                           cpu_name(r, b.cpu), who, __builtin_popcount(b.gp_waits_for) > 1 ? "have" : "has");
-    }
-    std::string what = b.lock ? b.lock->display() : std::string("an RCU grace period");
-    if (b.holder < 0) return fmt::format("{} waits for {}", cpu_name(r, b.cpu), what);
-    return fmt::format("{} waits for {}, held by {} since step {} ({})", cpu_name(r, b.cpu), what, cpu_name(r, b.holder),
-                       b.since, b.holder_label ? b.holder_label->name : "?");
+    // The timeline's wait row, told of the blocked CPU, with when the wait began.
+    std::string since = b.gp_waits_for ? " since it began"
+                        : b.holder >= 0 ? fmt::format(" ({})", b.holder_label ? b.holder_label->name : "?")
+                                        : "";
+    return r.cpu_name(b.cpu) + " " + wait_text(r, b) + since;
 }
 
 std::optional<Nearest> find_nearest(const Scenario& sc, const RunOptions& base) {

@@ -30,11 +30,6 @@ json function_source(const core::Kernel& k, const sim::Label* at) {
     return {{"function", fn}, {"lines", lines}, {"current", current}};
 }
 
-std::string cpu_name(const RunResult& r, int cpu) {
-    return cpu >= 0 && static_cast<std::size_t>(cpu) < r.threads.size() ? r.threads[static_cast<std::size_t>(cpu)].cpu
-                                                                          : fmt::format("CPU{}", cpu);
-}
-
 std::size_t switches(const std::string& token) {
     std::string err;
     auto picks = sim::decode_token(token, err);
@@ -108,7 +103,7 @@ json play_state(const Scenario& sc, const std::string& token) {
             c["next"] = {{"label", f->next->name}, {"c_line", f->next->c_line}};
             c["source"] = function_source(*r.kernel, f->next);
         }
-        c["blocked"] = f && f->blocked ? json(cpu_name(r, f->blocked->cpu) + " " + wait_text(r, *f->blocked)) : json(nullptr);
+        c["blocked"] = f && f->blocked ? json(r.cpu_name(f->blocked->cpu) + " " + wait_text(r, *f->blocked)) : json(nullptr);
         json held = json::array();
         if (f)
             for (const sim::HeldLock& h : f->held)
@@ -152,7 +147,7 @@ json play_state(const Scenario& sc, const std::string& token) {
         findings.push_back({{"kind", f.kind}, {"message", f.message}, {"step", f.step}, {"related", f.related_steps}});
     json waits = json::array();
     for (const sim::WaitRow& w : facts.waits)
-        waits.push_back({{"cpu", cpu_name(r, w.cpu)}, {"after", w.after_step}, {"until", w.until}, {"text", wait_text(r, w)}});
+        waits.push_back({{"cpu", r.cpu_name(w.cpu)}, {"after", w.after_step}, {"until", w.until}, {"text", wait_text(r, w)}});
 
     json j = {{"token", r.token}, {"step", r.steps},           {"done", done},
               {"cpus", cpus},     {"trace", trace},            {"counts", count_list},

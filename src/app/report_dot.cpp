@@ -503,21 +503,17 @@ private:
             return it == by_obj_.end() ? nullptr : &nodes_[it->second];
         };
         auto lock_name = [](const sim::Cell* c) { return std::string(*c->field ? c->field : "lock"); };
-        auto cpu_name = [&](int cpu) {
-            return cpu >= 0 && static_cast<std::size_t>(cpu) < r_.threads.size() ? r_.threads[cpu].cpu
-                                                                                 : fmt::format("CPU{}", cpu);
-        };
         for (const Lock& l : locks_)
             for (const auto& [cpu, hold] : l.by_cpu)
                 if (hold.first > 0)
                     if (Node* n = lock_node(l.cell))
-                        add_line(*n, fmt::format("{} held by {} since step {}", lock_name(l.cell), cpu_name(cpu),
+                        add_line(*n, fmt::format("{} held by {} since step {}", lock_name(l.cell), r_.cpu_name(cpu),
                                                  hold.second));
         if (!r_.machine) return;
         for (const sim::WaitRow& w : r_.machine->waits())
             if (w.lock && w.after_step <= at_ && (w.until == 0 || w.until > at_))
                 if (Node* n = lock_node(w.lock))
-                    add_line(*n, fmt::format("{} awaited by {}", lock_name(w.lock), cpu_name(w.cpu)));
+                    add_line(*n, fmt::format("{} awaited by {}", lock_name(w.lock), r_.cpu_name(w.cpu)));
     }
 
     static bool has_line(const Node& n, const std::string& line) {

@@ -19,18 +19,16 @@ constexpr std::size_t kColumn = 58;   // the natural layout's CPU column
 constexpr std::size_t kMinColumn = 16;  // narrower than this, rows overflow rather than wrap to nothing
 constexpr std::size_t kStepColumn = 6;  // "  42  "
 
-std::string op_call(const Op& op);
-
 // With format v2's data flow: "if (g == 0) css_put ...", "... ×3",
 // "for each in $r.pids: echo each > ...", "... → g".
 std::string op_summary(const Op& op) {
     const OpFlow& f = op.flow;
-    if (f.empty()) return op_call(op);
+    if (f.empty()) return op_text(op);
     Op shown = op;
     for (const auto& [key, e] : f.ints)
         if (key == "pid") shown.name = e->source();  // attach prints it below
     for (const auto& [key, t] : f.texts) (key == "path" ? shown.path : shown.value) = t.source;
-    std::string s = op_call(shown);
+    std::string s = op_text(shown);
     if (f.ints.count("pid") && op.op == "attach") s = fmt::format("echo {} > {}/tasks", f.ints.at("pid")->source(), shown.path);
     if (f.for_each) s = fmt::format("for each in {}: {}", f.for_each->source(), s);
     if (f.repeat) s += " ×" + f.repeat->source();
@@ -39,7 +37,9 @@ std::string op_summary(const Op& op) {
     return s;
 }
 
-std::string op_call(const Op& op) {
+}  // namespace
+
+std::string op_text(const Op& op) {
     if (core::lab::find_op(op.op) && !core::lab::find_op(op.op)->takes.empty()) {  // kernel lab
         std::string s = op.op + " " + (op.via.empty() ? op.object : "*" + op.via);
         if (op.flow.ints.count("value")) return s + " = " + op.flow.ints.at("value")->source();
@@ -76,10 +76,6 @@ std::string op_call(const Op& op) {
     if (op.op == "capability") return fmt::format("CAP_SYS_ADMIN {}", op.cap_on ? "on" : "off");
     return op.op + " " + op.path;
 }
-
-}  // namespace
-
-std::string op_text(const Op& op) { return op_call(op); }
 
 std::string event_note(const sim::Event& e) {
     std::string cell = e.cell ? e.cell->display() : "";
@@ -120,7 +116,7 @@ public:
             std::string row = k == 0 ? pad(step, kStepColumn) : std::string(kStepColumn, ' ');
             std::string mine = colour && st_.colour ? std::string(colour) + lines[k] + colour::reset : lines[k];
             if (lanes_) {
-                row += pad(k == 0 ? cpu_name(cpu) : "", name_) + "  " + mine;
+                row += pad(k == 0 ? r_.cpu_name(cpu) : "", name_) + "  " + mine;
             } else {
                 for (std::size_t c = 0; c < ncpus(); ++c) {
                     std::string cell = static_cast<int>(c) == cpu ? mine : "";
@@ -171,9 +167,6 @@ private:
     std::size_t text_room() const {
         std::size_t used = kStepColumn + name_ + 2;
         return width_ > used + kMinColumn ? width_ - used : kMinColumn;
-    }
-    std::string cpu_name(int cpu) const {
-        return cpu >= 0 && static_cast<std::size_t>(cpu) < ncpus() ? r_.threads[static_cast<std::size_t>(cpu)].cpu : "";
     }
     const RunResult& r_;
     const TextStyle& st_;

@@ -200,6 +200,10 @@ std::optional<nlohmann::json> final_value(const RunResult& r, const std::string&
     return got;
 }
 
+std::string RunResult::cpu_name(int cpu) const {
+    return cpu >= 0 && static_cast<std::size_t>(cpu) < threads.size() ? threads[static_cast<std::size_t>(cpu)].cpu : "?";
+}
+
 std::vector<std::string> RunResult::violation_set() const {
     std::vector<std::string> v;
     for (const auto& f : findings) v.push_back(f.kind);

@@ -82,6 +82,8 @@ struct RunResult {
     bool matches = true;
     std::vector<std::string> mismatches;
     int exit_code() const { return matches ? 0 : 1; }
+    // "CPU1": the name of the CPU running thread `cpu` ("?" for none).
+    std::string cpu_name(int cpu) const;
     std::vector<std::string> violation_set() const;  // sorted, unique kinds
 };
 

@@ -38,23 +38,18 @@ bool ordered(const LockSet& x, const LockSet& y) {
     return false;
 }
 
-std::string cpu_name(const RunResult& r, int cpu) {
-    return cpu >= 0 && static_cast<std::size_t>(cpu) < r.threads.size() ? r.threads[static_cast<std::size_t>(cpu)].cpu
-                                                                          : fmt::format("CPU{}", cpu);
-}
-
 }  // namespace
 
 std::string wait_text(const RunResult& r, const sim::Blocked& b) {
     if (b.gp_waits_for) {
         std::string who;
-        for (sim::CpuMask g = b.gp_waits_for; g; g &= g - 1) who += (who.empty() ? "" : ", ") + cpu_name(r, __builtin_ctz(g));
+        for (sim::CpuMask g = b.gp_waits_for; g; g &= g - 1) who += (who.empty() ? "" : ", ") + r.cpu_name(__builtin_ctz(g));
         return fmt::format("waits for an RCU grace period: {} {} not passed a quiescent state", who,
                            __builtin_popcount(b.gp_waits_for) > 1 ? "have" : "has");
     }
     std::string what = b.lock ? b.lock->display() : std::string("an RCU grace period");
     if (b.holder < 0) return "waits for " + what;
-    return fmt::format("waits for {}, held by {} since step {}", what, cpu_name(r, b.holder), b.since);
+    return fmt::format("waits for {}, held by {} since step {}", what, r.cpu_name(b.holder), b.since);
 }
 
 TimelineFacts timeline_facts(const RunResult& r) {
