@@ -5,6 +5,7 @@
 #include <sstream>
 #include <iostream>
 #include <memory>
+#include <mutex>
 
 #include <fmt/format.h>
 #include <httplib.h>
@@ -21,6 +22,8 @@ namespace app {
 namespace {
 
 using nlohmann::json;
+
+constexpr std::size_t kWorkers = 8;  // more than a browser's connections to one host (6)
 
 // `dot -Tsvg` on a DOT text (Graphviz): the SVG, or "" when dot is missing
 // or fails. The page then shows the DOT text itself.
@@ -88,12 +91,13 @@ int cmd_play(const PlayArgs& a) {
     if (levels.empty()) throw InputError("play: no scenario files found");
 
     httplib::Server svr;
-    // One worker: requests replay the model one at a time (each takes
-    // microseconds to milliseconds), in the order they came.
-    svr.new_task_queue = [] { return new httplib::ThreadPool(1); };
-    // A kept-alive connection would hold the one worker: a second tab (or
-    // the page's parallel fetches) would wait for its keep-alive to expire.
+    // A worker serves one connection until it closes: an idle one (Chromium
+    // preconnects sockets it may never use) would hold a lone worker for the
+    // read timeout, 5 s, stalling every other request. So several workers,
+    // no keep-alive, and the model replayed one request at a time (`model`).
+    svr.new_task_queue = [] { return new httplib::ThreadPool(kWorkers); };
     svr.set_keep_alive_max_count(1);
+    std::mutex model;
     for (const PlayAsset& as : play_assets()) {
         std::string path = as.path;
         std::string dir = a.web_dir;
@@ -116,9 +120,10 @@ int cmd_play(const PlayArgs& a) {
         if (id >= levels.size()) throw InputError(fmt::format("level: {} is past the last level ({})", id, levels.size() - 1));
         return *levels[id];
     };
-    auto guarded = [](auto fn) {
-        return [fn](const httplib::Request& req, httplib::Response& res) {
+    auto guarded = [&model](auto fn) {
+        return [fn, &model](const httplib::Request& req, httplib::Response& res) {
             try {
+                std::lock_guard<std::mutex> one_at_a_time(model);
                 fn(req, res);
             } catch (const InputError& e) {
                 send_json(res, {{"error", e.what()}}, 400);

@@ -227,7 +227,11 @@ class Page:
         same_level = self.d.execute_script(
             "return document.getElementById('level-select').value === arguments[0];", str(level))
         if not same_level:
-            self.buttons = {}
+            # Another level: a fresh load. A level change by hash alone, after a
+            # long in-page run of the previous level, sometimes never took in
+            # headless Chromium (seen 1 run in 2 at level 6 -> 7; not reproduced
+            # alone): an open problem of the page, noted on issue 13.
+            return self.load(level, token)
         self.d.execute_script("location.hash = arguments[0];", f"#level={level}&schedule={token}")
         self.wait(lambda d: d.execute_script(
             "return document.getElementById('level-select').value === arguments[0];", str(level)),
