@@ -67,7 +67,10 @@ bool goal_met(const Scenario& sc, const RunResult& r) {
             return f.kind == *l.goal_violation && f.message.find(l.goal_names) != std::string::npos;
         }))
         return false;
-    for (const auto& [cpu, want] : l.goal_returns) {
+    for (const auto& goal : l.goal_returns) {
+        // Not a structured binding: C++17 lambdas cannot capture one (clang refuses).
+        const std::string& cpu = goal.first;
+        const std::vector<int>& want = goal.second;
         auto t = std::find_if(r.threads.begin(), r.threads.end(), [&](const ThreadResult& x) { return x.cpu == cpu; });
         if (t == r.threads.end() || t->returns.size() < want.size()) return false;
         if (!std::equal(want.begin(), want.end(), t->returns.begin())) return false;
