@@ -229,13 +229,13 @@ std::string outcome_key(const Exec& e) {
 // The execution's Mazurkiewicz trace, canonically: the linearisation of its
 // happens-before order (dependent steps of different CPUs, program order)
 // that always takes the lowest CPU whose next step has no pending predecessor.
-std::string trace_key(const sim::Machine& m) {
+std::string trace_key(const sim::Machine& m, const sim::Reductions& red = {}) {
     const auto& st = m.steps();
     const std::size_t n = st.size();
     std::vector<std::vector<std::size_t>> preds(n);
     for (std::size_t j = 0; j < n; ++j)
         for (std::size_t i = 0; i < j; ++i)
-            if (sim::dependent(st[i], st[j])) preds[j].push_back(i);
+            if (sim::dependent(st[i], st[j], red)) preds[j].push_back(i);
     for (const sim::GpEdge& e : m.gp_edges()) preds[e.to].push_back(e.from);
     std::vector<bool> done(n, false);
     std::string key;
@@ -262,7 +262,7 @@ struct SimResult {
 };
 
 SimResult explore_program(const Program& prog, sim::Strategy s, std::uint64_t max_runs = 0, std::size_t split = 1,
-                          unsigned preemptions = 2, bool preempt = false) {
+                          unsigned preemptions = 2, bool preempt = false, const sim::Reductions& red = {}) {
     SimResult r;
     Exec cur;
     auto run_once = [&](sim::Policy& policy) -> const sim::Machine& {
@@ -287,11 +287,12 @@ SimResult explore_program(const Program& prog, sim::Strategy s, std::uint64_t ma
     o.strategy = s;
     o.max_runs = max_runs;
     o.preemptions = preemptions;
+    o.reductions = red;
     sim::Explorer ex(o);
     auto on_exec = [&](const sim::Machine& m) {
         r.outcomes.insert(outcome_key(cur));
-        r.traces.insert(trace_key(m));
-        ++r.per_trace[trace_key(m)];
+        r.traces.insert(trace_key(m, red));
+        ++r.per_trace[trace_key(m, red)];
     };
     std::uint64_t pruned = 0;
     r.stats.complete = true;
@@ -433,25 +434,41 @@ TEST_CASE("explore: grace periods, without and with PREEMPT: DPOR finds DFS's ou
                       Op::rcu_free,   Op::rcu_call_free, Op::user_return, Op::locked_sync, Op::bare_deref,
                       Op::spin_deref, Op::free_now,    Op::rw_read};
     for (int n = 0; n < 90 / kScale; ++n) progs.push_back(random_program(seed, ops));
-    std::uint64_t compared = 0, differ = 0;
+    // Each reduction rule on and off (--reductions all, none): the same
+    // outcomes as DFS either way, one execution per trace of its own
+    // dependence, and the rule merges traces in some programs.
+    sim::Reductions none;
+    none.gp_ends = false;
+    std::uint64_t compared = 0, differ = 0, merged = 0;
     for (std::size_t i = 0; i < progs.size(); ++i) {
         std::set<std::string> per_flavour[2];
         for (bool preempt : {false, true}) {
-            INFO("program " << i << (preempt ? " (PREEMPT)" : "") << ": " << describe(progs[i]));
-            SimResult f = explore_program(progs[i], sim::Strategy::dfs, 2500, 1, 2, preempt);
-            if (!f.stats.complete) continue;
-            SimResult d = explore_program(progs[i], sim::Strategy::dpor, 0, 1, 2, preempt);
-            REQUIRE(d.stats.complete);
-            CHECK(d.outcomes == f.outcomes);
-            CHECK(d.traces == f.traces);
-            CHECK(d.stats.executions == f.traces.size());
-            per_flavour[preempt] = d.outcomes;
-            ++compared;
+            std::uint64_t executions[2] = {0, 0};
+            for (bool rules : {true, false}) {
+                const sim::Reductions red = rules ? sim::Reductions{} : none;
+                INFO("program " << i << (preempt ? " (PREEMPT)" : "") << (rules ? "" : " (--reductions none)") << ": "
+                                << describe(progs[i]));
+                SimResult f = explore_program(progs[i], sim::Strategy::dfs, 2500, 1, 2, preempt, red);
+                if (!f.stats.complete) continue;
+                SimResult d = explore_program(progs[i], sim::Strategy::dpor, 0, 1, 2, preempt, red);
+                REQUIRE(d.stats.complete);
+                CHECK(d.outcomes == f.outcomes);
+                CHECK(d.traces == f.traces);
+                CHECK(d.stats.executions == f.traces.size());
+                if (rules) per_flavour[preempt] = d.outcomes;
+                executions[rules] = d.stats.executions;
+                ++compared;
+            }
+            if (executions[1] && executions[0]) {
+                CHECK(executions[1] <= executions[0]);
+                if (executions[1] < executions[0]) ++merged;
+            }
         }
         if (!per_flavour[0].empty() && per_flavour[0] != per_flavour[1]) ++differ;
     }
-    CHECK(compared >= 110 / kScale);
+    CHECK(compared >= 220 / kScale);
     CHECK(differ > 0);  // the flavour matters to some of them
+    CHECK(merged > 0);  // gp-ends merges traces in some
 }
 
 TEST_CASE("explore: a dereference with no rcu_read_lock() is safe between sleeps without PREEMPT, not with it", "[explore]") {
@@ -792,3 +809,28 @@ TEST_CASE("explore: cut into work units, DPOR still runs one execution per trace
     CHECK(compared == 150 / kScale);
 }
 
+
+TEST_CASE("explore CLI: --reductions turns the rules off by name, and the report says so", "[explore][cli]") {
+    const std::string f = "scenarios/attach-exit/v7-1-three-cpu-nearest.json";
+    json all = json::parse(contsim_cli("explore " + f + " --format json").out);
+    json none = json::parse(contsim_cli("explore " + f + " --format json --reductions none").out);
+    json named = json::parse(contsim_cli("explore " + f + " --format json --reductions gp-ends").out);
+    CHECK(all["executions"] == 478);
+    CHECK(none["executions"] == 1210);  // the search from before the rules, count for count
+    CHECK(named["executions"] == all["executions"]);
+    CHECK_FALSE(all["search"].contains("reductions_off"));
+    CHECK(none["search"]["reductions_off"] == json::array({"gp-ends"}));
+    CHECK(all["search_digest"] != none["search_digest"]);  // merge keeps the two searches apart
+    // The same outcomes (violations, values) and verdict either way.
+    auto rows = [](const json& r) {
+        std::set<std::string> s;
+        for (const json& row : r["outcomes"]) s.insert(row["violations"].dump() + row["returns"].dump() + row["final"].dump());
+        return s;
+    };
+    CHECK(rows(all) == rows(none));
+    CHECK(all["violation_verdict"] == none["violation_verdict"]);
+
+    Cli bad = contsim_cli("explore " + f + " --reductions gp-end");
+    CHECK(bad.status == 2);
+    CHECK(bad.err == "contsim: --reductions: expected all, none or a comma list of gp-ends, got \"gp-end\"\n");
+}

@@ -49,6 +49,9 @@ CLI::App* add_explore_command(CLI::App& cli, ExploreArgs& a) {
                   "Work units to cut the search into (default: 1 for one worker, 64 with --jobs or --shard; "
                   "the table never depends on it)")
         ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}));
+    e->add_option("--reductions", a.reductions,
+                  "Independence rules beyond same-cell conflicts: all (default), none, or a comma list of gp-ends "
+                  "(docs/explore.md, Reductions; the outcomes are the same, the counts differ)");
     e->add_flag("--from-schedule", a.from_schedule,
                 "Replay the file's schedule (up to its trailing run-to-completion entries) as every execution's prefix");
     e->add_flag("--no-snapshot", a.no_snapshot,
@@ -162,7 +165,7 @@ int run_and_print(const Scenario& sc, ExploreOptions o, const ExploreArgs& a) {
 // --resume REPORT: the search is the report's; only limits and output may change.
 int resume_explore(const ExploreArgs& a) {
     for (const char* opt : {"--strategy", "--preemptions", "--runs", "--seed", "--depth", "--max-steps", "--shard",
-                            "--split", "--from-schedule", "--fix", "--kernel"})
+                            "--split", "--from-schedule", "--reductions", "--fix", "--kernel"})
         if (a.cmd && a.cmd->count(opt))
             throw InputError(fmt::format("{}: not with --resume: the search's options come from the report {}", opt,
                                          *a.resume));
@@ -208,6 +211,7 @@ int cmd_explore(const ExploreArgs& a) {
     o.search.max_runs = a.max_runs;
     o.search.time_limit = a.time_limit;
     o.search.preemptions = a.preemptions;
+    o.search.reductions = parse_reductions(a.reductions, "--reductions");
     o.max_steps = a.max_steps;
     o.jobs = a.jobs;
     o.split = a.split;

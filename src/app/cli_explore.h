@@ -11,7 +11,7 @@
 namespace app {
 
 struct ExploreArgs {
-    std::string file, strategy = "dpor", format = "text", shard;
+    std::string file, strategy = "dpor", format = "text", shard, reductions = "all";
     std::uint64_t max_runs = 0, runs = 1000, seed = 1;
     std::uint32_t max_steps = 20000;
     double time_limit = 0;

@@ -180,11 +180,21 @@ struct Worker {
         row.switches = m.runs().empty() ? 0 : m.runs().size() - 1;
         row.steps = m.step();
         row.matches_expect = last->matches;
-        std::vector<int> picks = clocks ? sim::fewest_switches(m.steps(), *clocks) : sim::fewest_switches(m.steps(), m.gp_edges());
+        // A witness with more switches than the row's cannot replace it
+        // (better()): the search for one gives up early then (a quarter of a
+        // four-CPU search's time went to witnesses that lost).
+        const auto known = part->rows.find(oc);
+        const std::size_t at_most = known == part->rows.end() ? ~std::size_t{0} : known->second.switches;
+        std::vector<int> picks =
+            clocks ? sim::fewest_switches(m.steps(), *clocks, at_most)
+                   : sim::fewest_switches(m.steps(), sim::happens_before(m.steps(), m.gp_edges(), o.search.reductions),
+                                          at_most);
         if (picks.size() == m.step() && !picks.empty()) {
             std::vector<sim::Run> runs = sim::runs_of(picks);
             row.witness = sim::encode_token(runs);
             row.switches = runs.size() - 1;
+        } else if (known != part->rows.end()) {
+            row.switches = ~std::size_t{0};  // lost to the row's witness: counted, not a candidate
         }
         if (part->rows.find(oc) == part->rows.end()) {
             row.outcome = oc;
@@ -726,6 +736,51 @@ ExploreExpectCheck check_explore_expect(const ExploreResult& r, const ExploreExp
     return c;
 }
 
+namespace {
+// Every rule of sim::Reductions by its --reductions name.
+struct ReductionRule {
+    const char* name;
+    bool sim::Reductions::*flag;
+};
+constexpr ReductionRule kReductionRules[] = {{"gp-ends", &sim::Reductions::gp_ends}};
+}  // namespace
+
+bool set_reduction(sim::Reductions& r, const std::string& name, bool on) {
+    for (const ReductionRule& rule : kReductionRules)
+        if (name == rule.name) {
+            r.*rule.flag = on;
+            return true;
+        }
+    return false;
+}
+
+sim::Reductions parse_reductions(const std::string& text, const std::string& where) {
+    sim::Reductions r;
+    if (text == "all") return r;
+    for (const ReductionRule& rule : kReductionRules) r.*rule.flag = false;
+    if (text == "none") return r;
+    std::size_t at = 0;
+    for (;;) {
+        const std::size_t comma = text.find(',', at);
+        const std::string name = text.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+        if (!set_reduction(r, name, true)) {
+            std::string names;
+            for (const ReductionRule& rule : kReductionRules) names += std::string(", ") + rule.name;
+            throw InputError(fmt::format("{}: expected all, none or a comma list of{}, got \"{}\"", where,
+                                         names.substr(1), text));
+        }
+        if (comma == std::string::npos) return r;
+        at = comma + 1;
+    }
+}
+
+std::vector<std::string> reductions_off(const sim::Reductions& r) {
+    std::vector<std::string> off;
+    for (const ReductionRule& rule : kReductionRules)
+        if (!(r.*rule.flag)) off.emplace_back(rule.name);
+    return off;
+}
+
 int ExploreResult::exit_code() const {
     if (violation_reachable()) return 1;
     return stats.complete ? 0 : kExitInconclusive;
@@ -743,6 +798,8 @@ json search_json(const ExploreResult& r) {
     default: break;
     }
     s["from_schedule"] = o.from_schedule ? json(prefix_token(r.prefix)) : json(nullptr);
+    // Only when some rule is off: the counts (not the outcomes) depend on it.
+    if (auto off = reductions_off(o.search.reductions); !off.empty()) s["reductions_off"] = off;
     return s;
 }
 
@@ -1021,6 +1078,13 @@ ExploreResult read_explore_report(const std::string& file, std::unique_ptr<Scena
     if (se.contains("runs")) r.options.runs = rd.uint(se, "runs", "search.");
     if (se.contains("seed")) r.options.seed = rd.uint(se, "seed", "search.");
     if (se.contains("depth")) r.options.depth = static_cast<unsigned>(rd.uint(se, "depth", "search."));
+    if (se.contains("reductions_off")) {
+        const json& off = se["reductions_off"];
+        if (!off.is_array()) rd.fail("search.reductions_off", "an array of rule names (gp-ends)");
+        for (const json& x : off)
+            if (!x.is_string() || !set_reduction(r.options.search.reductions, x.get<std::string>(), false))
+                rd.fail("search.reductions_off", "an array of rule names (gp-ends)");
+    }
     const json& fs = rd.at(se, "from_schedule", "search.from_schedule");
     if (fs.is_string()) {
         r.options.from_schedule = true;

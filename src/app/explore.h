@@ -18,6 +18,14 @@ namespace app {
 
 struct ExploreResult;
 
+// "all", "none" or a comma list of rule names (sim::Reductions): the rules
+// on. Throws InputError naming `where` for anything else.
+sim::Reductions parse_reductions(const std::string& text, const std::string& where);
+// Turns the rule `name` on or off; false if there is no such rule.
+bool set_reduction(sim::Reductions& r, const std::string& name, bool on);
+// The names of the rules off (empty: the default, every rule on).
+std::vector<std::string> reductions_off(const sim::Reductions& r);
+
 struct ExploreOptions {
     sim::ExploreOptions search;
     std::uint32_t max_steps = 20000;  // per execution

@@ -22,7 +22,7 @@ using Clock = HbClock;
 
 }  // namespace
 
-bool dependent(const StepInfo& a, const StepInfo& b) {
+bool dependent(const StepInfo& a, const StepInfo& b, const Reductions& r) {
     if (a.cpu == b.cpu) return true;
     // An oops after a step ends the run: that step disables every other CPU.
     if (a.fatal || b.fatal) return true;
@@ -34,8 +34,11 @@ bool dependent(const StepInfo& a, const StepInfo& b) {
     // states: ordered against steps that change that. Its end (the rcu_sync
     // step) only waits for the CPUs in the snapshot to pass one: it follows
     // those steps (GpEdges) and commutes with everything else.
-    if (a.rcu_snapshot && b.qs) return true;
-    if (b.rcu_snapshot && a.qs) return true;
+    // With r.gp_ends, only the steps that may begin a read-side stretch: one
+    // that only ends it leaves every later step's enabling and the wait's
+    // edge the same on either side of the snapshot (docs/explore.md).
+    if (a.rcu_snapshot && (r.gp_ends ? b.qs_begin : b.qs)) return true;
+    if (b.rcu_snapshot && (r.gp_ends ? a.qs_begin : a.qs)) return true;
     // Classic RCU: arriving at a sleeping lock sleeps (a quiescent state) iff
     // it is held then: ordered against its releases (against an acquisition
     // the sleep happens either way, and both steps carry the qs mark).
@@ -58,7 +61,7 @@ bool dependent(const StepInfo& a, const StepInfo& b) {
     return true;
 }
 
-std::vector<HbClock> happens_before(const std::vector<StepInfo>& st, const GpEdges& edges) {
+std::vector<HbClock> happens_before(const std::vector<StepInfo>& st, const GpEdges& edges, const Reductions& r) {
     const std::size_t n = st.size();
     std::size_t e = 0;
     std::vector<HbClock> clock(n);
@@ -73,7 +76,7 @@ std::vector<HbClock> happens_before(const std::vector<StepInfo>& st, const GpEdg
         // covers that CPU's earlier steps.
         CpuMask seen = bit(c);
         for (std::size_t i = j; i-- > 0;) {
-            if (seen & bit(st[i].cpu) || !dependent(st[i], st[j])) continue;
+            if (seen & bit(st[i].cpu) || !dependent(st[i], st[j], r)) continue;
             seen |= bit(st[i].cpu);
             for (int q = 0; q < kMaxCpus; ++q) C[q] = std::max(C[q], clock[i][q]);
         }
@@ -87,11 +90,11 @@ std::vector<HbClock> happens_before(const std::vector<StepInfo>& st, const GpEdg
     return clock;
 }
 
-std::vector<int> fewest_switches(const std::vector<StepInfo>& st, const GpEdges& edges) {
-    return fewest_switches(st, happens_before(st, edges));
+std::vector<int> fewest_switches(const std::vector<StepInfo>& st, const GpEdges& edges, const Reductions& r) {
+    return fewest_switches(st, happens_before(st, edges, r));
 }
 
-std::vector<int> fewest_switches(const std::vector<StepInfo>& st, const std::vector<HbClock>& clock) {
+std::vector<int> fewest_switches(const std::vector<StepInfo>& st, const std::vector<HbClock>& clock, std::size_t at_most) {
     const std::size_t n = st.size();
     std::array<std::vector<std::size_t>, kMaxCpus> of_cpu;
     int ncpu = 0;
@@ -100,8 +103,12 @@ std::vector<int> fewest_switches(const std::vector<StepInfo>& st, const std::vec
         ncpu = std::max(ncpu, st[j].cpu + 1);
     }
     std::vector<int> best;
-    std::size_t best_switches = ~std::size_t{0};
-    for (int start = 0; start < ncpu; ++start) {
+    std::size_t best_switches = at_most == ~std::size_t{0} ? at_most : at_most + 1;
+    // Every CPU with a step is switched to at least once, but the first.
+    std::size_t fewest_possible = 0;
+    for (int c = 0; c < ncpu; ++c) fewest_possible += !of_cpu[c].empty();
+    fewest_possible = fewest_possible ? fewest_possible - 1 : 0;
+    for (int start = 0; start < ncpu && best_switches > fewest_possible; ++start) {
         if (of_cpu[start].empty()) continue;
         std::array<std::size_t, kMaxCpus> next{};
         std::vector<int> picks;
@@ -117,7 +124,9 @@ std::vector<int> fewest_switches(const std::vector<StepInfo>& st, const std::vec
         int cur = start;
         std::size_t switches = 0;
         bool stuck = false;
-        while (picks.size() < n) {
+        // Only a start with strictly fewer switches replaces the best: give
+        // up on this one as soon as it cannot (the result is the same).
+        while (picks.size() < n && switches < best_switches) {
             if (!ready(cur)) {
                 int c = 0;
                 while (c < ncpu && !ready(c)) ++c;
@@ -131,7 +140,7 @@ std::vector<int> fewest_switches(const std::vector<StepInfo>& st, const std::vec
             ++next[cur];
             picks.push_back(cur);
         }
-        if (!stuck && switches < best_switches) {
+        if (!stuck && picks.size() == n && switches < best_switches) {
             best_switches = switches;
             best = std::move(picks);
         }
@@ -164,7 +173,7 @@ Explorer::Node Explorer::extend(Machine& m, CpuMask runnable, std::size_t k) {
         const StepInfo& e = m.steps()[k - 1];
         for (CpuMask s = parent.sleep; s; s &= s - 1) {
             int q = __builtin_ctz(s);
-            if (!dependent(parent.asleep[q], e)) {
+            if (!dependent(parent.asleep[q], e, opt_.reductions)) {
                 nd.sleep |= bit(q);
                 nd.asleep[q] = parent.asleep[q];
             }
@@ -308,7 +317,7 @@ void Explorer::analyse(const Machine& m) {
                 if (covered == all_cpus) break;
                 continue;
             }
-            if (!dependent(f, e)) continue;
+            if (!dependent(f, e, opt_.reductions)) continue;
             if (acquire && is_release(f.access) && f.cell == e.cell) continue;
             // Never co-enabled: f's CPU held the lock e takes (it must release
             // it first, and e then races with that release's acquisition).
@@ -325,7 +334,7 @@ void Explorer::analyse(const Machine& m) {
             if (acquire)
                 for (std::size_t i = 0; i < j; ++i)
                     if (st[i].cpu != c && C[st[i].cpu] <= pos_[i] && is_release(st[i].access) &&
-                        st[i].cell == e.cell && dependent(st[i], e))
+                        st[i].cell == e.cell && dependent(st[i], e, opt_.reductions))
                         join(C, clock_[i]);
             clock_[j] = C;
             pos_[j] = count[c]++;
@@ -339,7 +348,7 @@ void Explorer::race(std::size_t i, std::size_t j, const StepInfo& ej, const Cloc
     ++stats_.races;
     if (i < prefix_.size()) return;  // every branch of a unit's prefix is another unit
     Node& nd = nodes_[i];
-    const std::vector<StepInfo>& st = ev_;
+    const std::vector<StepInfo>& st = *ev_;
     const int ci = st[i].cpu;
     const std::uint32_t pi = pos_[i];
     // v = the steps after i (and before j) not happening after i, then j. Its
@@ -462,7 +471,7 @@ bool Explorer::run_unit(const RunOnce& run_once, const OnExecution& on_execution
         stats_.longest = std::max(stats_.longest, m.steps().size());
         // The race analysis first: on_execution may read its clocks.
         if (opt_.strategy == Strategy::dpor) {
-            ev_ = m.steps();
+            ev_ = &m.steps();  // the machine outlives the analysis
             analyse(m);
         }
         if (blocked_) {

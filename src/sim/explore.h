@@ -42,8 +42,20 @@ namespace sim {
 
 enum class Strategy { dpor, dfs, bounded, pct, random };
 
+// Independence rules that go beyond "same cell, one writes" (docs/explore.md,
+// "Reductions"), each with its soundness argument there and its own switch
+// (--reductions) so that a search can be compared with and without it.
+struct Reductions {
+    // A step that only ends a CPU's read-side stretch (returns to user mode,
+    // sleeps, leaves softirq) commutes with a grace period's snapshot; the
+    // snapshot stays ordered against the steps that begin one (qs_begin).
+    bool gp_ends = true;
+    bool operator==(const Reductions& o) const { return gp_ends == o.gp_ends; }
+};
+
 struct ExploreOptions {
     Strategy strategy = Strategy::dpor;
+    Reductions reductions;
     std::uint64_t max_runs = 0;  // 0: unbounded
     double time_limit = 0;       // seconds of wall time; 0: unbounded
     unsigned preemptions = 2;    // bounded: the preemption bound
@@ -77,25 +89,29 @@ struct ExploreStats {
 
 // May steps a and b (of different CPUs) not commute? Same cell and not both
 // reads; a kfree conflicts with every access to its object; two allocations
-// commute; a grace period's snapshot conflicts with steps that change a CPU's
-// quiescence (StepInfo::qs), its wait with nothing (GpEdges order it);
-// acquire and release of one lock conflict.
-bool dependent(const StepInfo& a, const StepInfo& b);
+// commute; a grace period's snapshot conflicts with steps that begin a CPU's
+// read-side stretch (StepInfo::qs_begin; with r.gp_ends off, with every step
+// that changes a CPU's quiescence, StepInfo::qs), its wait with nothing
+// (GpEdges order it); acquire and release of one lock conflict.
+bool dependent(const StepInfo& a, const StepInfo& b, const Reductions& r = {});
 
 // Happens-before vector clocks of an execution: clock[j][q] is how many steps
 // of CPU q precede step j through chains of dependent steps (its own CPU's
 // entry counts j itself).
 using HbClock = std::array<std::uint32_t, kMaxCpus>;
 // `edges`: the grace-period waits' quiescent states (Machine::gp_edges()).
-std::vector<HbClock> happens_before(const std::vector<StepInfo>& steps, const GpEdges& edges);
+std::vector<HbClock> happens_before(const std::vector<StepInfo>& steps, const GpEdges& edges, const Reductions& r = {});
 
 // A linearisation of the same trace as `steps` (same happens-before order of
 // dependent steps) with few context switches: greedy, keep the CPU that ran
 // last while its next step is ready, tried from each starting CPU. Returns the
 // CPU of each step; empty when no CPU can start (never for a real execution).
 // `clocks` are happens_before(steps), e.g. the explorer's (Explorer::clocks()).
-std::vector<int> fewest_switches(const std::vector<StepInfo>& steps, const std::vector<HbClock>& clocks);
-std::vector<int> fewest_switches(const std::vector<StepInfo>& steps, const GpEdges& edges);
+// `at_most`: give up (return empty) unless some start needs no more switches
+// than that; what it returns otherwise is what it would return without it.
+std::vector<int> fewest_switches(const std::vector<StepInfo>& steps, const std::vector<HbClock>& clocks,
+                                 std::size_t at_most = ~std::size_t{0});
+std::vector<int> fewest_switches(const std::vector<StepInfo>& steps, const GpEdges& edges, const Reductions& r = {});
 
 class Explorer {
 public:
@@ -168,7 +184,7 @@ private:
     std::string split_bound_;
     std::string stop_reason() const;  // "interrupted", "time-limit" or "" (go on)
     // DPOR analysis scratch (kept to avoid reallocating per execution).
-    std::vector<StepInfo> ev_;
+    const std::vector<StepInfo>* ev_ = nullptr;  // the analysed execution's steps (the machine's)
     std::vector<std::uint32_t> pos_;                          // index of the event within its CPU
     // clock_/pos_ are valid for the path's steps [0, analysed_): the next
     // execution replays them unchanged, so their races were already handled.

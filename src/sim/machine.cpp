@@ -235,19 +235,32 @@ void Machine::note_gp_edges(int c) {
     const CpuState& me = cpus_[c];
     for (int d = 0; d < ncpus_; ++d) {
         const std::int64_t v = me.gp_wait[d];
-        if (v < 0 || d == c) continue;
+        if (d == c) continue;
+        // Outside a quiescent state at the snapshot: the wait follows the
+        // one it passed next. Quiescent then: it follows the last one passed
+        // before (the end of its latest read-side stretch), which the
+        // snapshot step no longer orders (a step that only ends a stretch
+        // commutes with a snapshot), so the edge says it.
+        const std::int64_t idx = v >= 0 ? v : -1 - v - 1;
         const auto& b = cpus_[d].bump_at;
-        if (static_cast<std::size_t>(v) < b.size()) gp_edges_.push_back({b[static_cast<std::size_t>(v)], to});
+        if (idx < 0 || static_cast<std::size_t>(idx) >= b.size()) continue;
+        const auto& q = b[static_cast<std::size_t>(idx)];
+        if (q.own >= 0 && static_cast<std::uint32_t>(q.own) != q.step)
+            gp_edges_.push_back({static_cast<std::uint32_t>(q.own), to});
+        gp_edges_.push_back({q.step, to});
     }
 }
 
 void Machine::count_qs(CpuState& s) {
     ++s.qs_seq;
-    if (exploring_) s.bump_at.push_back(steps_.empty() ? 0u : static_cast<std::uint32_t>(steps_.size() - 1));
+    if (exploring_) s.bump_at.push_back({steps_.empty() ? 0u : static_cast<std::uint32_t>(steps_.size() - 1), s.last_step});
 }
 
-void Machine::mark_qs(int cpu) {
-    if (exploring_ && !steps_.empty() && steps_.back().cpu == cpu) steps_.back().qs = true;
+void Machine::mark_qs(int cpu, bool begin) {
+    if (exploring_ && !steps_.empty() && steps_.back().cpu == cpu) {
+        steps_.back().qs = true;
+        if (begin) steps_.back().qs_begin = true;
+    }
 }
 
 bool Machine::rcu_nonquiescent(int j) const {
@@ -272,15 +285,15 @@ CpuMask Machine::gp_waits_for(int cpu) const {
     return gp_not_passed(me.gp_wait);
 }
 
-void Machine::rcu_qsctr_inc() {
+void Machine::rcu_qsctr_inc(bool resumes) {
     if (preempt_) return;
     count_qs(cpus_[cur_]);
-    mark_qs(cur_);
+    mark_qs(cur_, resumes);
 }
 
 void Machine::return_to_user() {
     if (!cpus_[cur_].in_kernel) return;  // an op with no step never entered
-    rcu_qsctr_inc();
+    rcu_qsctr_inc(false);
     cpus_[cur_].in_kernel = false;
 }
 
@@ -290,7 +303,7 @@ void Machine::preempt_count_changed(int was) {
     const int now = me.preempt_count();
     if ((was == 0) == (now == 0)) return;
     if (now == 0) count_qs(me);
-    mark_qs(cur_);
+    mark_qs(cur_, was == 0);
 }
 
 __attribute__((always_inline)) inline void Machine::pick(int c) {
@@ -302,18 +315,25 @@ __attribute__((always_inline)) inline void Machine::pick(int c) {
     last_label_ = cpus_[c].pending;
     if (exploring_) {
         steps_.push_back(pending_info(c));
+        cpus_[c].last_step = static_cast<std::int64_t>(steps_.size() - 1);
         const CpuState& s = cpus_[c];
         if (s.pending_access == Access::rcu_sync) note_gp_edges(c);
         // Classic RCU: a sleeping lock's acquisition may put a waiter to
         // sleep, or wake this CPU from one; a grace-period wait's step wakes
         // its sleeper. Either changes a CPU's quiescence.
-        if (!preempt_ && s.wait && (s.wait->sleeps || s.pending_access == Access::rcu_sync)) steps_.back().qs = true;
+        // Only a sleeper's own step begins a stretch (it wakes); whether it
+        // slept is fixed by the trace (its arrival is ordered against the
+        // lock's releases, its acquisition against the other acquisitions).
+        if (!preempt_ && s.wait && (s.wait->sleeps || s.pending_access == Access::rcu_sync)) {
+            steps_.back().qs = true;
+            steps_.back().qs_begin = s.asleep;
+        }
     }
     // The first step of an op: the CPU enters the kernel (classic RCU: from
     // here until it returns to user mode or sleeps it is outside a quiescent state).
     if (!cpus_[c].in_kernel && !cpus_[c].ops_done) {
         cpus_[c].in_kernel = true;
-        if (!preempt_) mark_qs(c);
+        if (!preempt_) mark_qs(c, true);
     }
 }
 
@@ -404,11 +424,11 @@ void Machine::run_rcu_callbacks() {
         // In softirq (preempt count raised) until the callback returns; then
         // idle again, a quiescent state (rcu_check_callbacks(): idle_cpu()).
         me.in_softirq = true;
-        mark_qs(cur_);
+        mark_qs(cur_, true);
         cb.fn(cb.arg);
         me.in_softirq = false;
         count_qs(me);
-        mark_qs(cur_);
+        mark_qs(cur_, false);
     }
 }
 

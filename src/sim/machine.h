@@ -52,6 +52,13 @@ struct StepInfo {
     // The step changed whether some CPU is in an RCU quiescent state (or
     // counted one): ordered against grace-period snapshots and waits.
     bool qs = false;
+    // Of those, a step after which some CPU may have entered a read-side
+    // section (a non-quiescent stretch: an op's first step, a wake-up, a
+    // quiescent state passed in the middle of kernel code). Only these decide
+    // whether a grace period starting beside them waits for that stretch; a
+    // step that only ends one commutes with the snapshot (docs/explore.md,
+    // "Grace periods").
+    bool qs_begin = false;
     // Classic RCU: the CPU's local code after this step arrived at a sleeping
     // lock (Cell::id); whether it sleeps there (a quiescent state) depends on
     // that lock's holder, so the step is ordered against its releases.
@@ -111,8 +118,23 @@ struct CpuState {
     bool in_kernel = false;
     bool asleep = false;
     bool in_softirq = false;
-    std::vector<std::uint32_t> bump_at;  // exploring: bump_at[v] = index of the step after which qs_seq passed v
-    std::array<std::int64_t, kMaxCpus> gp_wait{};  // synchronize_rcu snapshot: qs_seq per CPU, -1 if quiescent
+    // Exploring: the steps after which qs_seq passed v. `step` is the last
+    // step run then; `own` this CPU's own last step. They differ when it fell
+    // asleep at a lock because another CPU took it after its arrival: the
+    // quiescent state needs both (the arrival and the acquisition commute,
+    // so either may come first in another execution of the trace), and a
+    // grace period that waited for it follows both.
+    struct Bump {
+        std::uint32_t step;
+        std::int64_t own;  // -1: it had run no step
+    };
+    std::vector<Bump> bump_at;
+    std::int64_t last_step = -1;  // exploring: index of its last step in Machine::steps()
+    // synchronize_rcu snapshot, per CPU: its qs_seq if it was outside a
+    // quiescent state (the grace period waits for the next one), else
+    // -1 - qs_seq (no wait; the stretch it last ended still precedes the
+    // wait: Machine::note_gp_edges).
+    std::array<std::int64_t, kMaxCpus> gp_wait{};
     std::array<HeldLock, kMaxHeldLocks> held{};
     int nheld = 0;
     std::array<RcuCallback, kMaxRcuCallbacks> callbacks{};  // call_rcu() queue, oldest first
@@ -203,7 +225,10 @@ public:
     // rcu_qsctr_inc(): the current CPU passes a quiescent state (returns to
     // user mode, calls schedule()); under PREEMPT these already are outside
     // every read section, so only classic RCU counts them.
-    void rcu_qsctr_inc();
+    // `resumes`: the CPU goes on in the kernel after it (kmalloc's reclaim,
+    // msleep), so a new read-side stretch begins there too; false when it
+    // returns to user mode or sleeps until a later step wakes it.
+    void rcu_qsctr_inc(bool resumes = true);
     // The current CPU's syscall returns to user mode (a quiescent state for
     // classic RCU until its next op's first step enters the kernel again).
     void return_to_user();
@@ -263,7 +288,9 @@ private:
     [[noreturn]] void unwind(const Label* parked_at);
     void run_rcu_callbacks();
     void pick(int c);
-    void mark_qs(int cpu);  // CPU `cpu`'s last executed step changed some CPU's quiescence
+    // CPU `cpu`'s last executed step changed some CPU's quiescence (`begin`:
+    // it may have started a read-side stretch: StepInfo::qs_begin).
+    void mark_qs(int cpu, bool begin);
     void count_qs(CpuState& s);  // ++s.qs_seq, remembering the step it follows
     void note_gp_edges(int c);
     void note_waits(CpuMask runnable);  // tracing: open and close WaitRows

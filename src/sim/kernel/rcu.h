@@ -50,7 +50,8 @@ inline void synchronize_rcu_abandoned(Machine& m, const Label& l) { might_sleep_
 // (rcu_grace_period_done). `skip`: the caller, when it is about to sleep.
 inline void rcu_snapshot_readers(const Machine& m, std::array<std::int64_t, kMaxCpus>& out, int skip = -1) {
     for (int j = 0; j < m.ncpus(); ++j)
-        out[j] = j != skip && m.rcu_nonquiescent(j) ? static_cast<std::int64_t>(m.cpu_state(j).qs_seq) : -1;
+        out[j] = j != skip && m.rcu_nonquiescent(j) ? static_cast<std::int64_t>(m.cpu_state(j).qs_seq)
+                                                    : -1 - static_cast<std::int64_t>(m.cpu_state(j).qs_seq);
 }
 
 // synchronize_rcu() (2.6.20: call_rcu(&rcu.head, wakeme_after_rcu) then
@@ -61,7 +62,7 @@ inline void synchronize_rcu(const Label& l) {
     rcu_snapshot_readers(m, m.cpu_state().gp_wait, m.cpu());
     m.note_rcu_snapshot();
     if (!m.preempt()) {
-        m.rcu_qsctr_inc();
+        m.rcu_qsctr_inc(false);  // it sleeps: the rcu_sync step that wakes it begins the next stretch
         m.cpu_state().asleep = true;  // in wait_for_completion(), until it runs again
     }
     const Wait w{&rcu_grace_period_done, nullptr, nullptr, &synchronize_rcu_abandoned};
