@@ -8,9 +8,12 @@
 // a few repetitions. Google Benchmark times the two headline searches at the
 // end (BM_Dpor/...).
 //
-//   contsim_bench_explore [--dfs-cap N] [--reps N] [--quick] [google-benchmark flags]
+//   contsim_bench_explore [--dfs-cap N] [--reps N] [--quick] [--scale] [--ablation] [google-benchmark flags]
 //
 // --quick skips the DFS column and the --jobs comparison (seconds, not minutes).
+// --scale runs only section 5, the four- and five-CPU searches of
+// bench/scenarios (issue 14); --ablation adds each of them with
+// --reductions none (minutes: each is stopped after --ablation-limit S, 600).
 #include <benchmark/benchmark.h>
 
 #include <sys/resource.h>
@@ -37,6 +40,7 @@ namespace fs = std::filesystem;
 namespace {
 
 const std::string kDir = std::string(CONTSIM_SOURCE_DIR) + "/scenarios/attach-exit/";
+const std::string kScaleDir = std::string(CONTSIM_SOURCE_DIR) + "/bench/scenarios/";
 
 struct Timed {
     app::ExploreResult r;
@@ -107,6 +111,79 @@ long child_max_rss_kb(const app::Scenario& sc, const app::ExploreOptions& o, std
     return in[0];
 }
 
+// One search in a child process: its figures and the child's own peak RSS
+// (so that every search is measured from the same start).
+struct ChildSearch {
+    double ms = -1;
+    std::uint64_t executions = 0, sleep_blocked = 0, runs = 0;
+    long rss_kb = -1;
+    int complete = 0;
+    std::uint64_t outcomes = 0;
+};
+
+ChildSearch child_search(const app::Scenario& sc, const app::ExploreOptions& o) {
+    ChildSearch out;
+    int fd[2];
+    if (pipe(fd) != 0) return out;
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fd[0]);
+        ChildSearch c;
+        auto a = std::chrono::steady_clock::now();
+        app::ExploreResult r = app::explore_scenario(sc, o);
+        c.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - a).count();
+        c.executions = r.stats.executions;
+        c.sleep_blocked = r.stats.sleep_blocked;
+        c.runs = r.stats.runs;
+        c.complete = r.stats.complete;
+        c.outcomes = r.outcomes.size();
+        rusage ru{};
+        getrusage(RUSAGE_SELF, &ru);
+        c.rss_kb = ru.ru_maxrss;
+        if (write(fd[1], &c, sizeof c) != sizeof c) _exit(1);
+        _exit(0);
+    }
+    close(fd[1]);
+    if (read(fd[0], &out, sizeof out) != sizeof out) out = ChildSearch{};
+    close(fd[0]);
+    int st = 0;
+    waitpid(pid, &st, 0);
+    return out;
+}
+
+// 5. Search at scale (issue 14): the four- and five-CPU scenarios of
+// bench/scenarios, DPOR with every reduction rule, one and two workers;
+// with --ablation also with --reductions none (stopped after `limit` s).
+void scale_section(bool ablation, double limit) {
+    std::vector<std::string> v;
+    for (const auto& e : fs::directory_iterator(kScaleDir))
+        if (e.path().extension() == ".json") v.push_back(e.path().string());
+    std::sort(v.begin(), v.end());
+    std::printf("== search at scale: bench/scenarios (search only, each in a child process)\n");
+    std::printf("%-44s %-10s %4s %10s %9s %9s %8s %9s %8s\n", "scenario", "reductions", "jobs", "executions",
+                "+blocked", "ms", "us/run", "RSS KB", "outcomes");
+    for (const std::string& f : v) {
+        app::Scenario sc = app::load_scenario(f);
+        auto row = [&](const char* red, unsigned jobs, double time_limit) {
+            app::ExploreOptions o = options(sim::Strategy::dpor, 0, jobs);
+            o.search.reductions = app::parse_reductions(red, "--reductions");
+            o.search.time_limit = time_limit;
+            ChildSearch c = child_search(sc, o);
+            std::printf("%-44s %-10s %4u %10llu %9llu %9.0f %8.2f %9ld %8llu%s\n", stem(f).c_str(), red, jobs,
+                        static_cast<unsigned long long>(c.executions), static_cast<unsigned long long>(c.sleep_blocked),
+                        c.ms, c.runs ? c.ms * 1000 / static_cast<double>(c.runs) : 0.0, c.rss_kb,
+                        static_cast<unsigned long long>(c.outcomes), c.complete ? "" : "  (stopped: time limit)");
+            std::fflush(stdout);
+            return c;
+        };
+        ChildSearch one = row("all", 1, 0);
+        ChildSearch two = row("all", 2, 0);
+        std::printf("%-44s --jobs 2: %.2fx --jobs 1\n", stem(f).c_str(), one.ms / two.ms);
+        if (ablation) row("none", 1, limit);
+    }
+    std::printf("\n");
+}
+
 void BM_Dpor(benchmark::State& state, std::string file) {
     app::Scenario sc = app::load_scenario(file);
     std::uint64_t execs = 0;
@@ -123,13 +200,22 @@ void BM_Dpor(benchmark::State& state, std::string file) {
 int main(int argc, char** argv) {
     std::uint64_t dfs_cap = 200000;
     int reps = 5;
-    bool quick = false;
+    bool quick = false, scale = false, ablation = false;
+    double ablation_limit = 600;
     std::vector<char*> rest{argv[0]};
     for (int i = 1; i < argc; ++i) {
         if (!std::strcmp(argv[i], "--dfs-cap") && i + 1 < argc) dfs_cap = std::strtoull(argv[++i], nullptr, 10);
         else if (!std::strcmp(argv[i], "--reps") && i + 1 < argc) reps = std::atoi(argv[++i]);
         else if (!std::strcmp(argv[i], "--quick")) quick = true;
+        else if (!std::strcmp(argv[i], "--scale")) scale = true;
+        else if (!std::strcmp(argv[i], "--ablation")) ablation = true;
+        else if (!std::strcmp(argv[i], "--ablation-limit") && i + 1 < argc) ablation_limit = std::atof(argv[++i]);
         else rest.push_back(argv[i]);
+    }
+
+    if (scale) {
+        scale_section(ablation, ablation_limit);
+        return 0;
     }
 
     // 0. The set-up snapshot (issue 4 §3): per-run time of the search with
@@ -257,6 +343,8 @@ int main(int argc, char** argv) {
         }
         std::printf("\n");
     }
+
+    if (!quick) scale_section(ablation, ablation_limit);
 
     for (const char* f : {"v7-1-cs1-negative.json", "v7-1-three-cpu.json"})
         benchmark::RegisterBenchmark((std::string("BM_Dpor/") + f).c_str(), BM_Dpor, kDir + f)
