@@ -400,22 +400,36 @@ TEST_CASE("explore: locks, RCU and kfree: DPOR finds DFS's outcomes, one executi
                       Op::rw_read, Op::rw_write, Op::rcu_read, Op::rcu_free, Op::free_now, Op::lock_ab,
                       Op::lock_ba, Op::rcu_call_free, Op::write_check};
     for (int n = 0; n < 150 / kScale; ++n) progs.push_back(random_program(seed, ops));
-    std::uint64_t dpor_runs = 0, dfs_runs = 0, compared = 0;
+    // Every reduction rule on (the default) and off (--reductions none): the
+    // same outcomes as DFS, one execution per trace of the dependence in use.
+    sim::Reductions none;
+    none.gp_ends = none.blind_adds = false;
+    std::uint64_t dpor_runs = 0, dfs_runs = 0, compared = 0, merged = 0;
     for (std::size_t i = 0; i < progs.size(); ++i) {
-        INFO("program " << i << ": " << describe(progs[i]));
-        SimResult f = explore_program(progs[i], sim::Strategy::dfs, 2500);
-        if (!f.stats.complete) continue;
-        SimResult d = explore_program(progs[i], sim::Strategy::dpor);
-        REQUIRE(d.stats.complete);
-        CHECK(d.outcomes == f.outcomes);
-        CHECK(d.traces == f.traces);
-        CHECK(d.stats.executions == f.traces.size());
-        dpor_runs += d.stats.runs;
-        dfs_runs += f.stats.runs;
-        ++compared;
+        std::uint64_t executions[2] = {0, 0};
+        for (bool rules : {true, false}) {
+            const sim::Reductions red = rules ? sim::Reductions{} : none;
+            INFO("program " << i << (rules ? "" : " (--reductions none)") << ": " << describe(progs[i]));
+            SimResult f = explore_program(progs[i], sim::Strategy::dfs, 2500, 1, 2, false, red);
+            if (!f.stats.complete) continue;
+            SimResult d = explore_program(progs[i], sim::Strategy::dpor, 0, 1, 2, false, red);
+            REQUIRE(d.stats.complete);
+            CHECK(d.outcomes == f.outcomes);
+            CHECK(d.traces == f.traces);
+            CHECK(d.stats.executions == f.traces.size());
+            executions[rules] = d.stats.executions;
+            dpor_runs += d.stats.runs;
+            dfs_runs += f.stats.runs;
+            ++compared;
+        }
+        if (executions[1] && executions[0]) {
+            CHECK(executions[1] <= executions[0]);
+            merged += executions[1] < executions[0];
+        }
     }
-    CHECK(compared >= 100 / kScale);
+    CHECK(compared >= 200 / kScale);
     CHECK(dpor_runs < dfs_runs);
+    CHECK(merged > 0);  // blind-adds (inc/dec pairs) and gp-ends (call_rcu) merge traces in some
 }
 
 TEST_CASE("explore: grace periods, without and with PREEMPT: DPOR finds DFS's outcomes, one execution per trace", "[explore]") {
@@ -438,7 +452,7 @@ TEST_CASE("explore: grace periods, without and with PREEMPT: DPOR finds DFS's ou
     // outcomes as DFS either way, one execution per trace of its own
     // dependence, and the rule merges traces in some programs.
     sim::Reductions none;
-    none.gp_ends = false;
+    none.gp_ends = none.blind_adds = false;
     std::uint64_t compared = 0, differ = 0, merged = 0;
     for (std::size_t i = 0; i < progs.size(); ++i) {
         std::set<std::string> per_flavour[2];
@@ -819,7 +833,7 @@ TEST_CASE("explore CLI: --reductions turns the rules off by name, and the report
     CHECK(none["executions"] == 1210);  // the search from before the rules, count for count
     CHECK(named["executions"] == all["executions"]);
     CHECK_FALSE(all["search"].contains("reductions_off"));
-    CHECK(none["search"]["reductions_off"] == json::array({"gp-ends"}));
+    CHECK(none["search"]["reductions_off"] == json::array({"gp-ends", "blind-adds"}));
     CHECK(all["search_digest"] != none["search_digest"]);  // merge keeps the two searches apart
     // The same outcomes (violations, values) and verdict either way.
     auto rows = [](const json& r) {
@@ -832,5 +846,5 @@ TEST_CASE("explore CLI: --reductions turns the rules off by name, and the report
 
     Cli bad = contsim_cli("explore " + f + " --reductions gp-end");
     CHECK(bad.status == 2);
-    CHECK(bad.err == "contsim: --reductions: expected all, none or a comma list of gp-ends, got \"gp-end\"\n");
+    CHECK(bad.err == "contsim: --reductions: expected all, none or a comma list of gp-ends, blind-adds, got \"gp-end\"\n");
 }

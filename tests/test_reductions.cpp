@@ -43,20 +43,22 @@ std::set<std::string> rows(const json& report) {
 TEST_CASE("reductions: every shipped scenario finds the same outcomes and verdict with every rule and with none",
           "[explore][reductions]") {
     std::uint64_t with = 0, without = 0;
-    int searched = 0, fewer = 0;
+    int searched = 0, fewer = 0, index = 0;
     for (const std::string& f : corpus()) {
+#if CONTSIM_ASAN
+        // Under the sanitizers every third scenario, and not the searches of
+        // several thousand runs: the release suite compares them all.
+        if (index++ % 3 != 0 || f.find("four-cpus") != std::string::npos ||
+            f.find("top-tasks-zombies") != std::string::npos || f.find("cpu-down-vs") != std::string::npos)
+            continue;
+#else
+        (void)index;
+#endif
         app::Scenario sc = app::load_scenario(f);
         // The slow searches run in .ci/run (contsim test --slow), not here.
         if (sc.expect.explore && sc.expect.explore->slow) continue;
         INFO(f);
         app::ExploreOptions o;
-#if CONTSIM_ASAN
-        // Under the sanitizers only the searches of a few thousand runs: the
-        // release suite compares them all.
-        if (f.find("four-cpus") != std::string::npos || f.find("top-tasks-zombies") != std::string::npos ||
-            f.find("cpu-down-vs") != std::string::npos)
-            continue;
-#endif
         const json all = app::explore_report_json(app::explore_scenario(sc, o));
         o.search.reductions = app::parse_reductions("none", "--reductions");
         const json none = app::explore_report_json(app::explore_scenario(sc, o));
@@ -70,7 +72,11 @@ TEST_CASE("reductions: every shipped scenario finds the same outcomes and verdic
         fewer += all["executions"] != none["executions"];
         ++searched;
     }
+#if CONTSIM_ASAN
+    CHECK(searched >= 45);
+#else
     CHECK(searched >= 150);
+#endif
     CHECK(fewer > 0);
     CHECK(with < without);
 }

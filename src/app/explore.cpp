@@ -742,7 +742,8 @@ struct ReductionRule {
     const char* name;
     bool sim::Reductions::*flag;
 };
-constexpr ReductionRule kReductionRules[] = {{"gp-ends", &sim::Reductions::gp_ends}};
+constexpr ReductionRule kReductionRules[] = {{"gp-ends", &sim::Reductions::gp_ends},
+                                             {"blind-adds", &sim::Reductions::blind_adds}};
 }  // namespace
 
 bool set_reduction(sim::Reductions& r, const std::string& name, bool on) {
@@ -1080,10 +1081,11 @@ ExploreResult read_explore_report(const std::string& file, std::unique_ptr<Scena
     if (se.contains("depth")) r.options.depth = static_cast<unsigned>(rd.uint(se, "depth", "search."));
     if (se.contains("reductions_off")) {
         const json& off = se["reductions_off"];
-        if (!off.is_array()) rd.fail("search.reductions_off", "an array of rule names (gp-ends)");
+        const std::string what = "an array of rule names (gp-ends, blind-adds)";
+        if (!off.is_array()) rd.fail("search.reductions_off", what);
         for (const json& x : off)
             if (!x.is_string() || !set_reduction(r.options.search.reductions, x.get<std::string>(), false))
-                rd.fail("search.reductions_off", "an array of rule names (gp-ends)");
+                rd.fail("search.reductions_off", what);
     }
     const json& fs = rd.at(se, "from_schedule", "search.from_schedule");
     if (fs.is_string()) {

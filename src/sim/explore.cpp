@@ -49,6 +49,9 @@ bool dependent(const StepInfo& a, const StepInfo& b, const Reductions& r) {
     if (b.also_reads && b.also_reads == a.cell && !read_like(a.access)) return true;
     if (a.cell != b.cell) return false;
     if (read_like(a.access) && read_like(b.access)) return false;
+    // Two blind adds of one sign: the same value after both, and every value
+    // in between the same whichever ran first (docs/explore.md, Reductions).
+    if (r.blind_adds && a.blind != 0 && a.blind == b.blind) return false;
     if (a.access == Access::alloc && b.access == Access::alloc) return false;
     // rcu_cell: read-side sections are per-CPU state; what a grace period
     // reads of them is in the qs flags above.

@@ -50,7 +50,10 @@ struct Reductions {
     // sleeps, leaves softirq) commutes with a grace period's snapshot; the
     // snapshot stays ordered against the steps that begin one (qs_begin).
     bool gp_ends = true;
-    bool operator==(const Reductions& o) const { return gp_ends == o.gp_ends; }
+    // Two increments (or two decrements) of one counter whose results the
+    // model does not use (StepInfo::blind) commute.
+    bool blind_adds = true;
+    bool operator==(const Reductions& o) const { return gp_ends == o.gp_ends && blind_adds == o.blind_adds; }
 };
 
 struct ExploreOptions {

@@ -59,6 +59,11 @@ struct StepInfo {
     // step that only ends one commutes with the snapshot (docs/explore.md,
     // "Grace periods").
     bool qs_begin = false;
+    // +1 or -1: the step added that to a counter and nothing but the checks
+    // used the result (atomic_inc, atomic_dec, kref_get): two steps of the
+    // same sign on one counter commute (docs/explore.md, Reductions). 0: any
+    // other step, or one not known yet (a pending step).
+    std::int8_t blind = 0;
     // Classic RCU: the CPU's local code after this step arrived at a sleeping
     // lock (Cell::id); whether it sleeps there (a quiescent state) depends on
     // that lock's holder, so the step is ordered against its releases.
@@ -244,6 +249,9 @@ public:
     // made under a lock the model folds into that step, e.g. umount's mount
     // count under vfsmount_lock): exploration orders it against writers of c.
     void note_also_reads(const Cell& c);
+    // The running CPU's last step added `delta` (+1 or -1) to a counter and
+    // the model does not use the result (StepInfo::blind).
+    void note_blind_add(int delta);
     void report(Finding f);
     // A kernel oops in the running CPU (a NULL pointer dereference, ...):
     // report it and abort the run, unwinding every CPU, as the kernel would

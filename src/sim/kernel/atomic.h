@@ -19,9 +19,10 @@ struct atomic_t : Cell {
 };
 
 namespace detail {
-inline int atomic_add(atomic_t& a, int delta, const Label& l, Access acc) {
+inline int atomic_add(atomic_t& a, int delta, const Label& l, Access acc, bool blind = false) {
     Machine& m = Machine::current();
     m.yield(l, &a, acc);
+    if (blind) m.note_blind_add(delta);
     touch(m, a, l);
     int before = a.counter;
     a.counter += delta;
@@ -48,8 +49,10 @@ inline void atomic_set(atomic_t& a, int v, const Label& l) {
     if (m.tracing()) m.record(&a, Access::write, Value::of(a.counter), Value::of(v));
     a.counter = v;
 }
-inline void atomic_inc(atomic_t& a, const Label& l) { detail::atomic_add(a, 1, l, Access::rmw); }
-inline void atomic_dec(atomic_t& a, const Label& l) { detail::atomic_add(a, -1, l, Access::rmw); }
+// Void: nothing but the checks sees the result, so two increments (or two
+// decrements) of one counter commute (StepInfo::blind).
+inline void atomic_inc(atomic_t& a, const Label& l) { detail::atomic_add(a, 1, l, Access::rmw, true); }
+inline void atomic_dec(atomic_t& a, const Label& l) { detail::atomic_add(a, -1, l, Access::rmw, true); }
 inline bool atomic_dec_and_test(atomic_t& a, const Label& l) {
     return detail::atomic_add(a, -1, l, Access::rmw) == 0;
 }

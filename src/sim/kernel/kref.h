@@ -14,8 +14,11 @@ struct kref {
 inline void kref_init(kref& k, const Label& l) { atomic_set(k.refcount, 1, l); }
 // lib/kref.c: WARN_ON(!atomic_read(&kref->refcount)) before the increment:
 // a get on a kref already put to 0 resurrects an object its release freed.
+// Its result feeds that check alone: of gets racing from zero exactly one
+// warns whatever their order, so gets commute with each other (StepInfo::blind).
 inline void kref_get(kref& k, const Label& l) {
-    if (atomic_inc_return(k.refcount, l) == 1) kref_get_on_zero(Machine::current(), k.refcount, l);
+    const int now = detail::atomic_add(k.refcount, 1, l, Access::rmw, true);
+    if (now == 1) kref_get_on_zero(Machine::current(), k.refcount, l);
 }
 
 template <class Release>
