@@ -12,8 +12,9 @@
 //
 // --quick skips the DFS column and the --jobs comparison (seconds, not minutes).
 // --scale runs only section 5, the four- and five-CPU searches of
-// bench/scenarios (issue 14); --ablation adds each of them with
-// --reductions none (minutes: each is stopped after --ablation-limit S, 600).
+// bench/scenarios (issue 14); --ablation adds each of them with each
+// reduction rule alone and with none (minutes: each search is stopped after
+// --ablation-limit S, 600).
 #include <benchmark/benchmark.h>
 
 #include <sys/resource.h>
@@ -153,7 +154,7 @@ ChildSearch child_search(const app::Scenario& sc, const app::ExploreOptions& o) 
 
 // 5. Search at scale (issue 14): the four- and five-CPU scenarios of
 // bench/scenarios, DPOR with every reduction rule, one and two workers;
-// with --ablation also with --reductions none (stopped after `limit` s).
+// with --ablation also each rule alone and none (each stopped after `limit` s).
 void scale_section(bool ablation, double limit) {
     std::vector<std::string> v;
     for (const auto& e : fs::directory_iterator(kScaleDir))
@@ -179,7 +180,8 @@ void scale_section(bool ablation, double limit) {
         ChildSearch one = row("all", 1, 0);
         ChildSearch two = row("all", 2, 0);
         std::printf("%-44s --jobs 2: %.2fx --jobs 1\n", stem(f).c_str(), one.ms / two.ms);
-        if (ablation) row("none", 1, limit);
+        if (ablation)
+            for (const char* red : {"gp-ends", "blind-adds", "none"}) row(red, 1, limit);
     }
     std::printf("\n");
 }
