@@ -337,6 +337,43 @@ Program random_program(std::uint64_t& seed, const Op (&ops)[N]) {
     return p;
 }
 
+// One program under every reduction rule (the default) and under none: DPOR
+// finds DFS's outcomes with one execution per trace of the dependence in use,
+// and the rules never add executions.
+struct RulesCompared {
+    int compared = 0;                 // settings where DFS finished (0-2)
+    bool merged = false;              // the rules merged some traces
+    std::set<std::string> outcomes;   // with the rules (empty: DFS did not finish)
+    std::uint64_t dpor_runs = 0, dfs_runs = 0;
+};
+RulesCompared dpor_matches_dfs(const Program& prog, bool preempt, const std::string& what) {
+    sim::Reductions none;
+    none.gp_ends = none.blind_adds = false;
+    RulesCompared out;
+    std::uint64_t executions[2] = {0, 0};
+    for (bool rules : {true, false}) {
+        const sim::Reductions red = rules ? sim::Reductions{} : none;
+        INFO(what << (preempt ? " (PREEMPT)" : "") << (rules ? "" : " (--reductions none)") << ": " << describe(prog));
+        SimResult f = explore_program(prog, sim::Strategy::dfs, 2500, 1, 2, preempt, red);
+        if (!f.stats.complete) continue;
+        SimResult d = explore_program(prog, sim::Strategy::dpor, 0, 1, 2, preempt, red);
+        REQUIRE(d.stats.complete);
+        CHECK(d.outcomes == f.outcomes);
+        CHECK(d.traces == f.traces);
+        CHECK(d.stats.executions == f.traces.size());
+        if (rules) out.outcomes = d.outcomes;
+        executions[rules] = d.stats.executions;
+        out.dpor_runs += d.stats.runs;
+        out.dfs_runs += f.stats.runs;
+        ++out.compared;
+    }
+    if (executions[1] && executions[0]) {
+        CHECK(executions[1] <= executions[0]);
+        out.merged = executions[1] < executions[0];
+    }
+    return out;
+}
+
 }  // namespace
 
 TEST_CASE("explore: independent writers form one trace", "[explore]") {
@@ -400,32 +437,14 @@ TEST_CASE("explore: locks, RCU and kfree: DPOR finds DFS's outcomes, one executi
                       Op::rw_read, Op::rw_write, Op::rcu_read, Op::rcu_free, Op::free_now, Op::lock_ab,
                       Op::lock_ba, Op::rcu_call_free, Op::write_check};
     for (int n = 0; n < 150 / kScale; ++n) progs.push_back(random_program(seed, ops));
-    // Every reduction rule on (the default) and off (--reductions none): the
-    // same outcomes as DFS, one execution per trace of the dependence in use.
-    sim::Reductions none;
-    none.gp_ends = none.blind_adds = false;
+    // Every reduction rule on (the default) and off (--reductions none).
     std::uint64_t dpor_runs = 0, dfs_runs = 0, compared = 0, merged = 0;
     for (std::size_t i = 0; i < progs.size(); ++i) {
-        std::uint64_t executions[2] = {0, 0};
-        for (bool rules : {true, false}) {
-            const sim::Reductions red = rules ? sim::Reductions{} : none;
-            INFO("program " << i << (rules ? "" : " (--reductions none)") << ": " << describe(progs[i]));
-            SimResult f = explore_program(progs[i], sim::Strategy::dfs, 2500, 1, 2, false, red);
-            if (!f.stats.complete) continue;
-            SimResult d = explore_program(progs[i], sim::Strategy::dpor, 0, 1, 2, false, red);
-            REQUIRE(d.stats.complete);
-            CHECK(d.outcomes == f.outcomes);
-            CHECK(d.traces == f.traces);
-            CHECK(d.stats.executions == f.traces.size());
-            executions[rules] = d.stats.executions;
-            dpor_runs += d.stats.runs;
-            dfs_runs += f.stats.runs;
-            ++compared;
-        }
-        if (executions[1] && executions[0]) {
-            CHECK(executions[1] <= executions[0]);
-            merged += executions[1] < executions[0];
-        }
+        RulesCompared c = dpor_matches_dfs(progs[i], false, "program " + std::to_string(i));
+        dpor_runs += c.dpor_runs;
+        dfs_runs += c.dfs_runs;
+        compared += c.compared;
+        merged += c.merged;
     }
     CHECK(compared >= 200 / kScale);
     CHECK(dpor_runs < dfs_runs);
@@ -451,32 +470,14 @@ TEST_CASE("explore: grace periods, without and with PREEMPT: DPOR finds DFS's ou
     // Each reduction rule on and off (--reductions all, none): the same
     // outcomes as DFS either way, one execution per trace of its own
     // dependence, and the rule merges traces in some programs.
-    sim::Reductions none;
-    none.gp_ends = none.blind_adds = false;
     std::uint64_t compared = 0, differ = 0, merged = 0;
     for (std::size_t i = 0; i < progs.size(); ++i) {
         std::set<std::string> per_flavour[2];
         for (bool preempt : {false, true}) {
-            std::uint64_t executions[2] = {0, 0};
-            for (bool rules : {true, false}) {
-                const sim::Reductions red = rules ? sim::Reductions{} : none;
-                INFO("program " << i << (preempt ? " (PREEMPT)" : "") << (rules ? "" : " (--reductions none)") << ": "
-                                << describe(progs[i]));
-                SimResult f = explore_program(progs[i], sim::Strategy::dfs, 2500, 1, 2, preempt, red);
-                if (!f.stats.complete) continue;
-                SimResult d = explore_program(progs[i], sim::Strategy::dpor, 0, 1, 2, preempt, red);
-                REQUIRE(d.stats.complete);
-                CHECK(d.outcomes == f.outcomes);
-                CHECK(d.traces == f.traces);
-                CHECK(d.stats.executions == f.traces.size());
-                if (rules) per_flavour[preempt] = d.outcomes;
-                executions[rules] = d.stats.executions;
-                ++compared;
-            }
-            if (executions[1] && executions[0]) {
-                CHECK(executions[1] <= executions[0]);
-                if (executions[1] < executions[0]) ++merged;
-            }
+            RulesCompared c = dpor_matches_dfs(progs[i], preempt, "program " + std::to_string(i));
+            per_flavour[preempt] = c.outcomes;
+            compared += c.compared;
+            merged += c.merged;
         }
         if (!per_flavour[0].empty() && per_flavour[0] != per_flavour[1]) ++differ;
     }
