@@ -32,7 +32,8 @@ app::ExploreResult dpor(const app::Scenario& sc, unsigned jobs = 1, const std::s
 // The rows without their counts and witnesses: what a reduction rule must keep.
 std::set<std::string> outcome_set(const app::ExploreResult& r) {
     std::set<std::string> s;
-    for (const auto& row : app::explore_report_json(r)["outcomes"])
+    const nlohmann::json report = app::explore_report_json(r);  // not a temporary the loop outlives
+    for (const auto& row : report["outcomes"])
         s.insert(nlohmann::json{{"violations", row["violations"]}, {"returns", row["returns"]}, {"final", row["final"]}}
                      .dump());
     return s;
