@@ -87,31 +87,6 @@ std::vector<std::string> files() {
 
 std::string stem(const std::string& f) { return fs::path(f).stem().string(); }
 
-// Peak RSS (KB) of a child process that runs one search: ru_maxrss of the
-// child alone, so a short and a long run are compared from the same start.
-long child_max_rss_kb(const app::Scenario& sc, const app::ExploreOptions& o, std::uint64_t& runs) {
-    int fd[2];
-    if (pipe(fd) != 0) return -1;
-    pid_t pid = fork();
-    if (pid == 0) {
-        close(fd[0]);
-        app::ExploreResult r = app::explore_scenario(sc, o);
-        rusage ru{};
-        getrusage(RUSAGE_SELF, &ru);
-        long out[2] = {ru.ru_maxrss, static_cast<long>(r.stats.runs)};
-        if (write(fd[1], out, sizeof out) != sizeof out) _exit(1);
-        _exit(0);
-    }
-    close(fd[1]);
-    long in[2] = {-1, 0};
-    if (read(fd[0], in, sizeof in) != sizeof in) in[0] = -1;
-    close(fd[0]);
-    int st = 0;
-    waitpid(pid, &st, 0);
-    runs = static_cast<std::uint64_t>(in[1]);
-    return in[0];
-}
-
 // One search in a child process: its figures and the child's own peak RSS
 // (so that every search is measured from the same start).
 struct ChildSearch {
@@ -338,10 +313,9 @@ int main(int argc, char** argv) {
         app::Scenario sc = app::load_scenario(kDir + "v7-1-cs1-negative.json");
         std::printf("== memory (peak RSS of a child running one DFS search)\n");
         for (std::uint64_t cap : {std::uint64_t{1000}, quick ? std::uint64_t{100000} : std::uint64_t{1000000}}) {
-            std::uint64_t runs = 0;
-            long kb = child_max_rss_kb(sc, options(sim::Strategy::dfs, cap), runs);
+            ChildSearch c = child_search(sc, options(sim::Strategy::dfs, cap));
             std::printf("dfs --max-runs %-8llu %9llu runs  max RSS %6ld KB\n", static_cast<unsigned long long>(cap),
-                        static_cast<unsigned long long>(runs), kb);
+                        static_cast<unsigned long long>(c.runs), c.rss_kb);
         }
         std::printf("\n");
     }

@@ -4,6 +4,7 @@
 // found from the threads alone; the fixes remove it; witnesses replay).
 #include "sim/asan.h"
 #include "cli_runner.h"
+#include "outcome_set.h"
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -534,12 +535,6 @@ app::ExploreResult explore_file(const app::Scenario& sc, sim::Strategy s, std::u
     o.search.strategy = s;
     o.search.max_runs = max_runs;
     return app::explore_scenario(sc, o);
-}
-
-std::set<app::Outcome> outcome_set(const app::ExploreResult& r) {
-    std::set<app::Outcome> s;
-    for (const auto& row : r.outcomes) s.insert(row.outcome);
-    return s;
 }
 
 const app::OutcomeRow* find_row(const app::ExploreResult& r, const std::function<bool(const app::Outcome&)>& f) {

@@ -17,6 +17,8 @@
 #include "app/scenario.h"
 #include "sim/explore.h"
 
+#include "outcome_set.h"
+
 namespace {
 
 const std::string kDir = std::string(CONTSIM_SOURCE_DIR) + "/scenarios/attach-exit/";
@@ -29,15 +31,6 @@ app::ExploreResult dpor(const app::Scenario& sc, unsigned jobs = 1, const std::s
     return app::explore_scenario(sc, o);
 }
 
-// The rows without their counts and witnesses: what a reduction rule must keep.
-std::set<std::string> outcome_set(const app::ExploreResult& r) {
-    std::set<std::string> s;
-    const nlohmann::json report = app::explore_report_json(r);  // not a temporary the loop outlives
-    for (const auto& row : report["outcomes"])
-        s.insert(nlohmann::json{{"violations", row["violations"]}, {"returns", row["returns"]}, {"final", row["final"]}}
-                     .dump());
-    return s;
-}
 
 nlohmann::json value_of(const app::Outcome& o, const std::string& k) {
     for (const auto& [key, v] : o.final)

@@ -3,48 +3,23 @@
 // scenario the outcome rows and the verdict are the same with every rule on
 // and with none. The random-program tests in test_explore.cpp compare each
 // setting with DFS; this one holds the whole corpus to it.
-#include <algorithm>
-#include <filesystem>
-#include <set>
+#include <cstdint>
 #include <string>
-#include <vector>
 
 #include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
 
 #include "app/explore.h"
 #include "app/scenario.h"
 #include "sim/asan.h"
 
-namespace fs = std::filesystem;
-using nlohmann::json;
-
-namespace {
-
-std::vector<std::string> corpus() {
-    std::vector<std::string> v;
-    for (const auto& e : fs::recursive_directory_iterator(fs::path(CONTSIM_SOURCE_DIR) / "scenarios"))
-        if (e.path().extension() == ".json") v.push_back(e.path().string());
-    std::sort(v.begin(), v.end());
-    return v;
-}
-
-// An outcome row without its count and witness.
-std::set<std::string> rows(const json& report) {
-    std::set<std::string> s;
-    for (const json& r : report["outcomes"])
-        s.insert(json{{"violations", r["violations"]}, {"returns", r["returns"]}, {"final", r["final"]}, {"reads", r["reads"]}}
-                     .dump());
-    return s;
-}
-
-}  // namespace
+#include "outcome_set.h"
+#include "scenario_files.h"
 
 TEST_CASE("reductions: every shipped scenario finds the same outcomes and verdict with every rule and with none",
           "[explore][reductions]") {
     std::uint64_t with = 0, without = 0;
     int searched = 0, fewer = 0, index = 0;
-    for (const std::string& f : corpus()) {
+    for (const std::string& f : scenario_files()) {
 #if CONTSIM_ASAN
         // Under the sanitizers every third scenario, and not the searches of
         // several thousand runs: the release suite compares them all.
@@ -59,17 +34,17 @@ TEST_CASE("reductions: every shipped scenario finds the same outcomes and verdic
         if (sc.expect.explore && sc.expect.explore->slow) continue;
         INFO(f);
         app::ExploreOptions o;
-        const json all = app::explore_report_json(app::explore_scenario(sc, o));
+        const app::ExploreResult all = app::explore_scenario(sc, o);
         o.search.reductions = app::parse_reductions("none", "--reductions");
-        const json none = app::explore_report_json(app::explore_scenario(sc, o));
-        REQUIRE(all["complete"] == true);
-        REQUIRE(none["complete"] == true);
-        CHECK(rows(all) == rows(none));
-        CHECK(all["violation_verdict"] == none["violation_verdict"]);
-        CHECK(all["executions"].get<std::uint64_t>() <= none["executions"].get<std::uint64_t>());
-        with += all["executions"].get<std::uint64_t>();
-        without += none["executions"].get<std::uint64_t>();
-        fewer += all["executions"] != none["executions"];
+        const app::ExploreResult none = app::explore_scenario(sc, o);
+        REQUIRE(all.stats.complete);
+        REQUIRE(none.stats.complete);
+        CHECK(outcome_set(all) == outcome_set(none));
+        CHECK(app::violation_verdict(all) == app::violation_verdict(none));
+        CHECK(all.stats.executions <= none.stats.executions);
+        with += all.stats.executions;
+        without += none.stats.executions;
+        fewer += all.stats.executions != none.stats.executions;
         ++searched;
     }
 #if CONTSIM_ASAN

@@ -185,10 +185,8 @@ struct Worker {
         // four-CPU search's time went to witnesses that lost).
         const auto known = part->rows.find(oc);
         const std::size_t at_most = known == part->rows.end() ? ~std::size_t{0} : known->second.switches;
-        std::vector<int> picks =
-            clocks ? sim::fewest_switches(m.steps(), *clocks, at_most)
-                   : sim::fewest_switches(m.steps(), sim::happens_before(m.steps(), m.gp_edges(), o.search.reductions),
-                                          at_most);
+        std::vector<int> picks = clocks ? sim::fewest_switches(m.steps(), *clocks, at_most)
+                                        : sim::fewest_switches(m.steps(), m.gp_edges(), o.search.reductions, at_most);
         if (picks.size() == m.step() && !picks.empty()) {
             std::vector<sim::Run> runs = sim::runs_of(picks);
             row.witness = sim::encode_token(runs);
@@ -196,7 +194,7 @@ struct Worker {
         } else if (known != part->rows.end()) {
             row.switches = ~std::size_t{0};  // lost to the row's witness: counted, not a candidate
         }
-        if (part->rows.find(oc) == part->rows.end()) {
+        if (known == part->rows.end()) {
             row.outcome = oc;
             if (progress) progress->outcome(values_text(oc) + " " + violations_text(oc.violations));
         }

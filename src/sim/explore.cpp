@@ -93,8 +93,9 @@ std::vector<HbClock> happens_before(const std::vector<StepInfo>& st, const GpEdg
     return clock;
 }
 
-std::vector<int> fewest_switches(const std::vector<StepInfo>& st, const GpEdges& edges, const Reductions& r) {
-    return fewest_switches(st, happens_before(st, edges, r));
+std::vector<int> fewest_switches(const std::vector<StepInfo>& st, const GpEdges& edges, const Reductions& r,
+                                 std::size_t at_most) {
+    return fewest_switches(st, happens_before(st, edges, r), at_most);
 }
 
 std::vector<int> fewest_switches(const std::vector<StepInfo>& st, const std::vector<HbClock>& clock, std::size_t at_most) {

@@ -114,7 +114,8 @@ std::vector<HbClock> happens_before(const std::vector<StepInfo>& steps, const Gp
 // than that; what it returns otherwise is what it would return without it.
 std::vector<int> fewest_switches(const std::vector<StepInfo>& steps, const std::vector<HbClock>& clocks,
                                  std::size_t at_most = ~std::size_t{0});
-std::vector<int> fewest_switches(const std::vector<StepInfo>& steps, const GpEdges& edges, const Reductions& r = {});
+std::vector<int> fewest_switches(const std::vector<StepInfo>& steps, const GpEdges& edges, const Reductions& r = {},
+                                 std::size_t at_most = ~std::size_t{0});
 
 class Explorer {
 public:

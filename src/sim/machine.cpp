@@ -241,7 +241,8 @@ void Machine::note_gp_edges(int c) {
         // before (the end of its latest read-side stretch), which the
         // snapshot step no longer orders (a step that only ends a stretch
         // commutes with a snapshot), so the edge says it.
-        const std::int64_t idx = v >= 0 ? v : -1 - v - 1;
+        // (v = -1 - qs_seq when quiescent: its last quiescent state is number qs_seq - 1.)
+        const std::int64_t idx = v >= 0 ? v : (-1 - v) - 1;
         const auto& b = cpus_[d].bump_at;
         if (idx < 0 || static_cast<std::size_t>(idx) >= b.size()) continue;
         const auto& q = b[static_cast<std::size_t>(idx)];

@@ -57,7 +57,7 @@ struct StepInfo {
     // quiescent state passed in the middle of kernel code). Only these decide
     // whether a grace period starting beside them waits for that stretch; a
     // step that only ends one commutes with the snapshot (docs/explore.md,
-    // "Grace periods").
+    // Reductions).
     bool qs_begin = false;
     // +1 or -1: the step added that to a counter and nothing but the checks
     // used the result (atomic_inc, atomic_dec, kref_get): two steps of the
