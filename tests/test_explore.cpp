@@ -260,6 +260,7 @@ struct SimResult {
     std::set<std::string> traces;
     std::map<std::string, int> per_trace;  // executions of each trace
     std::size_t units = 0;
+    std::vector<std::vector<sim::StepInfo>> execs;  // each execution's steps
 };
 
 SimResult explore_program(const Program& prog, sim::Strategy s, std::uint64_t max_runs = 0, std::size_t split = 1,
@@ -294,6 +295,7 @@ SimResult explore_program(const Program& prog, sim::Strategy s, std::uint64_t ma
         r.outcomes.insert(outcome_key(cur));
         r.traces.insert(trace_key(m, red));
         ++r.per_trace[trace_key(m, red)];
+        r.execs.push_back(m.steps());
     };
     std::uint64_t pruned = 0;
     r.stats.complete = true;
@@ -485,6 +487,37 @@ TEST_CASE("explore: grace periods, without and with PREEMPT: DPOR finds DFS's ou
     CHECK(compared >= 220 / kScale);
     CHECK(differ > 0);  // the flavour matters to some of them
     CHECK(merged > 0);  // gp-ends merges traces in some
+}
+
+TEST_CASE("explore: a CPU put to sleep at its first yield point is in the kernel once it runs", "[explore]") {
+    // CPU1's first yield point is mutex_lock(): when CPU2 takes the mutex
+    // first, CPU1 sleeps (a quiescent state), then wakes holding it and runs
+    // in the kernel until it returns to user mode. A grace period that CPU0's
+    // call_rcu() starts after CPU1's first step waits for that: the callback
+    // runs after CPU1's last step. (CPU1 used to stay "asleep" until its
+    // second step, and DFS found a run where the callback ran in between.)
+    Program p{{{{Op::rcu_call_free, 1}}, {{Op::locked_inc, 0}}, {{Op::lock_ab, 0}}}};
+    SimResult r = explore_program(p, sim::Strategy::dfs);
+    REQUIRE(r.stats.complete);
+    int checked = 0, woken = 0;
+    for (const auto& st : r.execs) {
+        std::size_t first1 = st.size(), last1 = 0, snap = st.size(), wait = st.size();
+        for (std::size_t k = 0; k < st.size(); ++k) {
+            if (st[k].cpu == 1) {
+                first1 = std::min(first1, k);
+                last1 = k;
+            }
+            if (st[k].cpu == 0 && st[k].access == sim::Access::rcu_call) snap = k;
+            if (st[k].cpu == 0 && st[k].access == sim::Access::rcu_sync) wait = k;
+        }
+        if (first1 > snap) continue;
+        INFO("execution " << checked);
+        ++checked;
+        woken += st[first1].qs_begin;  // it slept at the mutex, then woke
+        CHECK(wait > last1);
+    }
+    CHECK(checked > 0);
+    CHECK(woken > 0);
 }
 
 TEST_CASE("explore: a dereference with no rcu_read_lock() is safe between sleeps without PREEMPT, not with it", "[explore]") {
@@ -844,3 +877,4 @@ TEST_CASE("explore CLI: --reductions turns the rules off by name, and the report
     CHECK(bad.status == 2);
     CHECK(bad.err == "contsim: --reductions: expected all, none or a comma list of gp-ends, blind-adds, got \"gp-end\"\n");
 }
+

@@ -467,20 +467,20 @@ void Machine::yield(const Label& l, const Cell* c, Access a, const Wait* w) {
         steps_.back().qs = true;
     }
     if (abort_) unwind(nullptr);
-    if (!me.started) {
-        me.started = true;
-        if (cur_ + 1 < ncpus()) {
-            switch_to(cur_ + 1);
-            if (abort_) unwind(&l);
-            me.wait = nullptr;
-            waiting_ &= ~(CpuMask{1} << cur_);
-            return;
-        }
+    const bool starting = !me.started;
+    me.started = true;
+    if (starting && cur_ + 1 < ncpus()) {
+        switch_to(cur_ + 1);  // start-up: every CPU runs to its first yield point before the first step
+    } else {
+        int next = next_cpu();
+        if (abort_) unwind(&l);
+        if (next != cur_) switch_to(next);
     }
-    int next = next_cpu();
     if (abort_) unwind(&l);
-    if (next != cur_) switch_to(next);
-    if (abort_) unwind(&l);
+    // Running again, from start-up as from any other yield point. A CPU put
+    // to sleep at its first one (another CPU took its mutex first) is awake
+    // and in the kernel now: it used to stay "asleep" until its next step, so
+    // a grace period starting in between did not wait for it.
     me.wait = nullptr;
     me.asleep = false;  // running again (its step carries the qs mark: pick())
     me.wait_row = -1;
