@@ -91,7 +91,7 @@ std::string stem(const std::string& f) { return fs::path(f).stem().string(); }
 // (so that every search is measured from the same start).
 struct ChildSearch {
     double ms = -1;
-    std::uint64_t executions = 0, sleep_blocked = 0, runs = 0;
+    std::uint64_t executions = 0, sleep_blocked = 0, covered = 0, runs = 0;
     long rss_kb = -1;
     int complete = 0;
     std::uint64_t outcomes = 0;
@@ -110,6 +110,7 @@ ChildSearch child_search(const app::Scenario& sc, const app::ExploreOptions& o) 
         c.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - a).count();
         c.executions = r.stats.executions;
         c.sleep_blocked = r.stats.sleep_blocked;
+        c.covered = r.stats.covered;
         c.runs = r.stats.runs;
         c.complete = r.stats.complete;
         c.outcomes = r.outcomes.size();
@@ -136,8 +137,8 @@ void scale_section(bool ablation, double limit) {
         if (e.path().extension() == ".json") v.push_back(e.path().string());
     std::sort(v.begin(), v.end());
     std::printf("== search at scale: bench/scenarios (search only, each in a child process)\n");
-    std::printf("%-44s %-10s %4s %10s %9s %9s %8s %9s %8s\n", "scenario", "reductions", "jobs", "executions",
-                "+blocked", "ms", "us/run", "RSS KB", "outcomes");
+    std::printf("%-44s %-18s %4s %10s %9s %9s %9s %8s %9s %8s\n", "scenario", "reductions", "jobs", "executions",
+                "+blocked", "+covered", "ms", "us/run", "RSS KB", "outcomes");
     for (const std::string& f : v) {
         app::Scenario sc = app::load_scenario(f);
         auto row = [&](const char* red, unsigned jobs, double time_limit) {
@@ -145,9 +146,9 @@ void scale_section(bool ablation, double limit) {
             o.search.reductions = app::parse_reductions(red, "--reductions");
             o.search.time_limit = time_limit;
             ChildSearch c = child_search(sc, o);
-            std::printf("%-44s %-10s %4u %10llu %9llu %9.0f %8.2f %9ld %8llu%s\n", stem(f).c_str(), red, jobs,
+            std::printf("%-44s %-18s %4u %10llu %9llu %9llu %9.0f %8.2f %9ld %8llu%s\n", stem(f).c_str(), red, jobs,
                         static_cast<unsigned long long>(c.executions), static_cast<unsigned long long>(c.sleep_blocked),
-                        c.ms, c.runs ? c.ms * 1000 / static_cast<double>(c.runs) : 0.0, c.rss_kb,
+                        static_cast<unsigned long long>(c.covered), c.ms, c.runs ? c.ms * 1000 / static_cast<double>(c.runs) : 0.0, c.rss_kb,
                         static_cast<unsigned long long>(c.outcomes), c.complete ? "" : "  (stopped: time limit)");
             std::fflush(stdout);
             return c;
@@ -156,7 +157,8 @@ void scale_section(bool ablation, double limit) {
         ChildSearch two = row("all", 2, 0);
         std::printf("%-44s --jobs 2: %.2fx --jobs 1\n", stem(f).c_str(), one.ms / two.ms);
         if (ablation)
-            for (const char* red : {"gp-ends", "blind-adds", "none"}) row(red, 1, limit);
+            for (const char* red : {"gp-ends,blind-adds", "gp-ends", "blind-adds", "snapshot-first", "none"})
+                row(red, 1, limit);
     }
     std::printf("\n");
 }

@@ -610,6 +610,7 @@ std::string explore_report_text(const ExploreResult& r) {
     }
     s += fmt::format("Explored: {} ({}), {} execution{}", r.strategy, how, st.executions, st.executions == 1 ? "" : "s");
     if (st.sleep_blocked) s += fmt::format(" + {} sleep-blocked", st.sleep_blocked);
+    if (st.covered) s += fmt::format(" + {} covered", st.covered);
     if (st.revisits) s += fmt::format(" + {} revisited", st.revisits);
     s += fmt::format(", longest {} steps", st.longest);
     if (o.shards > 1)
@@ -741,7 +742,8 @@ struct ReductionRule {
     bool sim::Reductions::*flag;
 };
 constexpr ReductionRule kReductionRules[] = {{"gp-ends", &sim::Reductions::gp_ends},
-                                             {"blind-adds", &sim::Reductions::blind_adds}};
+                                             {"blind-adds", &sim::Reductions::blind_adds},
+                                             {"snapshot-first", &sim::Reductions::snapshot_first}};
 }  // namespace
 
 bool set_reduction(sim::Reductions& r, const std::string& name, bool on) {
@@ -859,6 +861,7 @@ json explore_report_json(const ExploreResult& r) {
     j["units_done"] = r.units_done;
     j["executions"] = st.executions;
     j["sleep_blocked"] = st.sleep_blocked;
+    j["covered"] = st.covered;
     j["revisits"] = st.revisits;
     j["runs"] = st.runs;
     j["longest"] = st.longest;
@@ -884,7 +887,8 @@ json explore_report_json(const ExploreResult& r) {
         for (const auto& [a, b] : r.done.ranges()) done.push_back({a, b});
         j["resume"] = {{"units_of_shard", r.mine},      {"done", done},
                        {"executions", t.stats.executions}, {"sleep_blocked", t.stats.sleep_blocked},
-                       {"revisits", t.stats.revisits},     {"runs", t.stats.runs},
+                       {"covered", t.stats.covered},       {"revisits", t.stats.revisits},
+                       {"runs", t.stats.runs},
                        {"longest", t.stats.longest},       {"positive", t.positive},
                        {"negative", t.negative},           {"outcomes", rows_json(t.outcomes)},
                        {"carried", rows_json(t.carried)}};
@@ -1079,7 +1083,7 @@ ExploreResult read_explore_report(const std::string& file, std::unique_ptr<Scena
     if (se.contains("depth")) r.options.depth = static_cast<unsigned>(rd.uint(se, "depth", "search."));
     if (se.contains("reductions_off")) {
         const json& off = se["reductions_off"];
-        const std::string what = "an array of rule names (gp-ends, blind-adds)";
+        const std::string what = "an array of rule names (gp-ends, blind-adds, snapshot-first)";
         if (!off.is_array()) rd.fail("search.reductions_off", what);
         for (const json& x : off)
             if (!x.is_string() || !set_reduction(r.options.search.reductions, x.get<std::string>(), false))
@@ -1109,6 +1113,9 @@ ExploreResult read_explore_report(const std::string& file, std::unique_ptr<Scena
     r.units_done = rd.uint(j, "units_done", "");
     r.stats.executions = rd.uint(j, "executions", "");
     r.stats.sleep_blocked = rd.uint(j, "sleep_blocked", "");
+    // Optional when read: a report from a build before the key exists fails
+    // the version check with its own message (merge, --resume).
+    if (j.contains("covered")) r.stats.covered = rd.uint(j, "covered", "");
     r.stats.revisits = rd.uint(j, "revisits", "");
     r.stats.runs = rd.uint(j, "runs", "");
     r.stats.longest = rd.uint(j, "longest", "");
@@ -1150,6 +1157,7 @@ ExploreResult read_explore_report(const std::string& file, std::unique_ptr<Scena
         t.units = r.units;
         t.stats.executions = rd.uint(rs, "executions", "resume.");
         t.stats.sleep_blocked = rd.uint(rs, "sleep_blocked", "resume.");
+        if (rs.contains("covered")) t.stats.covered = rd.uint(rs, "covered", "resume.");
         t.stats.revisits = rd.uint(rs, "revisits", "resume.");
         t.stats.runs = rd.uint(rs, "runs", "resume.");
         t.stats.longest = rd.uint(rs, "longest", "resume.");

@@ -20,25 +20,19 @@ bool is_release(Access a) { return a == Access::release || a == Access::release_
 
 using Clock = HbClock;
 
-}  // namespace
+// `snap` is a grace period's snapshot and `other` changes what it reads.
+bool snapshot_orders(const StepInfo& snap, const StepInfo& other, const Reductions& r) {
+    return snap.rcu_snapshot && (r.gp_ends ? other.qs_begin : other.qs);
+}
 
-bool dependent(const StepInfo& a, const StepInfo& b, const Reductions& r) {
+// Every conflict of dependent() but the snapshot's.
+bool dependent_but_snapshots(const StepInfo& a, const StepInfo& b, const Reductions& r) {
     if (a.cpu == b.cpu) return true;
     // An oops after a step ends the run: that step disables every other CPU.
     if (a.fatal || b.fatal) return true;
     // kfree(O) against any step through a cell of O (use-after-free, double free).
     if (a.access == Access::free && a.object != 0 && b.object == a.object) return true;
     if (b.access == Access::free && b.object != 0 && a.object == b.object) return true;
-    // A grace period's snapshot (in the local code before synchronize_rcu's
-    // yield point, or in call_rcu's step) reads which CPUs are in quiescent
-    // states: ordered against steps that change that. Its end (the rcu_sync
-    // step) only waits for the CPUs in the snapshot to pass one: it follows
-    // those steps (GpEdges) and commutes with everything else.
-    // With r.gp_ends, only the steps that may begin a read-side stretch: one
-    // that only ends it leaves every later step's enabling and the wait's
-    // edge the same on either side of the snapshot (docs/explore.md).
-    if (a.rcu_snapshot && (r.gp_ends ? b.qs_begin : b.qs)) return true;
-    if (b.rcu_snapshot && (r.gp_ends ? a.qs_begin : a.qs)) return true;
     // Classic RCU: arriving at a sleeping lock sleeps (a quiescent state) iff
     // it is held then: ordered against its releases (against an acquisition
     // the sleep happens either way, and both steps carry the qs mark).
@@ -54,7 +48,7 @@ bool dependent(const StepInfo& a, const StepInfo& b, const Reductions& r) {
     if (r.blind_adds && a.blind != 0 && a.blind == b.blind) return false;
     if (a.access == Access::alloc && b.access == Access::alloc) return false;
     // rcu_cell: read-side sections are per-CPU state; what a grace period
-    // reads of them is in the qs flags above.
+    // reads of them is in the snapshot rule (dependent()).
     if (rcu_reader(a.access) || rcu_reader(b.access)) return false;
     if (shared_holder(a.access) && shared_holder(b.access)) return false;  // readers of an rwlock
     // rcu_cell's remaining accesses: grace-period waits and call_rcu's
@@ -62,6 +56,33 @@ bool dependent(const StepInfo& a, const StepInfo& b, const Reductions& r) {
     auto gp_access = [](Access x) { return x == Access::rcu_sync || x == Access::rcu_call; };
     if (gp_access(a.access) || gp_access(b.access)) return false;
     return true;
+}
+
+}  // namespace
+
+bool dependent(const StepInfo& a, const StepInfo& b, const Reductions& r) {
+    // A grace period's snapshot (in the local code before synchronize_rcu's
+    // yield point, or in call_rcu's step) reads which CPUs are in quiescent
+    // states: ordered against steps that change that. Its end (the rcu_sync
+    // step) only waits for the CPUs in the snapshot to pass one: it follows
+    // those steps (GpEdges) and commutes with everything else.
+    // With r.gp_ends, only the steps that may begin a read-side stretch: one
+    // that only ends it leaves every later step's enabling and the wait's
+    // edge the same on either side of the snapshot (docs/explore.md).
+    if (a.cpu != b.cpu && (snapshot_orders(a, b, r) || snapshot_orders(b, a, r))) return true;
+    return dependent_but_snapshots(a, b, r);
+}
+
+// The wait after a snapshot needs each CPU that was in a read-side stretch
+// then to pass a quiescent state after it. Taken earlier, before `second`,
+// the snapshot finds at most the stretches it finds later, and a quiescent
+// state after the later point is one after the earlier: the wait is enabled
+// whenever it is in the other order, every other step does the same, so each
+// run of second-then-first is a run of first-then-second with the same
+// outcome, unless it ends with the wait still blocked (docs/explore.md).
+bool snapshot_first_covers(const StepInfo& first, const StepInfo& second, const Reductions& r) {
+    return r.snapshot_first && first.cpu != second.cpu && snapshot_orders(first, second, r) &&
+           !snapshot_orders(second, first, r) && !dependent_but_snapshots(first, second, r);
 }
 
 std::vector<HbClock> happens_before(const std::vector<StepInfo>& st, const GpEdges& edges, const Reductions& r) {
@@ -273,20 +294,50 @@ int Explorer::choose(Machine& m, CpuMask runnable, int current) {
     return p;
 }
 
+// Whether this execution's analysis may leave a race of a snapshot and a
+// later step it covers unreversed (snapshot_first_covers). Not when the run
+// ended with CPUs blocked, was stopped asleep or hit the step limit: in the
+// reverse order the wait could stay blocked for ever behind a CPU that never
+// leaves its read-side stretch, an end this order cannot have. Nor after a
+// sleep in atomic context: a CPU spinning in its stretch on a lock held by a
+// sleeper is how that happens (docs/explore.md, Reductions).
+bool Explorer::may_apply_snapshot_first(const Machine& m) const {
+    if (!opt_.reductions.snapshot_first || blocked_ || !stalled_.empty() || !m.blocked_at_end().empty()) return false;
+    for (const Finding& f : m.findings())
+        if (f.kind == "deadlock" || f.kind == "sleep-in-atomic" || f.kind == "step-limit") return false;
+    return true;
+}
+
 void Explorer::analyse(const Machine& m) {
     const std::vector<StepInfo>& st = m.steps();
     const std::vector<StepInfo>& bl = m.blocked_at_end().empty() ? stalled_ : m.blocked_at_end();
     const std::size_t n = st.size();
     const int ncpu = std::min(m.ncpus(), kMaxCpus);
+    const Reductions& red = opt_.reductions;
+    const bool apply = may_apply_snapshot_first(m);
     clock_.resize(n);
     pos_.resize(n);
+    if (red.snapshot_first) {
+        full_clock_.resize(n);
+        covered_pair_.resize(n);
+        inverted_pair_.resize(n);
+    }
     std::array<std::uint32_t, kMaxCpus> count{};
     std::array<std::int64_t, kMaxCpus> last;
     last.fill(-1);
     // Steps this path shares with the execution analysed last: their clocks
     // stand and their races were handled then (race() only ever adds to the
-    // backtrack sets of nodes still on the path).
-    const std::size_t from = std::min(analysed_, n);
+    // backtrack sets of nodes still on the path). Unless that analysis
+    // applied snapshot_first and this one does not, or the reverse: then from
+    // the first step it changes.
+    std::size_t from = std::min(analysed_, n);
+    if (red.snapshot_first && apply != applied_snapshot_first_)
+        for (std::size_t j = 0; j < from; ++j)
+            if (covered_pair_[j]) {
+                from = j;
+                break;
+            }
+    applied_snapshot_first_ = apply;
     const GpEdges& edges = m.gp_edges();
     std::size_t gp_next = 0;
     while (gp_next < edges.size() && edges[gp_next].to < from) ++gp_next;
@@ -305,9 +356,13 @@ void Explorer::analyse(const Machine& m) {
     for (std::size_t j = from; j < n + bl.size(); ++j) {
         const StepInfo& e = j < n ? st[j] : bl[j - n];
         const int c = e.cpu;
-        Clock C{};
-        if (last[c] >= 0) C = clock_[static_cast<std::size_t>(last[c])];
+        Clock C{}, F{};  // F: the full dependence's clock (snapshot_first only)
+        if (last[c] >= 0) {
+            C = clock_[static_cast<std::size_t>(last[c])];
+            if (red.snapshot_first) F = full_clock_[static_cast<std::size_t>(last[c])];
+        }
         const bool acquire = is_acquire(e.access);
+        bool covered_pair = false, inverted_pair = false;
         pending_races_.clear();
         // A step C already covers (C[its cpu] > its position) happens before
         // one joined: no race, and its clock adds nothing. Scanning backwards,
@@ -321,11 +376,22 @@ void Explorer::analyse(const Machine& m) {
                 if (covered == all_cpus) break;
                 continue;
             }
-            if (!dependent(f, e, opt_.reductions)) continue;
+            if (!dependent(f, e, red)) continue;
             if (acquire && is_release(f.access) && f.cell == e.cell) continue;
             // Never co-enabled: f's CPU held the lock e takes (it must release
             // it first, and e then races with that release's acquisition).
             if (e.lock_bit >= 0 && (f.held >> e.lock_bit & 1)) continue;
+            if (red.snapshot_first) {
+                // A race under the full dependence too (no later step joined
+                // so far orders f before e): if e is a snapshot covering f,
+                // the run with e first has every outcome of this one.
+                if (F[f.cpu] <= pos_[i] && snapshot_first_covers(e, f, red)) inverted_pair = true;
+                join(F, full_clock_[i]);
+                if (snapshot_first_covers(f, e, red)) {
+                    covered_pair = true;
+                    if (apply) continue;  // neither a race nor an order: e may run first, f covers it
+                }
+            }
             pending_races_.push_back(i);
             join(C, clock_[i]);
         }
@@ -349,18 +415,32 @@ void Explorer::analyse(const Machine& m) {
         if (j < n) {
             // A grace-period wait follows the quiescent states that let it run.
             for (; gp_next < edges.size() && edges[gp_next].to <= j; ++gp_next)
-                if (edges[gp_next].to == j) join(C, clock_[edges[gp_next].from]);
+                if (edges[gp_next].to == j) {
+                    join(C, clock_[edges[gp_next].from]);
+                    if (red.snapshot_first) join(F, full_clock_[edges[gp_next].from]);
+                }
             if (acquire)
                 for (std::size_t i = 0; i < j; ++i)
                     if (st[i].cpu != c && C[st[i].cpu] <= pos_[i] && is_release(st[i].access) &&
-                        st[i].cell == e.cell && dependent(st[i], e, opt_.reductions))
+                        st[i].cell == e.cell && dependent(st[i], e, red)) {
                         join(C, clock_[i]);
+                        if (red.snapshot_first) join(F, full_clock_[i]);
+                    }
             clock_[j] = C;
+            if (red.snapshot_first) {
+                F[c] = C[c];
+                join(F, C);
+                full_clock_[j] = F;
+                covered_pair_[j] = covered_pair;
+                inverted_pair_[j] = inverted_pair;
+            }
             pos_[j] = count[c]++;
             last[c] = static_cast<std::int64_t>(j);
         }
     }
     analysed_ = n;
+    covered_run_ = apply && std::any_of(inverted_pair_.begin(), inverted_pair_.begin() + static_cast<std::ptrdiff_t>(n),
+                                        [](std::uint8_t x) { return x != 0; });
 }
 
 void Explorer::race(std::size_t i, std::size_t j, const StepInfo& ej, const Clock& cj) {
@@ -392,6 +472,11 @@ void Explorer::race(std::size_t i, std::size_t j, const StepInfo& ej, const Cloc
     for (std::size_t k = i + 1; k < end; ++k)
         if (clock_[k][ci] <= pi) consider(st[k].cpu, pos_[k], clock_[k]);
     consider(ej.cpu, cj[ej.cpu] - 1, cj);
+    // A sleeping initial's branch is cut short here: when one that is awake
+    // can run, only those count (already scheduled, or to schedule). Any
+    // initial is a sound choice; with snapshot_first a sleeper's branch may
+    // hold only covered runs of v's trace (docs/explore.md, Reductions).
+    if (initials & nd.enabled & ~nd.sleep) initials &= ~nd.sleep;
     if (initials & nd.backtrack) return;
     CpuMask can = initials & nd.enabled;
     if (can == 0) {
@@ -432,6 +517,7 @@ bool Explorer::backtrack(const Machine& m) {
 void ExploreStats::add(const ExploreStats& o) {
     executions += o.executions;
     sleep_blocked += o.sleep_blocked;
+    covered += o.covered;
     runs += o.runs;
     races += o.races;
     revisits += o.revisits;
@@ -491,10 +577,13 @@ bool Explorer::run_unit(const RunOnce& run_once, const OnExecution& on_execution
         // The race analysis first: on_execution may read its clocks.
         if (opt_.strategy == Strategy::dpor) {
             ev_ = &m.steps();  // the machine outlives the analysis
+            covered_run_ = false;
             analyse(m);
         }
         if (blocked_) {
             ++stats_.sleep_blocked;
+        } else if (covered_run_) {
+            ++stats_.covered;
         } else if (bounded && preemptions(m) != budget_) {
             ++stats_.revisits;  // counted in the round of its own preemption count
         } else {

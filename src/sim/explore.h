@@ -53,7 +53,17 @@ struct Reductions {
     // Two increments (or two decrements) of one counter whose results the
     // model does not use (StepInfo::blind) commute.
     bool blind_adds = true;
-    bool operator==(const Reductions& o) const { return gp_ends == o.gp_ends && blind_adds == o.blind_adds; }
+    // A grace period's snapshot taken before a step it conflicts with only
+    // through the snapshot gives every behaviour of the other order (a wait
+    // for quiescent states after an earlier snapshot is never stricter): the
+    // race is reversed only when the snapshot came second. Not applied in an
+    // execution that ends blocked or sleeps in atomic context, where the
+    // other order could leave a CPU in a read-side stretch for ever
+    // (snapshot_first_covers(), docs/explore.md).
+    bool snapshot_first = true;
+    bool operator==(const Reductions& o) const {
+        return gp_ends == o.gp_ends && blind_adds == o.blind_adds && snapshot_first == o.snapshot_first;
+    }
 };
 
 struct ExploreOptions {
@@ -81,7 +91,12 @@ struct Unit {
 struct ExploreStats {
     std::uint64_t executions = 0;     // complete executions (handed to on_execution)
     std::uint64_t sleep_blocked = 0;  // DPOR runs cut short: every runnable CPU was asleep
-    std::uint64_t runs = 0;           // executions + sleep_blocked
+    // DPOR with snapshot_first: runs whose every outcome a run with a grace
+    // period's snapshot taken earlier has (they hold a race of a step and a
+    // later snapshot that covers it, and end cleanly). Explored for their
+    // races, not counted: the executions are then one per trace left.
+    std::uint64_t covered = 0;
+    std::uint64_t runs = 0;           // executions + sleep_blocked + covered
     std::uint64_t races = 0;          // races analysed (DPOR)
     std::size_t longest = 0;          // most steps in one execution
     bool complete = false;            // the search space was exhausted
@@ -97,6 +112,10 @@ struct ExploreStats {
 // that changes a CPU's quiescence, StepInfo::qs), its wait with nothing
 // (GpEdges order it); acquire and release of one lock conflict.
 bool dependent(const StepInfo& a, const StepInfo& b, const Reductions& r = {});
+// r.snapshot_first, and `first` is a grace period's snapshot that `second`
+// conflicts with only through it: the order first-then-second covers every
+// behaviour of the reverse one (but for runs that end blocked).
+bool snapshot_first_covers(const StepInfo& first, const StepInfo& second, const Reductions& r);
 
 // Happens-before vector clocks of an execution: clock[j][q] is how many steps
 // of CPU q precede step j through chains of dependent steps (its own CPU's
@@ -132,7 +151,9 @@ public:
     // DPOR: the happens-before clocks of the execution on_execution is handed
     // (computed by the race analysis before the call); nullptr for the other
     // strategies.
-    const std::vector<HbClock>* clocks() const { return clocks_ready_ ? &clock_ : nullptr; }
+    const std::vector<HbClock>* clocks() const {
+        return !clocks_ready_ ? nullptr : opt_.reductions.snapshot_first ? &full_clock_ : &clock_;
+    }
     // Explores only the subtree below `unit` (its prefix is replayed, never varied).
     ExploreStats explore(const RunOnce& run_once, const OnExecution& on_execution, const Unit& unit);
 
@@ -166,6 +187,7 @@ private:
     bool run_unit(const RunOnce& run_once, const OnExecution& on_execution);  // false: a bound stopped it
     unsigned preemptions(const Machine& m) const;
     void analyse(const Machine& m);
+    bool may_apply_snapshot_first(const Machine& m) const;
     void race(std::size_t i, std::size_t j, const StepInfo& ej, const std::array<std::uint32_t, kMaxCpus>& cj);
     bool backtrack(const Machine& m);
 
@@ -193,7 +215,19 @@ private:
     // clock_/pos_ are valid for the path's steps [0, analysed_): the next
     // execution replays them unchanged, so their races were already handled.
     std::size_t analysed_ = 0;
-    std::vector<HbClock> clock_;  // happens-before vector clocks
+    std::vector<HbClock> clock_;  // happens-before vector clocks of the race analysis
+    // With snapshot_first: the clocks of the full dependence (a covered pair
+    // ordered too), which the witness needs to replay; else unused.
+    std::vector<HbClock> full_clock_;
+    // Step j followed a covered pair's snapshot (snapshot_first_covers): its
+    // analysis depends on whether the execution applied the rule.
+    std::vector<std::uint8_t> covered_pair_;
+    // Step j is the snapshot of a race whose first step it covers (a race
+    // snapshot_first leaves to the other order): with the rule applied, the
+    // execution is covered, not counted.
+    std::vector<std::uint8_t> inverted_pair_;
+    bool covered_run_ = false;  // this execution is covered (analyse())
+    bool applied_snapshot_first_ = false;  // the analysis of [0, analysed_) applied it
     bool clocks_ready_ = false;   // clock_ holds the current execution's, all of it
     std::vector<std::size_t> pending_races_;
 };
