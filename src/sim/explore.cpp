@@ -363,6 +363,18 @@ void Explorer::analyse(const Machine& m) {
         }
         const bool acquire = is_acquire(e.access);
         bool covered_pair = false, inverted_pair = false;
+        if (red.snapshot_first && j < n) {
+            // F first takes what orders e after other steps through a third
+            // one but is joined into C only after the scan (the release that
+            // let an acquisition run, a wait's quiescent states): the scan
+            // below asks F whether f precedes e only through others.
+            for (std::size_t g = gp_next; g < edges.size() && edges[g].to <= j; ++g)
+                if (edges[g].to == j) join(F, full_clock_[edges[g].from]);
+            if (acquire)
+                for (std::size_t i = 0; i < j; ++i)
+                    if (st[i].cpu != c && is_release(st[i].access) && st[i].cell == e.cell && dependent(st[i], e, red))
+                        join(F, full_clock_[i]);
+        }
         pending_races_.clear();
         // A step C already covers (C[its cpu] > its position) happens before
         // one joined: no race, and its clock adds nothing. Scanning backwards,

@@ -248,13 +248,18 @@ void Machine::note_gp_edges(int c) {
         const auto& q = b[static_cast<std::size_t>(idx)];
         if (q.own >= 0 && static_cast<std::uint32_t>(q.own) != q.step)
             gp_edges_.push_back({static_cast<std::uint32_t>(q.own), to});
-        gp_edges_.push_back({q.step, to});
+        if (q.step != CpuState::kNoStep) gp_edges_.push_back({q.step, to});
     }
 }
 
 void Machine::count_qs(CpuState& s) {
     ++s.qs_seq;
-    if (exploring_) s.bump_at.push_back({steps_.empty() ? 0u : static_cast<std::uint32_t>(steps_.size() - 1), s.last_step});
+    // Before the first step (a CPU parked at start-up in synchronize_rcu()
+    // sleeps): no step lets it, so no step orders a wait after it (it used
+    // to read as "after step 0", an edge from step 0 to itself when step 0
+    // was that wait).
+    if (exploring_)
+        s.bump_at.push_back({steps_.empty() ? CpuState::kNoStep : static_cast<std::uint32_t>(steps_.size() - 1), s.last_step});
 }
 
 void Machine::mark_qs(int cpu, bool begin) {

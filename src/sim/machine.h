@@ -129,9 +129,10 @@ struct CpuState {
     // quiescent state needs both (the arrival and the acquisition commute,
     // so either may come first in another execution of the trace), and a
     // grace period that waited for it follows both.
+    static constexpr std::uint32_t kNoStep = ~std::uint32_t{0};
     struct Bump {
-        std::uint32_t step;
-        std::int64_t own;  // -1: it had run no step
+        std::uint32_t step;  // kNoStep: before the first step
+        std::int64_t own;    // -1: it had run no step
     };
     std::vector<Bump> bump_at;
     std::int64_t last_step = -1;  // exploring: index of its last step in Machine::steps()
