@@ -143,7 +143,8 @@ public:
     // run_once builds a fresh machine, calls set_exploring(true) before the run
     // to explore, runs it under the given policy and returns the machine (which
     // must stay alive until the next call). on_execution is called after each
-    // complete execution (not for DPOR's sleep-blocked ones), with that machine.
+    // complete execution (not for DPOR's sleep-blocked or covered runs, nor a
+    // bounded round's revisits), with that machine.
     // Throws std::runtime_error when a replay diverges (a nondeterministic model).
     using RunOnce = std::function<const Machine&(Policy&)>;
     using OnExecution = std::function<void(const Machine&)>;
