@@ -367,7 +367,8 @@ void Explorer::analyse(const Machine& m) {
             // F first takes what orders e after other steps through a third
             // one but is joined into C only after the scan (the release that
             // let an acquisition run, a wait's quiescent states): the scan
-            // below asks F whether f precedes e only through others.
+            // below asks F whether f precedes e only through others. Every
+            // join into C is one into F too, so F covers C.
             for (std::size_t g = gp_next; g < edges.size() && edges[g].to <= j; ++g)
                 if (edges[g].to == j) join(F, full_clock_[edges[g].from]);
             if (acquire)
@@ -417,7 +418,7 @@ void Explorer::analyse(const Machine& m) {
         if (acquire)
             for (std::size_t i = std::min(j, n); i-- > 0;) {
                 const StepInfo& f = st[i];
-                if (f.cpu == c || !is_acquire(f.access) || f.cell != e.cell || !dependent(f, e, opt_.reductions))
+                if (f.cpu == c || !is_acquire(f.access) || f.cell != e.cell || !dependent(f, e, red))
                     continue;
                 if (std::find(pending_races_.begin(), pending_races_.end(), i) == pending_races_.end())
                     pending_races_.push_back(i);
@@ -427,21 +428,15 @@ void Explorer::analyse(const Machine& m) {
         if (j < n) {
             // A grace-period wait follows the quiescent states that let it run.
             for (; gp_next < edges.size() && edges[gp_next].to <= j; ++gp_next)
-                if (edges[gp_next].to == j) {
-                    join(C, clock_[edges[gp_next].from]);
-                    if (red.snapshot_first) join(F, full_clock_[edges[gp_next].from]);
-                }
+                if (edges[gp_next].to == j) join(C, clock_[edges[gp_next].from]);
             if (acquire)
                 for (std::size_t i = 0; i < j; ++i)
                     if (st[i].cpu != c && C[st[i].cpu] <= pos_[i] && is_release(st[i].access) &&
-                        st[i].cell == e.cell && dependent(st[i], e, red)) {
+                        st[i].cell == e.cell && dependent(st[i], e, red))
                         join(C, clock_[i]);
-                        if (red.snapshot_first) join(F, full_clock_[i]);
-                    }
             clock_[j] = C;
             if (red.snapshot_first) {
                 F[c] = C[c];
-                join(F, C);
                 full_clock_[j] = F;
                 covered_pair_[j] = covered_pair;
                 inverted_pair_[j] = inverted_pair;
@@ -589,7 +584,6 @@ bool Explorer::run_unit(const RunOnce& run_once, const OnExecution& on_execution
         // The race analysis first: on_execution may read its clocks.
         if (opt_.strategy == Strategy::dpor) {
             ev_ = &m.steps();  // the machine outlives the analysis
-            covered_run_ = false;
             analyse(m);
         }
         if (blocked_) {
