@@ -157,7 +157,8 @@ void scale_section(bool ablation, double limit) {
         ChildSearch two = row("all", 2, 0);
         std::printf("%-44s --jobs 2: %.2fx --jobs 1\n", stem(f).c_str(), one.ms / two.ms);
         if (ablation)
-            for (const char* red : {"gp-ends,blind-adds", "gp-ends", "blind-adds", "snapshot-first", "none"})
+            for (const char* red : {"gp-ends,blind-adds,snapshot-first", "gp-ends,blind-adds", "gp-ends", "blind-adds",
+                                    "snapshot-first", "nonzero-decs", "none"})
                 row(red, 1, limit);
     }
     std::printf("\n");

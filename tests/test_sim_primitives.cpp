@@ -450,6 +450,40 @@ TEST_CASE("atomic_t: operations return the kernel's values, one step each", "[si
     REQUIRE(m.findings().empty());
 }
 
+TEST_CASE("atomic_t: an explored decrement whose result is used records the value it left unless the counter is folded",
+          "[sim][atomic]") {
+    sim::Machine m;
+    m.set_exploring(true);
+    Obj o("O1", 3), f("F1", 3);
+    f.count.folded = true;  // as a dentry's d_count: dget() adds inside a walk's step
+    sim::SerialPolicy p;
+    m.run({cpu("CPU0", [&] {
+              (void)sim::atomic_dec_and_test(o.count, L_dec);  // leaves 2
+              sim::atomic_dec(o.count, L_dec);                 // blind (blind-adds): no mark
+              sim::atomic_inc(o.count, L_inc);                 // an increment: no mark
+              sim::atomic_inc_folded(f.count);                 // no step
+              (void)sim::atomic_dec_and_test(f.count, L_dec);  // leaves 3, unmarked
+          })},
+          p);
+    const auto& st = m.steps();
+    REQUIRE(st.size() == 4);
+    CHECK((st[0].dec && st[0].left == 2));
+    CHECK_FALSE(st[1].dec);
+    CHECK(st[1].blind == -1);
+    CHECK_FALSE(st[2].dec);
+    CHECK_FALSE(st[3].dec);
+    CHECK(f.count.counter == 3);
+    CHECK(m.findings().empty());
+
+    // A folded increment on a counter not made folded is a model bug.
+    sim::Machine bad;
+    Obj g("G1", 1);
+    bad.run({cpu("CPU0", [&] { sim::atomic_inc_folded(g.count); })}, p);
+    REQUIRE(bad.findings().size() == 1);
+    CHECK(bad.findings()[0].kind == "internal-error");
+    CHECK(bad.findings()[0].message == "contsim internal error on CPU0: atomic_inc_folded() on G1->count, not made folded");
+}
+
 TEST_CASE("atomic_t: concurrent atomic_inc never loses an update", "[sim][atomic]") {
     for (std::uint64_t seed = 1; seed <= 50; ++seed) {
         sim::Machine m;

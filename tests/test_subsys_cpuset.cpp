@@ -160,7 +160,7 @@ TEST_CASE("cpuset post_attach vs exit, explored: only the known group leak, with
     o.search.strategy = sim::Strategy::dpor;
     app::ExploreResult bug = app::explore_scenario(app::load_scenario(kThread + "cpuset-migrate-vs-exit.json"), o);
     CHECK(bug.stats.complete);
-    CHECK(bug.stats.executions == 48);  // 64 without snapshot-first, 231 with --reductions none (docs/explore.md, Reductions)
+    CHECK(bug.stats.executions == 46);  // 48 without nonzero-decs, 231 with --reductions none (docs/explore.md, Reductions)
     std::vector<std::vector<std::string>> sets;
     for (const auto& row : bug.outcomes) sets.push_back(row.outcome.violations);
     std::sort(sets.begin(), sets.end());
@@ -170,7 +170,7 @@ TEST_CASE("cpuset post_attach vs exit, explored: only the known group leak, with
     app::ExploreResult fixed =
         app::explore_scenario(app::load_scenario(kThread + "cpuset-migrate-vs-exit-fix-all.json"), o);
     CHECK(fixed.stats.complete);
-    CHECK(fixed.stats.executions == 47);  // 62 without snapshot-first, 211 with --reductions none
+    CHECK(fixed.stats.executions == 40);  // 47 without nonzero-decs, 211 with --reductions none
     CHECK_FALSE(fixed.violation_reachable());
 }
 

@@ -743,7 +743,8 @@ struct ReductionRule {
 };
 constexpr ReductionRule kReductionRules[] = {{"gp-ends", &sim::Reductions::gp_ends},
                                              {"blind-adds", &sim::Reductions::blind_adds},
-                                             {"snapshot-first", &sim::Reductions::snapshot_first}};
+                                             {"snapshot-first", &sim::Reductions::snapshot_first},
+                                             {"nonzero-decs", &sim::Reductions::nonzero_decs}};
 }  // namespace
 
 bool set_reduction(sim::Reductions& r, const std::string& name, bool on) {
@@ -1083,7 +1084,7 @@ ExploreResult read_explore_report(const std::string& file, std::unique_ptr<Scena
     if (se.contains("depth")) r.options.depth = static_cast<unsigned>(rd.uint(se, "depth", "search."));
     if (se.contains("reductions_off")) {
         const json& off = se["reductions_off"];
-        const std::string what = "an array of rule names (gp-ends, blind-adds, snapshot-first)";
+        const std::string what = "an array of rule names (gp-ends, blind-adds, snapshot-first, nonzero-decs)";
         if (!off.is_array()) rd.fail("search.reductions_off", what);
         for (const json& x : off)
             if (!x.is_string() || !set_reduction(r.options.search.reductions, x.get<std::string>(), false))

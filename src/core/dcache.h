@@ -55,7 +55,7 @@ public:
     // last, and so who frees, depends on the order of the puts.
     template <class Node>
     static void dget(Node* n) {
-        ++n->d_count.counter;
+        sim::atomic_inc_folded(n->d_count);
     }
     // True when this put took the count to 0.
     template <class Node>

@@ -25,8 +25,24 @@ bool snapshot_orders(const StepInfo& snap, const StepInfo& other, const Reductio
     return snap.rcu_snapshot && (r.gp_ends ? other.qs_begin : other.qs);
 }
 
+// Where the two steps come from, for the rules whose answer depends on
+// values: `same_run`, both ran in this execution (a first or b first);
+// `sleeper`, a is a sleeping CPU's step recorded in an earlier branch and b
+// the step just run, before which a would run now.
+enum class Pair { same_run, sleeper };
+
+// Two decrements of one counter (r.nonzero_decs). In one run, each left it
+// non-zero: from v, v-1 then v-2 in either order, so neither finds zero and
+// the checks see the same values. A sleeper's recorded value is from another
+// state: it runs after b now, from b's `left`, so both must stay non-zero
+// from there (from 2, each of two leaves 1 alone, and 0 together).
+bool decrements_commute(const StepInfo& a, const StepInfo& b, const Reductions& r, Pair p) {
+    if (!r.nonzero_decs || !a.dec || !b.dec) return false;
+    return p == Pair::same_run ? a.left != 0 && b.left != 0 : b.left != 0 && b.left != 1;
+}
+
 // Every conflict of dependent() but the snapshot's.
-bool dependent_but_snapshots(const StepInfo& a, const StepInfo& b, const Reductions& r) {
+bool dependent_but_snapshots(const StepInfo& a, const StepInfo& b, const Reductions& r, Pair p = Pair::same_run) {
     if (a.cpu == b.cpu) return true;
     // An oops after a step ends the run: that step disables every other CPU.
     if (a.fatal || b.fatal) return true;
@@ -46,6 +62,7 @@ bool dependent_but_snapshots(const StepInfo& a, const StepInfo& b, const Reducti
     // Two blind adds of one sign: the same value after both, and every value
     // in between the same whichever ran first (docs/explore.md, Reductions).
     if (r.blind_adds && a.blind != 0 && a.blind == b.blind) return false;
+    if (decrements_commute(a, b, r, p)) return false;
     if (a.access == Access::alloc && b.access == Access::alloc) return false;
     // rcu_cell: read-side sections are per-CPU state; what a grace period
     // reads of them is in the snapshot rule (dependent()).
@@ -56,6 +73,12 @@ bool dependent_but_snapshots(const StepInfo& a, const StepInfo& b, const Reducti
     auto gp_access = [](Access x) { return x == Access::rcu_sync || x == Access::rcu_call; };
     if (gp_access(a.access) || gp_access(b.access)) return false;
     return true;
+}
+
+// dependent() of a sleeping CPU's recorded step and the step just run.
+bool sleeper_dependent(const StepInfo& sleeper, const StepInfo& e, const Reductions& r) {
+    if (sleeper.cpu != e.cpu && (snapshot_orders(sleeper, e, r) || snapshot_orders(e, sleeper, r))) return true;
+    return dependent_but_snapshots(sleeper, e, r, Pair::sleeper);
 }
 
 }  // namespace
@@ -198,7 +221,7 @@ Explorer::Node Explorer::extend(Machine& m, CpuMask runnable, std::size_t k) {
         const StepInfo& e = m.steps()[k - 1];
         for (CpuMask s = parent.sleep; s; s &= s - 1) {
             int q = __builtin_ctz(s);
-            if (!dependent(parent.asleep[q], e, opt_.reductions)) {
+            if (!sleeper_dependent(parent.asleep[q], e, opt_.reductions)) {
                 nd.sleep |= bit(q);
                 nd.asleep[q] = parent.asleep[q];
             }

@@ -61,8 +61,15 @@ struct Reductions {
     // other order could leave a CPU in a read-side stretch for ever
     // (snapshot_first_covers(), docs/explore.md).
     bool snapshot_first = true;
+    // Two decrements of one counter that both leave it non-zero commute
+    // (StepInfo::dec): whichever runs first, the values are v-1 then v-2 and
+    // neither finds zero. Whether they do depends on the value they start
+    // from, so the sleep sets, which set a step recorded in one branch
+    // against a step of another, ask it of the value there.
+    bool nonzero_decs = true;
     bool operator==(const Reductions& o) const {
-        return gp_ends == o.gp_ends && blind_adds == o.blind_adds && snapshot_first == o.snapshot_first;
+        return gp_ends == o.gp_ends && blind_adds == o.blind_adds && snapshot_first == o.snapshot_first &&
+               nonzero_decs == o.nonzero_decs;
     }
 };
 

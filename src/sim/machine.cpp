@@ -446,6 +446,13 @@ void Machine::note_blind_add(int delta) {
     if (exploring_ && !steps_.empty() && steps_.back().cpu == cur_) steps_.back().blind = delta > 0 ? 1 : -1;
 }
 
+void Machine::note_decrement(int after) {
+    if (exploring_ && !steps_.empty() && steps_.back().cpu == cur_) {
+        steps_.back().dec = true;
+        steps_.back().left = after;
+    }
+}
+
 void Machine::note_rcu_snapshot() {
     // The snapshot is read in the code before the rcu_sync yield point, i.e.
     // during this CPU's previous step: exploration must treat that step as

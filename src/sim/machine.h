@@ -64,6 +64,15 @@ struct StepInfo {
     // same sign on one counter commute (docs/explore.md, Reductions). 0: any
     // other step, or one not known yet (a pending step).
     std::int8_t blind = 0;
+    // The step took 1 from a counter and the model uses the result
+    // (atomic_dec_and_test(), kref_put()), leaving `left`: two that leave it
+    // non-zero commute (docs/explore.md, Reductions, nonzero-decs). Known
+    // only once the step has run: a pending step never has it. Not set on a
+    // blind decrement (blind-adds lets two of them swap whatever they leave,
+    // which would move the zero between marked steps), nor on a counter the
+    // model also changes in local code (atomic_t::folded).
+    bool dec = false;
+    std::int32_t left = 0;
     // Classic RCU: the CPU's local code after this step arrived at a sleeping
     // lock (Cell::id); whether it sleeps there (a quiescent state) depends on
     // that lock's holder, so the step is ordered against its releases.
@@ -253,6 +262,9 @@ public:
     // The running CPU's last step added `delta` (+1 or -1) to a counter and
     // the model does not use the result (StepInfo::blind).
     void note_blind_add(int delta);
+    // The running CPU's last step took 1 from a counter, leaving `after`
+    // (StepInfo::dec).
+    void note_decrement(int after);
     void report(Finding f);
     // A kernel oops in the running CPU (a NULL pointer dereference, ...):
     // report it and abort the run, unwinding every CPU, as the kernel would

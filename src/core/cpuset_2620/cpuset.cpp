@@ -147,6 +147,7 @@ cpuset::cpuset(const std::string& name)
       dname(name),
       d_count(this, "d_count", true, 1),
       i_mutex(this, "i_mutex", "&inode->i_mutex") {
+    d_count.folded = true;  // Dcache::dget() adds to it inside a walk's step
     set_name(name);
 }
 

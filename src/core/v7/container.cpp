@@ -60,6 +60,7 @@ container::container(const std::string& name)
       subsys(detail::make_cells<container_subsys_state*>(this, detail::subsys_field_names, kSubsysCells)),
       i_mutex(this, "i_mutex", "&inode->i_mutex"),
       d_count(this, "d_count", true, 0) {
+    d_count.folded = true;  // Dcache::dget() adds to it inside a walk's step
     set_name(name);
 }
 
@@ -80,6 +81,7 @@ super_block::super_block(int hierarchy, containerfs_root* root)
 
 vfsmount::vfsmount(const std::string& where, super_block* sb)
     : Object("vfsmount"), mnt_count(this, "mnt_count", true, 1), mnt_sb(sb) {
+    mnt_count.folded = true;  // KernelV7::walk()'s mntget() adds to it inside the walk's step
     set_name("mnt(" + where + ")");
 }
 
@@ -790,7 +792,7 @@ KernelV7::Walk KernelV7::walk(const std::string& path) {
     // mntget() in the same step as the walk that found the mount: it commutes
     // with every other walk's, and the count is read only by umount's step
     // (ordered against this one through the dcache) and by mntput steps.
-    ++w.mnt->mnt_count.counter;
+    sim::atomic_inc_folded(w.mnt->mnt_count);
     w.c = lookup(path);
     return w;
 }

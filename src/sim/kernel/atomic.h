@@ -1,6 +1,9 @@
 // atomic_t with the kernel's operations, one yield point each. An atomic_t made
 // with `counts` set is a reference count: going below zero is a finding.
 #pragma once
+#include <stdexcept>
+#include <string>
+
 #include "sim/kernel/check.h"
 #include "sim/value.h"
 
@@ -11,6 +14,12 @@ struct atomic_t : Cell {
         : Cell(owner_obj, field_name), counter(initial), is_count(counts) {}
     int counter;
     bool is_count;
+    // The model also adds to it in local code, with no step of its own
+    // (atomic_inc_folded(): a path walk's dget() and mntget()). Fixed when
+    // the counter is made: the value a decrement leaves then depends on
+    // steps the explorer does not order against it, so its decrements never
+    // commute by value (StepInfo::dec, docs/explore.md, nonzero-decs).
+    bool folded = false;
     // Last decrement, for the underflow report.
     std::uint32_t last_dec_step = 0;
     int last_dec_cpu = -1;
@@ -26,6 +35,7 @@ inline int atomic_add(atomic_t& a, int delta, const Label& l, Access acc, bool b
     touch(m, a, l);
     int before = a.counter;
     a.counter += delta;
+    if (delta == -1 && !blind && !a.folded) m.note_decrement(a.counter);
     if (m.tracing()) m.record(&a, acc, Value::of(before), Value::of(a.counter));
     if (delta < 0 && a.is_count) {
         if (a.counter < 0 && before >= 0) refcount_underflow(m, a, before, a.counter, l);
@@ -57,5 +67,12 @@ inline bool atomic_dec_and_test(atomic_t& a, const Label& l) {
     return detail::atomic_add(a, -1, l, Access::rmw) == 0;
 }
 inline int atomic_inc_return(atomic_t& a, const Label& l) { return detail::atomic_add(a, 1, l, Access::rmw); }
+// An increment the model folds into the running CPU's step (no yield point
+// of its own). Only on a counter made with `folded` set: anything else is a
+// model bug, reported as an internal error.
+inline void atomic_inc_folded(atomic_t& a) {
+    if (!a.folded) throw std::logic_error(std::string("atomic_inc_folded() on ") + a.display() + ", not made folded");
+    ++a.counter;
+}
 
 }  // namespace sim
