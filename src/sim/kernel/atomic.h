@@ -1,7 +1,6 @@
 // atomic_t with the kernel's operations, one yield point each. An atomic_t made
 // with `counts` set is a reference count: going below zero is a finding.
 #pragma once
-#include <stdexcept>
 #include <string>
 
 #include "sim/kernel/check.h"
@@ -69,9 +68,16 @@ inline bool atomic_dec_and_test(atomic_t& a, const Label& l) {
 inline int atomic_inc_return(atomic_t& a, const Label& l) { return detail::atomic_add(a, 1, l, Access::rmw); }
 // An increment the model folds into the running CPU's step (no yield point
 // of its own). Only on a counter made with `folded` set: anything else is a
-// model bug, reported as an internal error.
+// model bug, reported as an internal error that stops the run (an oops, not a
+// C++ throw: Machine::unwind() is what unwinds a fiber stack ASan-clean).
 inline void atomic_inc_folded(atomic_t& a) {
-    if (!a.folded) throw std::logic_error(std::string("atomic_inc_folded() on ") + a.display() + ", not made folded");
+    if (!a.folded) {
+        Machine& m = Machine::current();
+        m.oops({"internal-error",
+                "contsim internal error on " + m.cpu_state(m.cpu()).name + ": atomic_inc_folded() on " + a.display() +
+                    ", not made folded",
+                m.step(), m.cpu(), {}, {}});
+    }
     ++a.counter;
 }
 
