@@ -75,15 +75,9 @@ bool dependent_but_snapshots(const StepInfo& a, const StepInfo& b, const Reducti
     return true;
 }
 
-// dependent() of a sleeping CPU's recorded step and the step just run.
-bool sleeper_dependent(const StepInfo& sleeper, const StepInfo& e, const Reductions& r) {
-    if (sleeper.cpu != e.cpu && (snapshot_orders(sleeper, e, r) || snapshot_orders(e, sleeper, r))) return true;
-    return dependent_but_snapshots(sleeper, e, r, Pair::sleeper);
-}
-
-}  // namespace
-
-bool dependent(const StepInfo& a, const StepInfo& b, const Reductions& r) {
+// dependent(), for two steps of one run or (Pair::sleeper) a sleeping CPU's
+// recorded step against the step just run.
+bool dependent_as(const StepInfo& a, const StepInfo& b, const Reductions& r, Pair p) {
     // A grace period's snapshot (in the local code before synchronize_rcu's
     // yield point, or in call_rcu's step) reads which CPUs are in quiescent
     // states: ordered against steps that change that. Its end (the rcu_sync
@@ -93,7 +87,13 @@ bool dependent(const StepInfo& a, const StepInfo& b, const Reductions& r) {
     // that only ends it leaves every later step's enabling and the wait's
     // edge the same on either side of the snapshot (docs/explore.md).
     if (a.cpu != b.cpu && (snapshot_orders(a, b, r) || snapshot_orders(b, a, r))) return true;
-    return dependent_but_snapshots(a, b, r);
+    return dependent_but_snapshots(a, b, r, p);
+}
+
+}  // namespace
+
+bool dependent(const StepInfo& a, const StepInfo& b, const Reductions& r) {
+    return dependent_as(a, b, r, Pair::same_run);
 }
 
 // The wait after a snapshot needs each CPU that was in a read-side stretch
@@ -221,7 +221,7 @@ Explorer::Node Explorer::extend(Machine& m, CpuMask runnable, std::size_t k) {
         const StepInfo& e = m.steps()[k - 1];
         for (CpuMask s = parent.sleep; s; s &= s - 1) {
             int q = __builtin_ctz(s);
-            if (!sleeper_dependent(parent.asleep[q], e, opt_.reductions)) {
+            if (!dependent_as(parent.asleep[q], e, opt_.reductions, Pair::sleeper)) {
                 nd.sleep |= bit(q);
                 nd.asleep[q] = parent.asleep[q];
             }
