@@ -368,7 +368,8 @@ void Explorer::analyse(const Machine& m) {
         ++count[st[j].cpu];
         last[st[j].cpu] = static_cast<std::int64_t>(j);
     }
-    const CpuMask all_cpus = ncpu >= kMaxCpus ? ~CpuMask{0} : (CpuMask{1} << ncpu) - 1;
+    if (index_.size() < from) throw std::logic_error("explore: the step index lost shared steps");
+    index_.truncate(from);
     auto join = [ncpu](Clock& a, const Clock& b) {
         for (int q = 0; q < ncpu; ++q) a[q] = std::max(a[q], b[q]);
     };
@@ -395,23 +396,19 @@ void Explorer::analyse(const Machine& m) {
             for (std::size_t g = gp_next; g < edges.size() && edges[g].to <= j; ++g)
                 if (edges[g].to == j) join(F, full_clock_[edges[g].from]);
             if (acquire)
-                for (std::size_t i = 0; i < j; ++i)
-                    if (st[i].cpu != c && is_release(st[i].access) && st[i].cell == e.cell && dependent(st[i], e, red))
+                for (std::uint32_t i : index_.on_cell(e.cell))
+                    if (st[i].cpu != c && is_release(st[i].access) && dependent(st[i], e, red))
                         join(F, full_clock_[i]);
         }
         pending_races_.clear();
-        // A step C already covers (C[its cpu] > its position) happens before
-        // one joined: no race, and its clock adds nothing. Scanning backwards,
-        // once one step of a CPU is covered all its earlier ones are.
-        CpuMask covered = bit(c);
-        for (std::size_t i = std::min(j, n); i-- > 0;) {
+        // The earlier steps that may be dependent with e (the index's lists,
+        // or every step after an oops), latest first. A step C already
+        // covers (C[its cpu] > its position) happens before one joined: no
+        // race, and its clock adds nothing.
+        StepIndex::Cursor earlier(index_, e, std::min(j, n));
+        for (std::size_t i; earlier.next(i);) {
             const StepInfo& f = st[i];
-            if (covered & bit(f.cpu)) continue;
-            if (C[f.cpu] > pos_[i]) {
-                covered |= bit(f.cpu);
-                if (covered == all_cpus) break;
-                continue;
-            }
+            if (f.cpu == c || C[f.cpu] > pos_[i]) continue;
             if (!dependent(f, e, red)) continue;
             if (acquire && is_release(f.access) && f.cell == e.cell) continue;
             // Never co-enabled: f's CPU held the lock e takes (it must release
@@ -439,10 +436,10 @@ void Explorer::analyse(const Machine& m) {
         // race() then branches too late (docs/explore.md, Limits: program
         // 1682 of seed 99 lost seven traces). Two read_locks commute.
         if (acquire)
-            for (std::size_t i = std::min(j, n); i-- > 0;) {
+            for (auto it = index_.on_cell(e.cell).rbegin(); it != index_.on_cell(e.cell).rend(); ++it) {
+                const std::size_t i = *it;
                 const StepInfo& f = st[i];
-                if (f.cpu == c || !is_acquire(f.access) || f.cell != e.cell || !dependent(f, e, red))
-                    continue;
+                if (f.cpu == c || !is_acquire(f.access) || !dependent(f, e, red)) continue;
                 if (std::find(pending_races_.begin(), pending_races_.end(), i) == pending_races_.end())
                     pending_races_.push_back(i);
                 break;
@@ -453,9 +450,8 @@ void Explorer::analyse(const Machine& m) {
             for (; gp_next < edges.size() && edges[gp_next].to <= j; ++gp_next)
                 if (edges[gp_next].to == j) join(C, clock_[edges[gp_next].from]);
             if (acquire)
-                for (std::size_t i = 0; i < j; ++i)
-                    if (st[i].cpu != c && C[st[i].cpu] <= pos_[i] && is_release(st[i].access) &&
-                        st[i].cell == e.cell && dependent(st[i], e, red))
+                for (std::uint32_t i : index_.on_cell(e.cell))
+                    if (st[i].cpu != c && C[st[i].cpu] <= pos_[i] && is_release(st[i].access) && dependent(st[i], e, red))
                         join(C, clock_[i]);
             clock_[j] = C;
             if (red.snapshot_first) {
@@ -466,6 +462,7 @@ void Explorer::analyse(const Machine& m) {
             }
             pos_[j] = count[c]++;
             last[c] = static_cast<std::int64_t>(j);
+            index_.add(e);
         }
     }
     analysed_ = n;

@@ -37,6 +37,7 @@
 
 #include "sim/machine.h"
 #include "sim/policy.h"
+#include "sim/step_index.h"
 
 namespace sim {
 
@@ -220,6 +221,7 @@ private:
     // DPOR analysis scratch (kept to avoid reallocating per execution).
     const std::vector<StepInfo>* ev_ = nullptr;  // the analysed execution's steps (the machine's)
     std::vector<std::uint32_t> pos_;                          // index of the event within its CPU
+    StepIndex index_;             // the steps [0, analysed_), for the race scan
     // clock_/pos_ are valid for the path's steps [0, analysed_): the next
     // execution replays them unchanged, so their races were already handled.
     std::size_t analysed_ = 0;
