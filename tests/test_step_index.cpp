@@ -1,6 +1,7 @@
 // The race scan's index (sim/step_index.h): for every step it must name every
 // earlier step dependent() calls dependent with it, latest first, each once,
 // and stay right as the explorer cuts the path back and grows it again.
+#include <algorithm>
 #include <cstdint>
 #include <random>
 #include <set>

@@ -31,7 +31,9 @@ void StepIndex::unfile(Table& t, std::uint32_t k, std::uint32_t j) {
 void StepIndex::add(const StepInfo& s) {
     const auto j = static_cast<std::uint32_t>(keys_.size());
     const bool freed = s.access == Access::free && s.object != 0;
-    Keys k{s.cell, s.object, freed ? s.object : 0, s.also_reads, s.arrives, s.rcu_snapshot, s.qs, s.fatal};
+    // qs_begin is only ever set with qs (Machine::mark_qs, pick()); filed under either, so a mark that sets it
+    // alone would still be found.
+    Keys k{s.cell, s.object, freed ? s.object : 0, s.also_reads, s.arrives, s.rcu_snapshot, s.qs || s.qs_begin, s.fatal};
     file(by_cell_, s.cell, j);
     if (k.object) file(by_object_, k.object, j);
     if (k.freed) file(by_freed_, k.freed, j);
@@ -73,7 +75,7 @@ bool StepIndex::candidates(const StepInfo& e, const List* (&out)[kMaxLists], int
     out[n++] = &at(by_also_reads_, e.cell);
     if (e.access == Access::release || e.access == Access::release_shared) out[n++] = &at(by_arrives_, e.cell);
     if (e.object) out[n++] = e.access == Access::free ? &at(by_object_, e.object) : &at(by_freed_, e.object);
-    if (e.qs) out[n++] = &snapshots_;
+    if (e.qs || e.qs_begin) out[n++] = &snapshots_;
     if (e.rcu_snapshot) out[n++] = &qs_;
     out[n++] = &fatal_;
     return true;
