@@ -405,7 +405,7 @@ void Explorer::analyse(const Machine& m) {
         // or every step after an oops), latest first. A step C already
         // covers (C[its cpu] > its position) happens before one joined: no
         // race, and its clock adds nothing.
-        StepIndex::Cursor earlier(index_, e, std::min(j, n));
+        StepIndex::Cursor earlier(index_, e);  // the index holds [0, min(j, n))
         for (std::size_t i; earlier.next(i);) {
             const StepInfo& f = st[i];
             if (f.cpu == c || C[f.cpu] > pos_[i]) continue;
@@ -435,15 +435,16 @@ void Explorer::analyse(const Machine& m) {
         // lock free where that CPU holds it, and the all-enabled fallback of
         // race() then branches too late (docs/explore.md, Limits: program
         // 1682 of seed 99 lost seven traces). Two read_locks commute.
-        if (acquire)
-            for (auto it = index_.on_cell(e.cell).rbegin(); it != index_.on_cell(e.cell).rend(); ++it) {
-                const std::size_t i = *it;
-                const StepInfo& f = st[i];
+        if (acquire) {
+            const StepIndex::List& same_cell = index_.on_cell(e.cell);
+            for (auto it = same_cell.rbegin(); it != same_cell.rend(); ++it) {
+                const StepInfo& f = st[*it];
                 if (f.cpu == c || !is_acquire(f.access) || !dependent(f, e, red)) continue;
-                if (std::find(pending_races_.begin(), pending_races_.end(), i) == pending_races_.end())
-                    pending_races_.push_back(i);
+                if (std::find(pending_races_.begin(), pending_races_.end(), *it) == pending_races_.end())
+                    pending_races_.push_back(*it);
                 break;
             }
+        }
         for (std::size_t i : pending_races_) race(i, j, e, C);
         if (j < n) {
             // A grace-period wait follows the quiescent states that let it run.

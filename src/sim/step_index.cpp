@@ -1,6 +1,5 @@
 #include "sim/step_index.h"
 
-#include <algorithm>
 #include <stdexcept>
 
 namespace sim {
@@ -19,26 +18,24 @@ StepIndex::List& StepIndex::Table::slot(std::uint32_t k) {
     return dense_[k];
 }
 
-void StepIndex::file(Table& t, std::uint32_t k, std::uint32_t j) { t.slot(k).push_back(j); }
-
-void StepIndex::unfile(Table& t, std::uint32_t k, std::uint32_t j) {
+void StepIndex::Table::remove(std::uint32_t k, std::uint32_t j) {
     // Steps are taken out latest first, so each is the last of its lists.
-    List& l = t.slot(k);
+    List& l = slot(k);
     if (l.empty() || l.back() != j) throw std::logic_error("StepIndex: out of order");
     l.pop_back();
 }
 
 void StepIndex::add(const StepInfo& s) {
     const auto j = static_cast<std::uint32_t>(keys_.size());
-    const bool freed = s.access == Access::free && s.object != 0;
     // qs_begin is only ever set with qs (Machine::mark_qs, pick()); filed under either, so a mark that sets it
     // alone would still be found.
-    Keys k{s.cell, s.object, freed ? s.object : 0, s.also_reads, s.arrives, s.rcu_snapshot, s.qs || s.qs_begin, s.fatal};
-    file(by_cell_, s.cell, j);
-    if (k.object) file(by_object_, k.object, j);
-    if (k.freed) file(by_freed_, k.freed, j);
-    if (k.also_reads) file(by_also_reads_, k.also_reads, j);
-    if (k.arrives) file(by_arrives_, k.arrives, j);
+    const Keys k{s.cell,         s.object,          s.also_reads, s.arrives, s.access == Access::free && s.object != 0,
+                 s.rcu_snapshot, s.qs || s.qs_begin, s.fatal};
+    by_cell_.add(k.cell, j);
+    if (k.object) by_object_.add(k.object, j);
+    if (k.freed) by_freed_.add(k.object, j);
+    if (k.also_reads) by_also_reads_.add(k.also_reads, j);
+    if (k.arrives) by_arrives_.add(k.arrives, j);
     if (k.snapshot) snapshots_.push_back(j);
     if (k.qs) qs_.push_back(j);
     if (k.fatal) fatal_.push_back(j);
@@ -49,11 +46,11 @@ void StepIndex::truncate(std::size_t n) {
     while (keys_.size() > n) {
         const auto j = static_cast<std::uint32_t>(keys_.size() - 1);
         const Keys& k = keys_.back();
-        unfile(by_cell_, k.cell, j);
-        if (k.object) unfile(by_object_, k.object, j);
-        if (k.freed) unfile(by_freed_, k.freed, j);
-        if (k.also_reads) unfile(by_also_reads_, k.also_reads, j);
-        if (k.arrives) unfile(by_arrives_, k.arrives, j);
+        by_cell_.remove(k.cell, j);
+        if (k.object) by_object_.remove(k.object, j);
+        if (k.freed) by_freed_.remove(k.object, j);
+        if (k.also_reads) by_also_reads_.remove(k.also_reads, j);
+        if (k.arrives) by_arrives_.remove(k.arrives, j);
         if (k.snapshot) snapshots_.pop_back();
         if (k.qs) qs_.pop_back();
         if (k.fatal) fatal_.pop_back();
@@ -69,24 +66,22 @@ void StepIndex::truncate(std::size_t n) {
 bool StepIndex::candidates(const StepInfo& e, const List* (&out)[kMaxLists], int& n) const {
     n = 0;
     if (e.fatal) return false;
-    out[n++] = &at(by_cell_, e.cell);
-    if (e.arrives) out[n++] = &at(by_cell_, e.arrives);
-    if (e.also_reads) out[n++] = &at(by_cell_, e.also_reads);
-    out[n++] = &at(by_also_reads_, e.cell);
-    if (e.access == Access::release || e.access == Access::release_shared) out[n++] = &at(by_arrives_, e.cell);
-    if (e.object) out[n++] = e.access == Access::free ? &at(by_object_, e.object) : &at(by_freed_, e.object);
+    out[n++] = &by_cell_.at(e.cell);
+    if (e.arrives) out[n++] = &by_cell_.at(e.arrives);
+    if (e.also_reads) out[n++] = &by_cell_.at(e.also_reads);
+    out[n++] = &by_also_reads_.at(e.cell);
+    if (e.access == Access::release || e.access == Access::release_shared) out[n++] = &by_arrives_.at(e.cell);
+    if (e.object) out[n++] = e.access == Access::free ? &by_object_.at(e.object) : &by_freed_.at(e.object);
     if (e.qs || e.qs_begin) out[n++] = &snapshots_;
     if (e.rcu_snapshot) out[n++] = &qs_;
     out[n++] = &fatal_;
     return true;
 }
 
-StepIndex::Cursor::Cursor(const StepIndex& x, const StepInfo& e, std::size_t limit) {
+StepIndex::Cursor::Cursor(const StepIndex& x, const StepInfo& e) {
     all_ = !x.candidates(e, lists_, n_);
-    all_left_ = limit;
-    for (int k = 0; k < n_; ++k)
-        left_[k] = static_cast<std::size_t>(std::lower_bound(lists_[k]->begin(), lists_[k]->end(), limit) -
-                                            lists_[k]->begin());
+    all_left_ = x.size();
+    for (int k = 0; k < n_; ++k) left_[k] = lists_[k]->size();
 }
 
 bool StepIndex::Cursor::next(std::size_t& i) {

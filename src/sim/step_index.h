@@ -33,14 +33,15 @@ public:
     static constexpr int kMaxLists = 9;
     bool candidates(const StepInfo& e, const List* (&out)[kMaxLists], int& n) const;
     // The steps on `cell`, ascending.
-    const List& on_cell(std::uint32_t cell) const { return at(by_cell_, cell); }
+    const List& on_cell(std::uint32_t cell) const { return by_cell_.at(cell); }
 
-    // The steps before `limit` that may be dependent with e, latest first,
-    // each once: the candidates' lists merged, or every step when there are
-    // no lists to go by.
+    // The indexed steps that may be dependent with e, latest first, each
+    // once: the candidates' lists merged, or every step when there are no
+    // lists to go by. (The explorer indexes a step after its own scan, so
+    // these are the steps before it.)
     class Cursor {
     public:
-        Cursor(const StepIndex& x, const StepInfo& e, std::size_t limit);
+        Cursor(const StepIndex& x, const StepInfo& e);
         bool next(std::size_t& i);
 
     private:
@@ -54,24 +55,23 @@ public:
 private:
     // What step j was filed under, to take it out again.
     struct Keys {
-        std::uint32_t cell, object, freed, also_reads, arrives;
-        bool snapshot, qs, fatal;
+        std::uint32_t cell, object, also_reads, arrives;
+        bool freed, snapshot, qs, fatal;  // freed: a kfree of `object`
     };
     // Lists by cell id or object serial: machines number them from 1, but
     // static cells have fixed ids at the top of the range.
     class Table {
     public:
         const List& at(std::uint32_t k) const;
-        List& slot(std::uint32_t k);
+        void add(std::uint32_t k, std::uint32_t j) { slot(k).push_back(j); }
+        void remove(std::uint32_t k, std::uint32_t j);  // j must be the last of k's list
 
     private:
+        List& slot(std::uint32_t k);
         static constexpr std::uint32_t kDense = 1u << 16;
         std::vector<List> dense_;
         std::unordered_map<std::uint32_t, List> sparse_;
     };
-    static const List& at(const Table& t, std::uint32_t k) { return t.at(k); }
-    static void file(Table& t, std::uint32_t k, std::uint32_t j);
-    static void unfile(Table& t, std::uint32_t k, std::uint32_t j);
 
     std::vector<Keys> keys_;
     Table by_cell_;        // steps touching a cell
