@@ -145,7 +145,7 @@ struct Worker {
     ExploreProgress* progress = nullptr;
     std::unique_ptr<SnapshotRunner> snap;
     bool snap_tried = false;
-    const RunResult* last = nullptr;  // the last execution's result
+    const RunResult* last = nullptr;  // the last execution's result (with a snapshot: once finished)
 
     const sim::Machine& run_once(sim::Policy& p) {
         if (o.snapshot && !snap_tried) {
@@ -153,8 +153,9 @@ struct Worker {
             snap = SnapshotRunner::create(sc, o.max_steps);
         }
         if (snap) {
-            last = &snap->run(p);
-            return snap->machine();
+            // Finished only if on_execution() asks (counted runs).
+            last = nullptr;
+            return snap->run_threads_only(p);
         }
         cur = RunResult{};  // the old machine goes first: machines nest on this thread
         RunOptions ro;
@@ -172,6 +173,7 @@ struct Worker {
     // same for any --split, --jobs and --shard.
     // `clocks`: the execution's happens-before clocks when the search has them (DPOR).
     void on_execution(const sim::Machine& m, const std::vector<sim::HbClock>* clocks = nullptr) {
+        if (!last) last = &snap->result();
         Outcome oc = outcome_of(*last, sc);
         OutcomeRow row;
         row.executions = 1;

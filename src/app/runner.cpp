@@ -1,6 +1,7 @@
 #include "app/runner.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -264,6 +265,26 @@ void boot_and_setup(sim::Machine& m, core::Kernel& k, const Scenario& sc) {
         throw InputError(fmt::format("{}: $.setup: set-up is not clean: {}", sc.file, m.findings().front().message));
 }
 
+// The end of run_threads() once the threads are done: the token, the
+// end-of-run checks (invariants, leaks), the final state and `expect`.
+void finish_threads(RunResult& r, const sim::Machine& m, const core::Kernel& k, const Scenario& sc,
+                    bool schedule_checks) {
+    r.token = m.token();
+    r.steps = m.step();
+    r.aborted = m.aborted();
+    r.findings = m.findings();
+    if (!r.aborted) {
+        k.check_invariants(r.findings);
+        std::set<const sim::Object*> reach;
+        k.reachable(reach);
+        sim::check_leaks(m.arena(), reach, r.findings);
+    }
+    r.nodes = k.nodes();
+    r.groups = k.groups();
+    r.tasks = k.task_states();
+    compare(r, sc, schedule_checks);
+}
+
 // The threads, after set-up, then the end-of-run checks and `expect`.
 void run_threads(RunResult& r, sim::Machine& m, core::Kernel& k, const Scenario& sc, const RunOptions& opt) {
     sim::SerialPolicy serial;
@@ -347,20 +368,8 @@ void run_threads(RunResult& r, sim::Machine& m, core::Kernel& k, const Scenario&
         std::string e = script->unmet(m);
         if (!e.empty()) throw InputError(fmt::format("{}: $.{}", sc.file, e));
     }
-    r.token = m.token();
-    r.steps = m.step();
-    r.aborted = m.aborted();
-    r.findings = m.findings();
-    if (!r.aborted) {
-        k.check_invariants(r.findings);
-        std::set<const sim::Object*> reach;
-        k.reachable(reach);
-        sim::check_leaks(m.arena(), reach, r.findings);
-    }
-    r.nodes = k.nodes();
-    r.groups = k.groups();
-    r.tasks = k.task_states();
-    compare(r, sc, script != nullptr && opt.repairs.empty());
+    if (opt.finish_later) return;
+    finish_threads(r, m, k, sc, script != nullptr && opt.repairs.empty());
 }
 
 }  // namespace
@@ -433,14 +442,16 @@ SnapshotRunner::~SnapshotRunner() {
 
 std::size_t SnapshotRunner::snapshot_bytes() const { return region_->snapshot_size(); }
 
-const RunResult& SnapshotRunner::run(sim::Policy& policy) {
+const sim::Machine& SnapshotRunner::run_threads_only(sim::Policy& policy) {
     cur_.reset();  // frees nothing: its memory is the region's
+    finished_ = false;
     region_->restore();
     try {
         sim::region::Scope in(*region_);
         RunOptions ro;
         ro.max_steps = max_steps_;
         ro.policy = &policy;
+        ro.finish_later = true;
         cur_.emplace();
         cur_->scenario = sc_;
         run_threads(*cur_, *machine_, *kernel_, *sc_, ro);
@@ -448,7 +459,28 @@ const RunResult& SnapshotRunner::run(sim::Policy& policy) {
         region_->pin();  // the exception in flight may point into the region
         throw;
     }
+    return *machine_;
+}
+
+const RunResult& SnapshotRunner::result() {
+    if (!cur_) throw std::logic_error("SnapshotRunner::result() before a run");
+    if (!finished_) {
+        try {
+            // Its strings and vectors go where the run's went: into the region.
+            sim::region::Scope in(*region_);
+            finish_threads(*cur_, *machine_, *kernel_, *sc_, false);
+        } catch (...) {
+            region_->pin();
+            throw;
+        }
+        finished_ = true;
+    }
     return *cur_;
+}
+
+const RunResult& SnapshotRunner::run(sim::Policy& policy) {
+    run_threads_only(policy);
+    return result();
 }
 
 }  // namespace app

@@ -29,6 +29,10 @@ struct RunOptions {
     // a step, for `run --format dot --at STEP` and the play page. A run
     // stopped early is `aborted`; its end-of-run checks do not run.
     std::optional<std::uint32_t> stop_after;
+    // With `policy`: return when the threads are done and leave the rest (the
+    // token, the end-of-run checks, the final state, `expect`) to the caller
+    // (SnapshotRunner::result()), which skips it for runs it does not count.
+    bool finish_later = false;
 };
 
 // A CPU where a run stopped by RunOptions::stop_after left it.
@@ -105,8 +109,14 @@ public:
     SnapshotRunner& operator=(const SnapshotRunner&) = delete;
 
     // The threads under `policy` (exploring, untraced). The result has no
-    // machine or kernel; it and machine() are valid until the next run().
+    // machine or kernel; it and machine() are valid until the next run.
     const RunResult& run(sim::Policy& policy);
+    // The same run without its end-of-run work (token, checks, final state,
+    // `expect`): result() does that on first call. An explorer asks only for
+    // the runs it counts (most of a large search's runs are covered or
+    // sleep-blocked, and the final state's strings cost a tenth of a run).
+    const sim::Machine& run_threads_only(sim::Policy& policy);
+    const RunResult& result();
     const sim::Machine& machine() const { return *machine_; }
     std::size_t snapshot_bytes() const;
 
@@ -121,6 +131,7 @@ private:
     // destroyed before each restore and built afresh, never assigned to (an
     // assignment would keep the old capacity, which the restore hands out again).
     std::optional<RunResult> cur_;
+    bool finished_ = false;  // cur_ has had its end-of-run work
 };
 
 // The value of expect.final's target.key at the end of a run, as compared

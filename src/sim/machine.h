@@ -290,6 +290,7 @@ public:
     std::string current_function() const;
 
     Arena& arena() { return arena_; }
+    const Arena& arena() const { return arena_; }
     AllocFailInjector& alloc_fail() { return alloc_fail_; }
     Lockdep& lockdep() { return lockdep_; }
     std::uint32_t next_cell_id() { return ++cell_ids_; }
