@@ -211,6 +211,7 @@ private:
 Explorer::Node Explorer::extend(Machine& m, CpuMask runnable, std::size_t k) {
     Node nd;
     nd.enabled = runnable;
+    if (asleep_.size() < (k + 1) * kMaxCpus) asleep_.resize((k + 1) * kMaxCpus);
     if (k == 0) return nd;
     const Node& parent = nodes_[k - 1];
     nd.current = parent.chosen;
@@ -221,9 +222,9 @@ Explorer::Node Explorer::extend(Machine& m, CpuMask runnable, std::size_t k) {
         const StepInfo& e = m.steps()[k - 1];
         for (CpuMask s = parent.sleep; s; s &= s - 1) {
             int q = __builtin_ctz(s);
-            if (!dependent_as(parent.asleep[q], e, opt_.reductions, Pair::sleeper)) {
+            if (!dependent_as(asleep(k - 1, q), e, opt_.reductions, Pair::sleeper)) {
                 nd.sleep |= bit(q);
-                nd.asleep[q] = parent.asleep[q];
+                asleep(k, q) = asleep(k - 1, q);
             }
         }
     }
@@ -277,7 +278,7 @@ int Explorer::choose(Machine& m, CpuMask runnable, int current) {
             for (const Unit::Sleeper& z : sleepers_)
                 if (z.node == k) {
                     nd.sleep |= bit(z.step.cpu);
-                    nd.asleep[z.step.cpu] = z.step;
+                    asleep(k, z.step.cpu) = z.step;
                 }
         nd.chosen = p;
         nd.backtrack = bit(p);
@@ -527,7 +528,7 @@ bool Explorer::backtrack(const Machine& m) {
             nd.done |= bit(nd.chosen);
             if (dpor) {
                 nd.sleep |= bit(nd.chosen);
-                nd.asleep[nd.chosen] = k < st.size() ? st[k] : m.pending_info(nd.chosen);
+                asleep(k, nd.chosen) = k < st.size() ? st[k] : m.pending_info(nd.chosen);
             }
         }
         CpuMask todo = nd.backtrack & nd.enabled & ~nd.done & ~nd.sleep;

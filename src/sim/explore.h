@@ -187,8 +187,11 @@ private:
         int chosen = -1;        // the CPU taken in the current execution
         int current = -1;       // the CPU that ran the step before this node
         unsigned preempted = 0; // bounded: preemptions on the path before this node
-        std::array<StepInfo, kMaxCpus> asleep{};  // the next step of each sleeping CPU
     };
+    // The next step of each CPU asleep at node k (read only under its `sleep`
+    // bit). Kept beside the nodes, not in them: a new node is then a few words
+    // to build and copy, not kMaxCpus steps (a tenth of the choosing time).
+    StepInfo& asleep(std::size_t k, int cpu) { return asleep_[k * kMaxCpus + static_cast<std::size_t>(cpu)]; }
 
     int choose(Machine& m, CpuMask runnable, int current);
     Node extend(Machine& m, CpuMask runnable, std::size_t k);
@@ -202,6 +205,7 @@ private:
 
     ExploreOptions opt_;
     std::vector<Node> nodes_;   // the current path: nodes_[k] is the state before step k
+    std::vector<StepInfo> asleep_;  // asleep(k, cpu); grows to the deepest node, never shrinks
     std::size_t replay_ = 0;    // nodes_[0..replay_) are replayed in the next execution
     bool blocked_ = false;      // this execution was stopped asleep
     std::vector<StepInfo> stalled_;  // then: the pending steps of the CPUs that were waiting
