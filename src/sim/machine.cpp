@@ -353,8 +353,9 @@ StepInfo Machine::pending_info(int c) const {
     i.cpu = static_cast<std::uint8_t>(c);
     i.access = s.pending_access;
     for (int k = 0; k < s.nheld; ++k) {
-        const int b = lock_bit(s.held[k].lock);
-        if (b >= 0) i.held |= std::uint64_t{1} << b;
+        const HeldLock& h = s.held[k];
+        if (h.bit == -2) h.bit = static_cast<std::int8_t>(lock_bit(h.lock));
+        if (h.bit >= 0) i.held |= std::uint64_t{1} << h.bit;
     }
     if (s.pending_access == Access::acquire && s.wait && s.wait->lock == s.pending_cell && s.pending_cell)
         i.lock_bit = static_cast<std::int8_t>(lock_bit(s.pending_cell));

@@ -109,6 +109,11 @@ struct HeldLock {
     int cls;
     std::uint32_t step;
     const Label* label;
+    // Machine::lock_bit(lock) once pending_info() has asked for it (-2: not
+    // yet): each step asks for every held lock, and a search of the lock
+    // table per held lock per step showed in profiles. The first ask still
+    // numbers a new lock, so bits are handed out in the same order.
+    mutable std::int8_t bit = -2;
 };
 
 struct CpuState {
