@@ -5,6 +5,9 @@
 #include "sim/asan.h"
 #include <algorithm>
 #include <cstring>
+#include <functional>
+#include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -16,6 +19,7 @@
 #include "app/scenario.h"
 #include "sim/policy.h"
 #include "sim/region.h"
+#include "sim/schedule_token.h"
 #include "scenario_files.h"
 
 using nlohmann::json;
@@ -128,6 +132,54 @@ TEST_CASE("SnapshotRunner: each restored run is the fresh run of the same schedu
         CHECK(a.matches == b.matches);
         CHECK(a.nodes.size() == b.nodes.size());
     }
+}
+
+TEST_CASE("SnapshotRunner: a run finished when asked is the run finished at once", "[explore][snapshot]") {
+    // The explorer finishes (token, end-of-run checks, final state, expect)
+    // only the runs it counts: result() after run_threads_only() must give
+    // what run() gives.
+    app::Scenario sc =
+        app::load_scenario(std::string(CONTSIM_SOURCE_DIR) + "/scenarios/attach-exit/v7-exit-first-leak.json");
+    auto snap = app::SnapshotRunner::create(sc, 20000);
+    REQUIRE(snap);
+    try {
+        snap->result();
+        FAIL("result() before any run");
+    } catch (const std::logic_error& e) {
+        CHECK(std::string(e.what()) == "SnapshotRunner::result() before a run");
+    }
+    // Two of `contsim explore`'s witnesses (the second leaks the new group:
+    // found by the end-of-run checks), then random runs.
+    std::vector<std::function<std::unique_ptr<sim::Policy>()>> policies;
+    for (const char* token : {"a77b39", "a14b36a44b3"})
+        policies.push_back([token] {
+            std::string err;
+            return std::make_unique<sim::ReplayPolicy>(*sim::decode_token(token, err));
+        });
+    for (std::uint64_t seed = 1; seed <= 20; ++seed)
+        policies.push_back([seed] { return std::make_unique<sim::RandomPolicy>(seed); });
+    std::size_t checks_found = 0;  // runs in which the end-of-run checks added a finding
+    for (std::size_t n = 0; n < policies.size(); ++n) {
+        INFO("policy " << n);
+        auto p = policies[n](), q = policies[n]();
+        const sim::Machine& m = snap->run_threads_only(*p);
+        const std::uint32_t steps = m.step();
+        const app::RunResult& a = snap->result();
+        CHECK(&snap->result() == &a);  // finished once
+        const std::string token = a.token;
+        const std::vector<std::string> kinds = a.violation_set();
+        const std::size_t findings = a.findings.size(), nodes = a.nodes.size();
+        const bool matches = a.matches;
+        CHECK(a.steps == steps);
+        checks_found += findings > m.findings().size();
+        const app::RunResult& b = snap->run(*q);
+        CHECK(b.token == token);
+        CHECK(b.violation_set() == kinds);
+        CHECK(b.findings.size() == findings);
+        CHECK(b.nodes.size() == nodes);
+        CHECK(b.matches == matches);
+    }
+    CHECK(checks_found > 0);  // the deferred checks had something to find
 }
 
 TEST_CASE("sim::region: bump allocation, no-op delete, pause, snapshot and restore", "[sim][snapshot]") {
