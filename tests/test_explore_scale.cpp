@@ -241,31 +241,3 @@ TEST_CASE("explore --from-schedule: every execution starts with the file's sched
     CHECK_FALSE(r.prefix.empty());
     for (const app::OutcomeRow& row : r.outcomes) CHECK(row.matches_expect);
 }
-
-TEST_CASE("explore: how far a sleep-blocked run goes on changes no report", "[explore][scale]") {
-    // The search uses none of a sleep-blocked run's steps after the node
-    // where every runnable CPU sleeps; the run goes on past it (cheaper than
-    // unwinding every CPU) for up to run_on_after_blocked steps. Were those
-    // steps analysed, the four-CPU 1/7 search would run 1,141 sleep-blocked
-    // runs instead of 905 (same executions).
-    const fs::path src(CONTSIM_SOURCE_DIR);
-    for (const fs::path& file : {src / "bench/scenarios/v7-1-four-cpu-two-attachers-two-exits.json",
-                                 src / "scenarios/attach-exit/v7-exit-first-leak-fix-pin.json"}) {
-        INFO(file.string());
-        app::Scenario sc = app::load_scenario(file.string());
-        app::ExploreOptions o;
-        o.search.run_on_after_blocked = 0;  // stop at once, as before it ran on
-        const json stopped = explore_json(sc, o);
-        CHECK(stopped["sleep_blocked"].get<int>() >= 15);
-        for (std::uint32_t run_on : {1u, 64u, 1000000u}) {
-            INFO("run on " << run_on);
-            o.search.run_on_after_blocked = run_on;
-            CHECK(explore_json(sc, o) == stopped);
-        }
-    }
-    const app::Scenario sc = app::load_scenario((src / "scenarios/attach-exit/v7-exit-first-leak-fix-pin.json").string());
-    app::ExploreOptions d, d0;  // cut into work units
-    d.jobs = d0.jobs = 2;
-    d0.search.run_on_after_blocked = 0;
-    CHECK(explore_json(sc, d) == explore_json(sc, d0));
-}

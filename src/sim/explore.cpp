@@ -247,13 +247,6 @@ int Explorer::choose(Machine& m, CpuMask runnable, int current) {
         ++remaining_[c];
         return c;
     }
-    if (blocked_) {
-        // Past a sleep-blocked node the search uses no step: run on to the end
-        // rather than unwind every CPU, unless the run is still long
-        // (ExploreOptions::run_on_after_blocked).
-        if (k >= blocked_at_ + opt_.run_on_after_blocked) m.stop();
-        return current >= 0 && (runnable & bit(current)) ? current : lowest_cpu(runnable);
-    }
     if (k < nodes_.size()) {  // replaying the path to the next unexplored choice
         const Node& nd = nodes_[k];
         if (nd.chosen < 0 || nd.enabled != runnable) {
@@ -313,9 +306,8 @@ int Explorer::choose(Machine& m, CpuMask runnable, int current) {
         for (int c = 0; c < m.ncpus(); ++c)
             if (!(runnable & bit(c)) && !m.cpu_state(c).finished) stalled_.push_back(m.pending_info(c));
         nodes_.push_back(nd);
-        blocked_at_ = k;
-        if (opt_.run_on_after_blocked == 0) m.stop();
-        return current >= 0 && (runnable & bit(current)) ? current : lowest_cpu(runnable);
+        m.stop();
+        return lowest_cpu(runnable);
     }
     // Keep the current CPU when possible: fewer context switches in witnesses
     // (at the first step, "current" is only the last CPU started: take CPU0).
@@ -342,9 +334,8 @@ bool Explorer::may_apply_snapshot_first(const Machine& m) const {
 
 void Explorer::analyse(const Machine& m) {
     const std::vector<StepInfo>& st = m.steps();
-    // Stopped asleep: the CPUs that were waiting then, whatever the run did after.
-    const std::vector<StepInfo>& bl = blocked_ || m.blocked_at_end().empty() ? stalled_ : m.blocked_at_end();
-    const std::size_t n = recorded(m);
+    const std::vector<StepInfo>& bl = m.blocked_at_end().empty() ? stalled_ : m.blocked_at_end();
+    const std::size_t n = st.size();
     const int ncpu = std::min(m.ncpus(), kMaxCpus);
     const Reductions& red = opt_.reductions;
     const bool apply = may_apply_snapshot_first(m);
@@ -611,7 +602,7 @@ bool Explorer::run_unit(const RunOnce& run_once, const OnExecution& on_execution
         if (!m.exploring() || m.steps().size() != m.step())
             throw std::runtime_error("explore: the run was not recorded (call Machine::set_exploring(true))");
         ++stats_.runs;
-        stats_.longest = std::max(stats_.longest, recorded(m));
+        stats_.longest = std::max(stats_.longest, m.steps().size());
         // The race analysis first: on_execution may read its clocks.
         if (opt_.strategy == Strategy::dpor) {
             ev_ = &m.steps();  // the machine outlives the analysis
@@ -690,7 +681,6 @@ std::vector<Unit> Explorer::split(const RunOnce& run_once, std::size_t target, c
         probing_ = true;
         exact_ = exact;
         probed_ = false;
-        blocked_ = false;  // a probe never stops asleep, nor runs on after it
         const Machine& m = run_once(policy);
         probing_ = exact_ = false;
         if (!diverged_.empty()) throw std::runtime_error(diverged_);
