@@ -142,12 +142,8 @@ TEST_CASE("SnapshotRunner: a run finished when asked is the run finished at once
         app::load_scenario(std::string(CONTSIM_SOURCE_DIR) + "/scenarios/attach-exit/v7-exit-first-leak.json");
     auto snap = app::SnapshotRunner::create(sc, 20000);
     REQUIRE(snap);
-    try {
-        snap->result();
-        FAIL("result() before any run");
-    } catch (const std::logic_error& e) {
-        CHECK(std::string(e.what()) == "SnapshotRunner::result() before a run");
-    }
+    CHECK_THROWS_AS(snap->result(), std::logic_error);
+    CHECK_THROWS_WITH(snap->result(), "SnapshotRunner::result() before a run");
     // Two of `contsim explore`'s witnesses (the second leaks the new group:
     // found by the end-of-run checks), then random runs.
     std::vector<std::function<std::unique_ptr<sim::Policy>()>> policies;
