@@ -130,7 +130,8 @@ ChildSearch child_search(const app::Scenario& sc, const app::ExploreOptions& o) 
 
 // 5. Search at scale (issue 14): the four- and five-CPU scenarios of
 // bench/scenarios, DPOR with every reduction rule, one and two workers;
-// with --ablation also each rule alone and none (each stopped after `limit` s).
+// with --ablation also stopping sleep-blocked runs at once ("all, stop asleep"),
+// and each rule alone and none (each stopped after `limit` s).
 void scale_section(bool ablation, double limit) {
     std::vector<std::string> v;
     for (const auto& e : fs::directory_iterator(kScaleDir))
@@ -141,12 +142,15 @@ void scale_section(bool ablation, double limit) {
                 "+blocked", "+covered", "ms", "us/run", "RSS KB", "outcomes");
     for (const std::string& f : v) {
         app::Scenario sc = app::load_scenario(f);
-        auto row = [&](const char* red, unsigned jobs, double time_limit) {
+        // `run_on`: sim::ExploreOptions::run_on_after_blocked ("all, stop asleep": 0).
+        auto row = [&](const char* red, unsigned jobs, double time_limit, std::uint32_t run_on = 64) {
             app::ExploreOptions o = options(sim::Strategy::dpor, 0, jobs);
             o.search.reductions = app::parse_reductions(red, "--reductions");
             o.search.time_limit = time_limit;
+            o.search.run_on_after_blocked = run_on;
             ChildSearch c = child_search(sc, o);
-            std::printf("%-44s %-18s %4u %10llu %9llu %9llu %9.0f %8.2f %9ld %8llu%s\n", stem(f).c_str(), red, jobs,
+            const std::string label = run_on ? red : std::string(red) + ", stop asleep";
+            std::printf("%-44s %-18s %4u %10llu %9llu %9llu %9.0f %8.2f %9ld %8llu%s\n", stem(f).c_str(), label.c_str(), jobs,
                         static_cast<unsigned long long>(c.executions), static_cast<unsigned long long>(c.sleep_blocked),
                         static_cast<unsigned long long>(c.covered), c.ms, c.runs ? c.ms * 1000 / static_cast<double>(c.runs) : 0.0, c.rss_kb,
                         static_cast<unsigned long long>(c.outcomes), c.complete ? "" : "  (stopped: time limit)");
@@ -156,6 +160,7 @@ void scale_section(bool ablation, double limit) {
         ChildSearch one = row("all", 1, 0);
         ChildSearch two = row("all", 2, 0);
         std::printf("%-44s --jobs 2: %.2fx --jobs 1\n", stem(f).c_str(), one.ms / two.ms);
+        if (ablation) row("all", 1, 0, 0);
         if (ablation)
             for (const char* red : {"gp-ends,blind-adds,snapshot-first", "gp-ends,blind-adds", "gp-ends", "blind-adds",
                                     "snapshot-first", "nonzero-decs", "none"})

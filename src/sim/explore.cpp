@@ -247,6 +247,13 @@ int Explorer::choose(Machine& m, CpuMask runnable, int current) {
         ++remaining_[c];
         return c;
     }
+    if (blocked_) {
+        // Past a sleep-blocked node the search uses no step: run on to the end
+        // rather than unwind every CPU, unless the run is still long
+        // (ExploreOptions::run_on_after_blocked).
+        if (k >= blocked_at_ + opt_.run_on_after_blocked) m.stop();
+        return current >= 0 && (runnable & bit(current)) ? current : lowest_cpu(runnable);
+    }
     if (k < nodes_.size()) {  // replaying the path to the next unexplored choice
         const Node& nd = nodes_[k];
         if (nd.chosen < 0 || nd.enabled != runnable) {
@@ -306,8 +313,9 @@ int Explorer::choose(Machine& m, CpuMask runnable, int current) {
         for (int c = 0; c < m.ncpus(); ++c)
             if (!(runnable & bit(c)) && !m.cpu_state(c).finished) stalled_.push_back(m.pending_info(c));
         nodes_.push_back(nd);
-        m.stop();
-        return lowest_cpu(runnable);
+        blocked_at_ = k;
+        if (opt_.run_on_after_blocked == 0) m.stop();
+        return current >= 0 && (runnable & bit(current)) ? current : lowest_cpu(runnable);
     }
     // Keep the current CPU when possible: fewer context switches in witnesses
     // (at the first step, "current" is only the last CPU started: take CPU0).
@@ -334,8 +342,9 @@ bool Explorer::may_apply_snapshot_first(const Machine& m) const {
 
 void Explorer::analyse(const Machine& m) {
     const std::vector<StepInfo>& st = m.steps();
-    const std::vector<StepInfo>& bl = m.blocked_at_end().empty() ? stalled_ : m.blocked_at_end();
-    const std::size_t n = st.size();
+    // Stopped asleep: the CPUs that were waiting then, whatever the run did after.
+    const std::vector<StepInfo>& bl = blocked_ || m.blocked_at_end().empty() ? stalled_ : m.blocked_at_end();
+    const std::size_t n = recorded(m);
     const int ncpu = std::min(m.ncpus(), kMaxCpus);
     const Reductions& red = opt_.reductions;
     const bool apply = may_apply_snapshot_first(m);
@@ -497,7 +506,11 @@ void Explorer::race(std::size_t i, std::size_t j, const StepInfo& ej, const Cloc
         firstv[cpu] = pos;
         if (!pred) initials |= bit(cpu);
     };
-    const std::size_t end = std::min(j, st.size());
+    // Bounded by the analysed steps (clock_ holds exactly those), not by the
+    // run: a run that went on past a sleep-blocked node has steps after them,
+    // and for a stalled CPU's pending step (j >= n) the walk would read clocks
+    // left from earlier runs.
+    const std::size_t end = std::min(j, clock_.size());
     for (std::size_t k = i + 1; k < end; ++k)
         if (clock_[k][ci] <= pi) consider(st[k].cpu, pos_[k], clock_[k]);
     consider(ej.cpu, cj[ej.cpu] - 1, cj);
@@ -602,7 +615,7 @@ bool Explorer::run_unit(const RunOnce& run_once, const OnExecution& on_execution
         if (!m.exploring() || m.steps().size() != m.step())
             throw std::runtime_error("explore: the run was not recorded (call Machine::set_exploring(true))");
         ++stats_.runs;
-        stats_.longest = std::max(stats_.longest, m.steps().size());
+        stats_.longest = std::max(stats_.longest, recorded(m));
         // The race analysis first: on_execution may read its clocks.
         if (opt_.strategy == Strategy::dpor) {
             ev_ = &m.steps();  // the machine outlives the analysis
@@ -681,6 +694,7 @@ std::vector<Unit> Explorer::split(const RunOnce& run_once, std::size_t target, c
         probing_ = true;
         exact_ = exact;
         probed_ = false;
+        blocked_ = false;  // a probe never stops asleep, nor runs on after it
         const Machine& m = run_once(policy);
         probing_ = exact_ = false;
         if (!diverged_.empty()) throw std::runtime_error(diverged_);

@@ -82,6 +82,12 @@ struct ExploreOptions {
     unsigned preemptions = 2;    // bounded: the preemption bound
     // Set from outside (SIGINT, SIGTERM): stop after the current execution.
     const std::atomic<bool>* interrupt = nullptr;
+    // DPOR: a run in which every runnable CPU sleeps is of no more use to the
+    // search, but stopping it makes each unfinished CPU unwind its stack (a
+    // C++ exception each, about 8 us: Boost.Fiber cannot drop a suspended
+    // fiber). It goes on instead, its steps unused, for up to this many steps,
+    // and most such runs end sooner. 0: stop at once. No report depends on it.
+    std::uint32_t run_on_after_blocked = 64;
 };
 
 // A subtree of the search: the CPU picks that lead to its root, and (DPOR)
@@ -209,6 +215,9 @@ private:
     std::vector<StepInfo> asleep_;  // asleep(k, cpu); grows to the deepest node, never shrinks
     std::size_t replay_ = 0;    // nodes_[0..replay_) are replayed in the next execution
     bool blocked_ = false;      // this execution was stopped asleep
+    std::size_t blocked_at_ = 0;  // then: at this step (the search uses the steps before it)
+    // The steps of the last run the search uses: all, or those before it was stopped asleep.
+    std::size_t recorded(const Machine& m) const { return blocked_ ? blocked_at_ : m.steps().size(); }
     std::vector<StepInfo> stalled_;  // then: the pending steps of the CPUs that were waiting
     std::vector<std::uint8_t> prefix_;  // the unit's prefix: replayed, never backtracked
     std::vector<Unit::Sleeper> sleepers_;  // the unit's sleeping siblings
