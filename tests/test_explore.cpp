@@ -318,12 +318,13 @@ struct SimResult {
     // (one DFS serves them all: its runs do not depend on the rules).
     std::vector<std::pair<std::set<std::string>, std::set<std::string>>> keyed;
     std::size_t units = 0;
+    std::size_t handed_off = 0;  // units handed off (ExploreOptions::handoff_after)
     std::vector<std::vector<sim::StepInfo>> execs;  // each execution's steps
 };
 
 SimResult explore_program(const Program& prog, sim::Strategy s, std::uint64_t max_runs = 0, std::size_t split = 1,
                           unsigned preemptions = 2, bool preempt = false, const sim::Reductions& red = {},
-                          const std::vector<sim::Reductions>& keyed = {}) {
+                          const std::vector<sim::Reductions>& keyed = {}, std::uint64_t handoff_after = 0) {
     SimResult r;
     Exec cur;
     auto run_once = [&](sim::Policy& policy) -> const sim::Machine& {
@@ -349,6 +350,7 @@ SimResult explore_program(const Program& prog, sim::Strategy s, std::uint64_t ma
     o.max_runs = max_runs;
     o.preemptions = preemptions;
     o.reductions = red;
+    o.handoff_after = handoff_after;
     sim::Explorer ex(o);
     auto on_exec = [&](const sim::Machine& m) {
         r.outcomes.insert(outcome_key(cur));
@@ -364,9 +366,16 @@ SimResult explore_program(const Program& prog, sim::Strategy s, std::uint64_t ma
     };
     std::uint64_t pruned = 0;
     r.stats.complete = true;
-    for (const sim::Unit& u : ex.split(run_once, split, sim::Unit{}, pruned)) {
+    // The units, then what they hand off (ExploreOptions::handoff_after), latest first.
+    std::vector<sim::Unit> todo = ex.split(run_once, split, sim::Unit{}, pruned);
+    std::reverse(todo.begin(), todo.end());
+    while (!todo.empty()) {
+        const sim::Unit u = std::move(todo.back());
+        todo.pop_back();
         ++r.units;
         r.stats.add(ex.explore(run_once, on_exec, u));
+        r.handed_off += ex.handoffs().size();
+        todo.insert(todo.end(), ex.handoffs().begin(), ex.handoffs().end());
     }
     r.stats.sleep_blocked += pruned;
     cur.w.reset();
@@ -992,6 +1001,7 @@ TEST_CASE("explore: cut into work units, DPOR still runs one execution per trace
                       Op::rw_read, Op::rw_write, Op::rcu_read, Op::rcu_free, Op::free_now, Op::lock_ab,
                       Op::lock_ba, Op::rcu_call_free, Op::put};
     int compared = 0;
+    std::uint64_t handed_off = 0;
     for (int n = 0; n < 150 / kScale; ++n) {
         Program p = random_program(seed, ops);
         SimResult one = explore_program(p, sim::Strategy::dpor);
@@ -1010,9 +1020,23 @@ TEST_CASE("explore: cut into work units, DPOR still runs one execution per trace
             CHECK(cut.stats.executions == one.stats.executions);
             for (auto& [t, k] : cut.per_trace) CHECK(k == 1);
         }
+        // Units that hand off their untaken branches every few runs
+        // (ExploreOptions::handoff_after), one unit or eight to start with.
+        for (std::size_t split : {1u, 8u})
+            for (std::uint64_t after : {1u, 3u}) {
+                INFO("program " << n << ", split " << split << ", hand off after " << after << ": " << describe(p));
+                SimResult cut = explore_program(p, sim::Strategy::dpor, 0, split, 2, false, {}, {}, after);
+                REQUIRE(cut.stats.complete);
+                CHECK(cut.traces == one.traces);
+                CHECK(cut.outcomes == one.outcomes);
+                CHECK(cut.stats.executions == one.stats.executions);
+                for (auto& [t, k] : cut.per_trace) CHECK(k == 1);
+                handed_off += cut.handed_off;
+            }
         ++compared;
     }
     CHECK(compared == 150 / kScale);
+    CHECK(handed_off > 1000);  // the hand-offs happened
 }
 
 

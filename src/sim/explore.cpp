@@ -578,6 +578,8 @@ ExploreStats Explorer::explore(const RunOnce& run_once, const OnExecution& on_ex
     probing_ = false;
     const unsigned rounds = opt_.strategy == Strategy::bounded ? opt_.preemptions + 1 : 1;
     deadline_start_ = std::chrono::steady_clock::now();
+    handoffs_.clear();
+    next_handoff_ = opt_.handoff_after;
     for (unsigned b = 0; b < rounds; ++b) {
         budget_ = opt_.strategy == Strategy::bounded ? b : ~0u;
         prefix_ = unit.prefix;
@@ -637,7 +639,84 @@ bool Explorer::run_unit(const RunOnce& run_once, const OnExecution& on_execution
             stats_.complete = true;
             return true;
         }
+        if (opt_.handoff_after && opt_.strategy == Strategy::dpor && stats_.runs >= next_handoff_) {
+            hand_off(run_once, m);
+            next_handoff_ = stats_.runs + opt_.handoff_after;
+        }
     }
+}
+
+// The next run takes nodes_[k].chosen at its last node k. At the shallowest
+// node j of the unit's path with branches neither taken, done nor asleep,
+// those branches become units of their own (in CPU order, each sleeping on
+// the branch this unit takes there and on the ones handed off before it, as
+// the search would have explored them after it), and node j joins this
+// unit's prefix: from now on it explores only below its branch there. All
+// the untaken branches go, not only those in the backtrack set: races found
+// later below could add any of them (as split() takes every branch).
+void Explorer::hand_off(const RunOnce& run_once, const Machine& m) {
+    const std::size_t k = nodes_.size() - 1;
+    std::size_t j = prefix_.size();
+    CpuMask rest = 0;
+    for (; j <= k; ++j) {
+        const Node& nd = nodes_[j];
+        rest = nd.enabled & ~nd.done & ~nd.sleep & ~bit(nd.chosen);
+        if (rest) break;
+    }
+    if (!rest) return;
+    // What each new unit replays up to node j, with the sleepers of every
+    // node of the path (asleep on entry, and the branches done there).
+    Unit base;
+    for (std::size_t i = 0; i < j; ++i) base.prefix.push_back(static_cast<std::uint8_t>(nodes_[i].chosen));
+    base.sleepers = sleepers_;
+    for (std::size_t i = prefix_.size(); i <= j; ++i)
+        for (CpuMask s = nodes_[i].sleep; s; s &= s - 1) {
+            const int q = __builtin_ctz(s);
+            base.sleepers.push_back({static_cast<std::uint32_t>(i), asleep(i, q)});
+        }
+    const int mine = nodes_[j].chosen;
+    // The step this unit takes at j: the last run's, unless j is its last
+    // node, whose branch has not run yet.
+    std::vector<StepInfo> taken;  // the branches before each new unit at j, in order
+    const bool ran = j < k;
+    StepInfo mine_step = ran ? m.steps()[j] : StepInfo{};
+    // Probing reuses the path's state: keep it.
+    const std::vector<Node> nodes = nodes_;
+    const std::vector<StepInfo> asleep = asleep_;
+    const std::vector<std::uint8_t> prefix = prefix_;
+    auto with = [&](int c) {
+        Unit u = base;
+        u.prefix.push_back(static_cast<std::uint8_t>(c));
+        return u;
+    };
+    if (!ran) mine_step = probe_step(run_once, with(mine));
+    taken.push_back(mine_step);
+    for (CpuMask s = rest; s; s &= s - 1) {
+        const int c = __builtin_ctz(s);
+        Unit u = with(c);
+        for (const StepInfo& step : taken) u.sleepers.push_back({static_cast<std::uint32_t>(j), step});
+        if (s & (s - 1)) taken.push_back(probe_step(run_once, u));
+        handoffs_.push_back(std::move(u));
+    }
+    nodes_ = nodes;
+    asleep_ = asleep;
+    sleepers_ = base.sleepers;
+    prefix_ = prefix;
+    for (std::size_t i = prefix_.size(); i <= j; ++i) prefix_.push_back(static_cast<std::uint8_t>(nodes_[i].chosen));
+}
+
+StepInfo Explorer::probe_step(const RunOnce& run_once, const Unit& u) {
+    ExplorePolicy policy(*this);
+    prefix_ = u.prefix;
+    sleepers_ = u.sleepers;
+    nodes_.clear();
+    probing_ = exact_ = true;
+    probed_ = false;
+    blocked_ = false;
+    const Machine& m = run_once(policy);
+    probing_ = exact_ = false;
+    if (!diverged_.empty()) throw std::runtime_error(diverged_);
+    return m.steps().at(u.prefix.size() - 1);
 }
 
 unsigned Explorer::preemptions(const Machine& m) const {

@@ -88,6 +88,14 @@ struct ExploreOptions {
     // fiber). It goes on instead, its steps unused, for up to this many steps,
     // and most such runs end sooner. 0: stop at once. No report depends on it.
     std::uint32_t run_on_after_blocked = 64;
+    // DPOR, a unit of a split search: every this many runs, the unit hands the
+    // untaken branches of the shallowest node of its path that has any to the
+    // caller as new units (Explorer::handoffs()) and goes on below that node
+    // alone. The units of a split are sized by estimate, and DPOR's work piles
+    // up in a few of them; this lets idle workers share a big one. Each
+    // handed-off branch sleeps on the branches taken before it there, so
+    // each trace is still explored once. 0: never.
+    std::uint64_t handoff_after = 0;
 };
 
 // A subtree of the search: the CPU picks that lead to its root, and (DPOR)
@@ -182,6 +190,10 @@ public:
     std::vector<Unit> split(const RunOnce& run_once, std::size_t target, const Unit& root, std::uint64_t& pruned,
                             std::vector<double>* estimates = nullptr);
     const std::string& split_bound() const { return split_bound_; }
+    // The units the last explore() handed off (ExploreOptions::handoff_after),
+    // in the order their subtrees come in the search; exploring them too
+    // covers the unit it was given.
+    const std::vector<Unit>& handoffs() const { return handoffs_; }
 
 private:
     friend class ExplorePolicy;
@@ -209,6 +221,8 @@ private:
     bool may_apply_snapshot_first(const Machine& m) const;
     void race(std::size_t i, std::size_t j, const StepInfo& ej, const std::array<std::uint32_t, kMaxCpus>& cj);
     bool backtrack(const Machine& m);
+    void hand_off(const RunOnce& run_once, const Machine& m);
+    StepInfo probe_step(const RunOnce& run_once, const Unit& u);  // the step u's prefix takes last
 
     ExploreOptions opt_;
     std::vector<Node> nodes_;   // the current path: nodes_[k] is the state before step k
@@ -221,6 +235,8 @@ private:
     std::vector<StepInfo> stalled_;  // then: the pending steps of the CPUs that were waiting
     std::vector<std::uint8_t> prefix_;  // the unit's prefix: replayed, never backtracked
     std::vector<Unit::Sleeper> sleepers_;  // the unit's sleeping siblings
+    std::vector<Unit> handoffs_;           // handed off by this explore() (hand_off())
+    std::uint64_t next_handoff_ = 0;       // hand off when stats_.runs reaches it
     bool exact_ = false;        // split(): stop right after the prefix (to read its last step)
     bool probing_ = false;      // split(): follow the prefix and forced steps, stop at the next choice
     bool probed_ = false;       // split(): the run reached stop_at_
