@@ -4,10 +4,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -294,4 +297,70 @@ TEST_CASE("explore: every work unit run alone counts what it counts in the whole
     app::ExploreOptions two;
     two.jobs = 2;
     for (int i = 0; i < 4; ++i) CHECK(table(explore_json(sc, two)) == table(whole));
+}
+
+TEST_CASE("explore --jobs: units that hand off their branches give the single table for any number of workers",
+          "[explore][scale]") {
+    // app::ExploreOptions::handoff_after: a unit hands the untaken branches
+    // of its shallowest open node to the other workers every so many runs.
+    const app::Scenario sc = app::load_scenario(
+        (fs::path(CONTSIM_SOURCE_DIR) / "bench/scenarios/v7-1-four-cpu-two-attachers-two-exits.json").string());
+    app::ExploreOptions o;
+    const json single = explore_json(sc, o);
+    o.split = 64;
+    o.handoff_after = 0;
+    const json kept = explore_json(sc, o);
+    o.handoff_after = 40;
+    const json handed = explore_json(sc, o);
+    CHECK(table(handed) == table(single));
+    CHECK(table(kept) == table(single));
+    // The hand-offs happened: the extra branches they give out cost
+    // sleep-blocked runs, and the covered runs may differ (the counted ones
+    // never do).
+    CHECK(kept["sleep_blocked"] == 995);
+    CHECK(handed["sleep_blocked"] == 2693);
+    CHECK(kept["covered"] == 7335);
+    CHECK(handed["covered"] == 7336);
+    for (unsigned jobs : {2u, 3u}) {
+        INFO(jobs << " workers");
+        o.jobs = jobs;
+        CHECK(explore_json(sc, o) == handed);  // which worker takes a piece changes nothing
+    }
+}
+
+TEST_CASE("explore --jobs: a search interrupted while units are handed off resumes to the single table",
+          "[explore][scale]") {
+    // Whenever the interruption comes (the helper thread only makes one
+    // likely), the units with pieces still out are not done, what their
+    // pieces found is in the table, and --resume finishes the search.
+    const app::Scenario sc = app::load_scenario(
+        (fs::path(CONTSIM_SOURCE_DIR) / "bench/scenarios/v7-1-four-cpu-two-attachers-two-exits.json").string());
+    app::ExploreOptions o;
+    const json single = explore_json(sc, o);
+    for (int delay_ms : {5, 20, 60}) {
+        INFO("interrupted after " << delay_ms << " ms");
+        std::atomic<bool> interrupt{false};
+        app::ExploreOptions h;
+        h.jobs = 2;
+        h.handoff_after = 20;
+        h.search.interrupt = &interrupt;
+        std::thread stopper([&] {
+            std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+            interrupt = true;
+        });
+        const app::ExploreResult part = app::explore_scenario(sc, h);
+        stopper.join();
+        const json pj = app::explore_report_json(part);
+        if (part.stats.complete) {
+            CHECK(table(pj) == table(single));
+            continue;
+        }
+        CHECK(part.stats.bound == "interrupted");
+        CHECK(part.units_done < part.units);
+        CHECK(pj["executions"].get<std::uint64_t>() <= single["executions"].get<std::uint64_t>());
+        interrupt = false;
+        app::ExploreOptions r = h;
+        r.resume = &part;
+        CHECK(table(explore_json(sc, r)) == table(single));
+    }
 }

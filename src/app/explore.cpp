@@ -10,7 +10,9 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
@@ -411,6 +413,26 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
         const UnitSet none;
         end = (resume ? resume->done : none).after_nth_missing(o.search.max_runs, count);
     }
+    // Units a big unit handed off (sim::ExploreOptions::handoff_after), with
+    // the index of the unit they came from; and per unit of this process,
+    // what is still out and what came back. A unit counts as done (and its
+    // table as completed) once all of its pieces have ended complete.
+    const bool handing_off = !sample && o.search.strategy == sim::Strategy::dpor && units.size() > 1 &&
+                             !o.search.max_runs && o.handoff_after > 0;
+    struct Piece {
+        std::uint64_t i;
+        sim::Unit unit;
+    };
+    struct Tally {
+        unsigned open = 0;  // pieces given out and not back
+        bool complete = true;
+        Part part;
+    };
+    std::mutex q_mu;
+    std::condition_variable q_cv;
+    std::vector<Piece> pieces;                        // under q_mu
+    std::map<std::uint64_t, Tally> tallies;           // under q_mu
+    unsigned busy = 0;                                // under q_mu: workers on a piece (may hand off more)
     auto work = [&](Out& out) {
         Worker w(sc, o);
         w.progress = progress;
@@ -418,15 +440,104 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
             w.snap = std::move(main_snap);
             w.snap_tried = main_snap_tried;
         }
+        // One explored unit or piece `i`: into the unit's tally, and the unit
+        // into the worker's table when its last piece is back.
+        auto finish = [&](std::uint64_t i, const Part& part, std::vector<sim::Unit> more) {
+            std::lock_guard<std::mutex> lk(q_mu);
+            Tally& t = tallies[i];
+            add_part(t.part, part);
+            t.complete = t.complete && part.stats.complete;
+            t.open += static_cast<unsigned>(more.size());
+            for (sim::Unit& u : more) pieces.push_back({i, std::move(u)});
+            --busy;
+            if (--t.open == 0) {
+                if (t.complete) {
+                    out.done.add(i, i + 1);
+                    if (progress) progress->unit_done();
+                }
+                add_part(t.complete ? out.completed : out.partial, t.part);
+                tallies.erase(i);
+            }
+            q_cv.notify_all();
+        };
+        // A unit --resume had done: given back untouched.
+        auto skip = [&](std::uint64_t i) {
+            std::lock_guard<std::mutex> lk(q_mu);
+            --busy;
+            tallies.erase(i);
+            q_cv.notify_all();
+        };
         try {
             for (;;) {
-                const std::uint64_t first = next.fetch_add(chunk);
-                if (first >= end || stop) break;
-                const std::uint64_t last = std::min(end, first + chunk);
+                std::uint64_t first = 0, last = 0;
+                std::optional<Piece> piece;
+                if (handing_off) {
+                    // A piece handed off first (its unit is under way), else
+                    // the next unit; none left but a worker still busy: wait,
+                    // it may hand off more.
+                    std::unique_lock<std::mutex> lk(q_mu);
+                    for (;;) {
+                        if (stop) break;
+                        if (!pieces.empty()) {
+                            piece = std::move(pieces.back());
+                            pieces.pop_back();
+                            ++busy;
+                            break;
+                        }
+                        first = next.fetch_add(1);
+                        if (first < end) {
+                            last = first + 1;
+                            ++busy;
+                            ++tallies[first].open;
+                            break;
+                        }
+                        if (busy == 0) break;
+                        q_cv.wait(lk);
+                    }
+                    if (!piece && last == 0) break;
+                } else {
+                    first = next.fetch_add(chunk);
+                    if (first >= end || stop) break;
+                    last = std::min(end, first + chunk);
+                }
+                if (piece) {
+                    sim::ExploreOptions so = o.search;
+                    so.handoff_after = o.handoff_after;
+                    if (o.search.time_limit > 0) {
+                        double left = o.search.time_limit -
+                                      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+                        if (left <= 0) {
+                            stop_for("time-limit");
+                            Part none;
+                            none.stats.complete = false;
+                            finish(piece->i, none, {});
+                            break;
+                        }
+                        so.time_limit = left;
+                    }
+                    Part part;
+                    w.part = &part;
+                    sim::Explorer ex(so);
+                    part.stats = ex.explore([&](sim::Policy& p) -> const sim::Machine& { return w.run_once(p); },
+                                            [&](const sim::Machine& m) { w.on_execution(m, ex.clocks()); },
+                                            piece->unit);
+                    if (!part.stats.complete) stop = true;
+                    w.cur = RunResult{};
+                    finish(piece->i, part, ex.handoffs());
+                    continue;
+                }
                 for (std::uint64_t i = first; i < last && !stop; ++i) {
-                    if (resume && resume->done.contains(i)) continue;
+                    if (resume && resume->done.contains(i)) {
+                        if (handing_off) skip(i);
+                        continue;
+                    }
                     if (o.search.interrupt && *o.search.interrupt) {
                         stop_for("interrupted");
+                        if (handing_off) {
+                            Part none;
+                            none.stats.complete = false;
+                            finish(i, none, {});
+                        }
                         break;
                     }
                     sim::ExploreOptions so = o.search;
@@ -447,10 +558,16 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
                                       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
                         if (left <= 0) {
                             stop_for("time-limit");
+                            if (handing_off) {
+                                Part none;
+                                none.stats.complete = false;
+                                finish(i, none, {});
+                            }
                             break;
                         }
                         so.time_limit = left;
                     }
+                    if (handing_off) so.handoff_after = o.handoff_after;
                     Part part;
                     w.part = &part;
                     if (sample) {
@@ -473,6 +590,11 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
                                                 [&](const sim::Machine& m) { w.on_execution(m, ex.clocks()); },
                                                 units[mine[i]]);
                         if (!part.stats.complete && part.stats.bound != "max-runs") stop = true;
+                        if (handing_off) {
+                            w.cur = RunResult{};
+                            finish(i, part, ex.handoffs());
+                            continue;
+                        }
                     }
                     w.cur = RunResult{};
                     if (part.stats.complete) {
@@ -483,9 +605,13 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
                 }
             }
         } catch (...) {
-            std::lock_guard<std::mutex> lk(err_mu);
-            if (!err) err = std::current_exception();
-            stop = true;
+            {
+                std::lock_guard<std::mutex> lk(err_mu);
+                if (!err) err = std::current_exception();
+                stop = true;
+            }
+            std::lock_guard<std::mutex> lk(q_mu);  // wake a worker waiting for pieces
+            q_cv.notify_all();
         }
         w.cur = RunResult{};
     };
@@ -498,6 +624,9 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
     }
     main_snap.reset();  // unused when no worker ran on this thread
     if (err) std::rethrow_exception(err);
+    // Units stopped with pieces still out: what their pieces found is in the
+    // table, the units are not done.
+    for (const auto& [i, t] : tallies) add_part(outs[0].partial, t.part);
 
     // The completed units (with what --resume brought) and the stopped ones;
     // the order of combination does not matter (sums, and the least witness).

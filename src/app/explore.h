@@ -40,6 +40,12 @@ struct ExploreOptions {
     std::size_t effective_split() const {
         return split ? split : (jobs > 1 || shards > 1 || search.max_runs || search.time_limit > 0 ? 64 : 1);
     }
+    // A DPOR search cut into units: every this many runs a unit hands the
+    // untaken branches of its shallowest open node to whichever worker is free
+    // (sim::ExploreOptions::handoff_after): the split sizes units by estimate,
+    // and one of them can hold half of the search. 0: never. Not with
+    // --max-runs (each unit's share is fixed).
+    std::uint64_t handoff_after = 5000;
     bool from_schedule = false;       // replay the file's schedule as the prefix of every execution
     std::uint64_t runs = 1000;        // pct, random: executions sampled
     std::uint64_t seed = 1;           // pct, random
