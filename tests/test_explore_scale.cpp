@@ -326,6 +326,18 @@ TEST_CASE("explore --jobs: units that hand off their branches give the single ta
         o.jobs = jobs;
         CHECK(explore_json(sc, o) == handed);  // which worker takes a piece changes nothing
     }
+    // Two shards: a unit's pieces stay in its shard, and the merge is the search.
+    o.jobs = 1;
+    o.shards = 2;
+    o.shard = 1;
+    app::ExploreResult merged = app::explore_scenario(sc, o);
+    o.shard = 2;
+    app::merge_into(merged, app::explore_scenario(sc, o));
+    const json m = app::explore_report_json(merged);
+    for (const char* key : {"outcomes", "executions", "sleep_blocked", "covered"}) {
+        INFO(key);
+        CHECK(m[key] == handed[key]);
+    }
 }
 
 TEST_CASE("explore --jobs: a search interrupted while units are handed off resumes to the single table",
