@@ -28,6 +28,12 @@ std::string scenario_path(const std::string& name) {
     return (fs::path(CONTSIM_SOURCE_DIR) / "scenarios/attach-exit" / name).string();
 }
 
+// The four-CPU 1/7 bench search: 8,724 runs, enough for units to hand off.
+app::Scenario four_cpu_one_seven() {
+    return app::load_scenario(
+        (fs::path(CONTSIM_SOURCE_DIR) / "bench/scenarios/v7-1-four-cpu-two-attachers-two-exits.json").string());
+}
+
 json explore_json(const app::Scenario& sc, app::ExploreOptions o) {
     return app::explore_report_json(app::explore_scenario(sc, o));
 }
@@ -303,8 +309,7 @@ TEST_CASE("explore --jobs: units that hand off their branches give the single ta
           "[explore][scale]") {
     // app::ExploreOptions::handoff_after: a unit hands the untaken branches
     // of its shallowest open node to the other workers every so many runs.
-    const app::Scenario sc = app::load_scenario(
-        (fs::path(CONTSIM_SOURCE_DIR) / "bench/scenarios/v7-1-four-cpu-two-attachers-two-exits.json").string());
+    const app::Scenario sc = four_cpu_one_seven();
     app::ExploreOptions o;
     const json single = explore_json(sc, o);
     o.split = 64;
@@ -345,8 +350,7 @@ TEST_CASE("explore --jobs: a search interrupted while units are handed off resum
     // Whenever the interruption comes (the helper thread only makes one
     // likely), the units with pieces still out are not done, what their
     // pieces found is in the table, and --resume finishes the search.
-    const app::Scenario sc = app::load_scenario(
-        (fs::path(CONTSIM_SOURCE_DIR) / "bench/scenarios/v7-1-four-cpu-two-attachers-two-exits.json").string());
+    const app::Scenario sc = four_cpu_one_seven();
     app::ExploreOptions o;
     const json single = explore_json(sc, o);
     for (int delay_ms : {5, 20, 60}) {
