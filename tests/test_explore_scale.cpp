@@ -348,8 +348,9 @@ TEST_CASE("explore --jobs: units that hand off their branches give the single ta
 TEST_CASE("explore --jobs: a search interrupted while units are handed off resumes to the single table",
           "[explore][scale]") {
     // Whenever the interruption comes (the helper thread only makes one
-    // likely), the units with pieces still out are not done, what their
-    // pieces found is in the table, and --resume finishes the search.
+    // likely, and under the sanitizers it may come before the units exist),
+    // the units with pieces still out are not done, what their pieces found
+    // is in the table, and --resume finishes the search.
     const app::Scenario sc = four_cpu_one_seven();
     app::ExploreOptions o;
     const json single = explore_json(sc, o);
@@ -372,7 +373,9 @@ TEST_CASE("explore --jobs: a search interrupted while units are handed off resum
             continue;
         }
         CHECK(part.stats.bound == "interrupted");
-        CHECK(part.units_done < part.units);
+        // Stopped while cutting the search into units (a slow build): none
+        // to keep, and --resume starts afresh.
+        if (part.units > 0) CHECK(part.units_done < part.units);
         CHECK(pj["executions"].get<std::uint64_t>() <= single["executions"].get<std::uint64_t>());
         interrupt = false;
         app::ExploreOptions r = h;
