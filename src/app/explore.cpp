@@ -467,6 +467,33 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
             tallies.erase(i);
             q_cv.notify_all();
         };
+        // A unit or piece a limit stopped before it began: its unit is not done.
+        auto stopped = [&](std::uint64_t i) {
+            Part none;
+            none.stats.complete = false;
+            finish(i, none, {});
+        };
+        // The search's time left for the next unit (false: none, the search stops).
+        auto time_left = [&](sim::ExploreOptions& so) {
+            if (o.search.time_limit <= 0) return true;
+            const double left = o.search.time_limit -
+                                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            if (left <= 0) {
+                stop_for("time-limit");
+                return false;
+            }
+            so.time_limit = left;
+            return true;
+        };
+        // DPOR (or DFS, bounded) below `unit` into `part`; what it handed off.
+        auto explore_unit = [&](const sim::ExploreOptions& so, const sim::Unit& unit, Part& part) {
+            w.part = &part;
+            sim::Explorer ex(so);
+            part.stats = ex.explore([&](sim::Policy& p) -> const sim::Machine& { return w.run_once(p); },
+                                    [&](const sim::Machine& m) { w.on_execution(m, ex.clocks()); }, unit);
+            w.cur = RunResult{};
+            return ex.handoffs();
+        };
         try {
             for (;;) {
                 std::uint64_t first = 0, last = 0;
@@ -503,27 +530,14 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
                 if (piece) {
                     sim::ExploreOptions so = o.search;
                     so.handoff_after = o.handoff_after;
-                    if (o.search.time_limit > 0) {
-                        double left = o.search.time_limit -
-                                      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-                        if (left <= 0) {
-                            stop_for("time-limit");
-                            Part none;
-                            none.stats.complete = false;
-                            finish(piece->i, none, {});
-                            break;
-                        }
-                        so.time_limit = left;
+                    if (!time_left(so)) {
+                        stopped(piece->i);
+                        break;
                     }
                     Part part;
-                    w.part = &part;
-                    sim::Explorer ex(so);
-                    part.stats = ex.explore([&](sim::Policy& p) -> const sim::Machine& { return w.run_once(p); },
-                                            [&](const sim::Machine& m) { w.on_execution(m, ex.clocks()); },
-                                            piece->unit);
+                    std::vector<sim::Unit> more = explore_unit(so, piece->unit, part);
                     if (!part.stats.complete) stop = true;
-                    w.cur = RunResult{};
-                    finish(piece->i, part, ex.handoffs());
+                    finish(piece->i, part, std::move(more));
                     continue;
                 }
                 for (std::uint64_t i = first; i < last && !stop; ++i) {
@@ -533,11 +547,7 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
                     }
                     if (o.search.interrupt && *o.search.interrupt) {
                         stop_for("interrupted");
-                        if (handing_off) {
-                            Part none;
-                            none.stats.complete = false;
-                            finish(i, none, {});
-                        }
+                        if (handing_off) stopped(i);
                         break;
                     }
                     sim::ExploreOptions so = o.search;
@@ -553,19 +563,9 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
                         so.max_runs = o.search.max_runs / nu + (rank < o.search.max_runs % nu ? 1 : 0);
                         if (so.max_runs == 0) continue;  // no share: left unexplored (incomplete)
                     }
-                    if (o.search.time_limit > 0) {
-                        double left = o.search.time_limit -
-                                      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-                        if (left <= 0) {
-                            stop_for("time-limit");
-                            if (handing_off) {
-                                Part none;
-                                none.stats.complete = false;
-                                finish(i, none, {});
-                            }
-                            break;
-                        }
-                        so.time_limit = left;
+                    if (!time_left(so)) {
+                        if (handing_off) stopped(i);
+                        break;
                     }
                     if (handing_off) so.handoff_after = o.handoff_after;
                     Part part;
@@ -585,14 +585,10 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
                         part.stats.complete = true;
                         w.on_execution(m);
                     } else {
-                        sim::Explorer ex(so);
-                        part.stats = ex.explore([&](sim::Policy& p) -> const sim::Machine& { return w.run_once(p); },
-                                                [&](const sim::Machine& m) { w.on_execution(m, ex.clocks()); },
-                                                units[mine[i]]);
+                        std::vector<sim::Unit> more = explore_unit(so, units[mine[i]], part);
                         if (!part.stats.complete && part.stats.bound != "max-runs") stop = true;
                         if (handing_off) {
-                            w.cur = RunResult{};
-                            finish(i, part, ex.handoffs());
+                            finish(i, part, std::move(more));
                             continue;
                         }
                     }

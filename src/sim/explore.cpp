@@ -674,12 +674,6 @@ void Explorer::hand_off(const RunOnce& run_once, const Machine& m) {
             const int q = __builtin_ctz(s);
             base.sleepers.push_back({static_cast<std::uint32_t>(i), asleep(i, q)});
         }
-    const int mine = nodes_[j].chosen;
-    // The step this unit takes at j: the last run's, unless j is its last
-    // node, whose branch has not run yet.
-    std::vector<StepInfo> taken;  // the branches before each new unit at j, in order
-    const bool ran = j < k;
-    StepInfo mine_step = ran ? m.steps()[j] : StepInfo{};
     // Probing reuses the path's state: keep it.
     const std::vector<Node> nodes = nodes_;
     const std::vector<StepInfo> asleep = asleep_;
@@ -689,13 +683,15 @@ void Explorer::hand_off(const RunOnce& run_once, const Machine& m) {
         u.prefix.push_back(static_cast<std::uint8_t>(c));
         return u;
     };
-    if (!ran) mine_step = probe_step(run_once, with(mine));
-    taken.push_back(mine_step);
+    // The branches before each new unit at j, in order. First the one this
+    // unit takes: its step in the last run, unless j is the last node, whose
+    // branch has not run yet (read before any probe reuses the machine).
+    std::vector<StepInfo> taken{j < k ? m.steps()[j] : probe(run_once, with(nodes_[j].chosen), true).steps().at(j)};
     for (CpuMask s = rest; s; s &= s - 1) {
         const int c = __builtin_ctz(s);
         Unit u = with(c);
         for (const StepInfo& step : taken) u.sleepers.push_back({static_cast<std::uint32_t>(j), step});
-        if (s & (s - 1)) taken.push_back(probe_step(run_once, u));
+        if (s & (s - 1)) taken.push_back(probe(run_once, u, true).steps().at(j));
         handoffs_.push_back(std::move(u));
     }
     nodes_ = nodes;
@@ -705,18 +701,21 @@ void Explorer::hand_off(const RunOnce& run_once, const Machine& m) {
     for (std::size_t i = prefix_.size(); i <= j; ++i) prefix_.push_back(static_cast<std::uint8_t>(nodes_[i].chosen));
 }
 
-StepInfo Explorer::probe_step(const RunOnce& run_once, const Unit& u) {
+// Runs a unit's prefix, then its forced steps; stops right after the prefix
+// (exact) or sizes the rest by running on serially (split()).
+const Machine& Explorer::probe(const RunOnce& run_once, const Unit& u, bool exact) {
     ExplorePolicy policy(*this);
     prefix_ = u.prefix;
     sleepers_ = u.sleepers;
     nodes_.clear();
-    probing_ = exact_ = true;
+    probing_ = true;
+    exact_ = exact;
     probed_ = false;
-    blocked_ = false;
+    blocked_ = false;  // a probe never stops asleep, nor runs on after it
     const Machine& m = run_once(policy);
     probing_ = exact_ = false;
     if (!diverged_.empty()) throw std::runtime_error(diverged_);
-    return m.steps().at(u.prefix.size() - 1);
+    return m;
 }
 
 unsigned Explorer::preemptions(const Machine& m) const {
@@ -752,7 +751,6 @@ std::string Explorer::stop_reason() const {
 
 std::vector<Unit> Explorer::split(const RunOnce& run_once, std::size_t target, const Unit& root,
                                   std::uint64_t& pruned, std::vector<double>* estimates) {
-    ExplorePolicy policy(*this);
     deadline_start_ = std::chrono::steady_clock::now();
     split_bound_.clear();
     diverged_.clear();
@@ -764,23 +762,8 @@ std::vector<Unit> Explorer::split(const RunOnce& run_once, std::size_t target, c
         CpuMask cand = 0;     // the branches at its node
         double size = 0;      // log of the estimated subtree size
     };
-    // Runs a unit's prefix, then its forced steps; stops right after the
-    // prefix (exact) or sizes the rest by running on serially.
-    auto run_probe = [&](const Unit& u, bool exact) -> const Machine& {
-        prefix_ = u.prefix;
-        sleepers_ = u.sleepers;
-        nodes_.clear();
-        probing_ = true;
-        exact_ = exact;
-        probed_ = false;
-        blocked_ = false;  // a probe never stops asleep, nor runs on after it
-        const Machine& m = run_once(policy);
-        probing_ = exact_ = false;
-        if (!diverged_.empty()) throw std::runtime_error(diverged_);
-        return m;
-    };
     auto make_item = [&](const Unit& u) {
-        run_probe(u, false);
+        probe(run_once, u, false);
         Item it;
         it.unit = Unit{prefix_, u.sleepers};
         if (!probed_) {  // the run ended on the forced path
@@ -823,7 +806,7 @@ std::vector<Unit> Explorer::split(const RunOnce& run_once, std::size_t target, c
                 u.sleepers.insert(u.sleepers.end(), earlier.begin(), earlier.end());
                 // Each later sibling sleeps on the step this one takes here,
                 // read from a run that takes it (with its RCU snapshot flag).
-                if (s & (s - 1)) earlier.push_back({node, run_probe(u, true).steps().at(node)});
+                if (s & (s - 1)) earlier.push_back({node, probe(run_once, u, true).steps().at(node)});
             }
             Item child = make_item(u);
             if (!child.leaf && child.cand == 0) {  // every runnable CPU asleep

@@ -222,7 +222,9 @@ private:
     void race(std::size_t i, std::size_t j, const StepInfo& ej, const std::array<std::uint32_t, kMaxCpus>& cj);
     bool backtrack(const Machine& m);
     void hand_off(const RunOnce& run_once, const Machine& m);
-    StepInfo probe_step(const RunOnce& run_once, const Unit& u);  // the step u's prefix takes last
+    // Runs u's prefix and forced steps under probing (split(), hand_off()):
+    // stops right after the prefix (exact) or at the next choice, then on serially.
+    const Machine& probe(const RunOnce& run_once, const Unit& u, bool exact);
 
     ExploreOptions opt_;
     std::vector<Node> nodes_;   // the current path: nodes_[k] is the state before step k
