@@ -320,7 +320,7 @@ __attribute__((always_inline)) inline void Machine::pick(int c) {
         runs_.push_back({c, 1});
     last_label_ = cpus_[c].pending;
     if (exploring_) {
-        steps_.push_back(pending_info(c));
+        fill_pending_info(c, steps_.emplace_back());
         cpus_[c].last_step = static_cast<std::int64_t>(steps_.size() - 1);
         const CpuState& s = cpus_[c];
         if (s.pending_access == Access::rcu_sync) note_gp_edges(c);
@@ -344,8 +344,13 @@ __attribute__((always_inline)) inline void Machine::pick(int c) {
 }
 
 StepInfo Machine::pending_info(int c) const {
-    const CpuState& s = cpus_[c];
     StepInfo i;
+    fill_pending_info(c, i);
+    return i;
+}
+
+void Machine::fill_pending_info(int c, StepInfo& i) const {
+    const CpuState& s = cpus_[c];
     if (s.pending_cell) {
         i.cell = s.pending_cell->id;
         i.object = s.pending_cell->owner ? s.pending_cell->owner->serial : 0;
@@ -359,7 +364,6 @@ StepInfo Machine::pending_info(int c) const {
     }
     if (s.pending_access == Access::acquire && s.wait && s.wait->lock == s.pending_cell && s.pending_cell)
         i.lock_bit = static_cast<std::int8_t>(lock_bit(s.pending_cell));
-    return i;
 }
 
 int Machine::lock_bit(const Cell* lock) const {

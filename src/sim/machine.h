@@ -210,6 +210,10 @@ public:
     const std::vector<StepInfo>& blocked_at_end() const { return blocked_at_end_; }
     const GpEdges& gp_edges() const { return gp_edges_; }  // in order of `to`
     StepInfo pending_info(int cpu) const;  // the step CPU `cpu` is parked at
+    // Fills a fresh StepInfo with it: pick() builds the step in place, since a
+    // returned one written field by field and then copied stalled the copy's
+    // wide loads on the narrow stores (store forwarding; perf, four-CPU search).
+    void fill_pending_info(int cpu, StepInfo& i) const;
     // A lock's bit in StepInfo::held for this run (first come, first served;
     // -1 past 64 locks, which then never prune a race).
     int lock_bit(const Cell* lock) const;
