@@ -1,7 +1,8 @@
 // Issue 14's "DPOR = DFS on every scenario small enough for DFS, with each
 // technique on and off", held on the shipped corpus: wherever DFS finishes,
 // DPOR under every subset of the reduction rules finds DFS's outcomes and
-// verdict, and cut into units for two workers gives the single run's table.
+// verdict, and with the snapshot, the run-on or hand-offs changed (cut into
+// units for two workers) it gives the single run's table.
 // The random programs of test_explore.cpp check the same against DFS one
 // execution per trace; these are the scenarios users run.
 #include <cstdint>
@@ -42,6 +43,7 @@ app::ExploreResult dfs(const app::Scenario& sc, std::uint64_t max_runs) {
 
 struct Compared {
     int searches = 0;  // DPOR searches compared with DFS
+    int techniques = 0;  // searches with a technique off, against the default
     std::uint64_t dfs_executions = 0, dpor_executions = 0;  // under every rule
 };
 
@@ -62,14 +64,26 @@ void compare_with_dfs(const app::Scenario& sc, const app::ExploreResult& d, Comp
         if (rules == "gp-ends,blind-adds,snapshot-first,nonzero-decs") c.dpor_executions += p.stats.executions;
     }
     c.dfs_executions += d.stats.executions;
-    app::ExploreOptions one, two;
+    // The techniques that are not rules, each off or pushed to its extreme:
+    // the set-up snapshot (--no-snapshot), the run-on past a sleep-blocked
+    // node, and hand-offs after every run on eight units for two workers.
+    // One worker's table, counts and witnesses included, every time.
+    app::ExploreOptions one;
+    const nlohmann::json a = app::explore_report_json(app::explore_scenario(sc, one));
+    app::ExploreOptions fresh, no_run_on, two;
+    fresh.snapshot = false;
+    no_run_on.search.run_on_after_blocked = 0;
     two.jobs = 2;
     two.split = 8;
-    const nlohmann::json a = app::explore_report_json(app::explore_scenario(sc, one));
-    const nlohmann::json b = app::explore_report_json(app::explore_scenario(sc, two));
-    CHECK(b["outcomes"] == a["outcomes"]);  // counts and witnesses included
-    CHECK(b["executions"] == a["executions"]);
-    CHECK(b["observation"] == a["observation"]);
+    two.handoff_after = 1;
+    for (const app::ExploreOptions* o : {&fresh, &no_run_on, &two}) {
+        INFO((o == &fresh ? "--no-snapshot" : o == &no_run_on ? "no run-on" : "--jobs 2 --split 8, hand-offs every run"));
+        const nlohmann::json b = app::explore_report_json(app::explore_scenario(sc, *o));
+        CHECK(b["outcomes"] == a["outcomes"]);
+        CHECK(b["executions"] == a["executions"]);
+        CHECK(b["observation"] == a["observation"]);
+        ++c.techniques;
+    }
 }
 
 }  // namespace
@@ -97,6 +111,7 @@ TEST_CASE("DPOR = DFS on every shipped scenario DFS finishes within 600 runs: ev
     CHECK(finished == 49);
     CHECK(too_big > 100);
     CHECK(c.searches == finished * 16);
+    CHECK(c.techniques == finished * 3);
     CHECK(c.dpor_executions < c.dfs_executions);
 }
 
@@ -115,5 +130,6 @@ TEST_CASE("DPOR = DFS on the two notify_on_release scenarios DFS finishes in 36,
         compare_with_dfs(sc, d, c);
     }
     CHECK(c.searches == 32);
+    CHECK(c.techniques == 6);
     CHECK(c.dpor_executions == 14);  // 7 traces each under every rule
 }
