@@ -20,15 +20,17 @@
 
 namespace {
 
-// Every subset of the rules by name, "none" for the empty one: 16 searches.
-std::vector<std::string> rule_subsets() {
-    const char* names[] = {"gp-ends", "blind-adds", "snapshot-first", "nonzero-decs"};
-    std::vector<std::string> subsets;
-    for (unsigned mask = 0; mask < 16; ++mask) {
-        std::string text;
-        for (unsigned i = 0; i < 4; ++i)
-            if (mask >> i & 1) text += (text.empty() ? "" : ",") + std::string(names[i]);
-        subsets.push_back(text.empty() ? "none" : text);
+// Every subset of the rules, from the project's own list (the names
+// reductions_off() gives with all of them off); the last has them all.
+std::vector<sim::Reductions> rule_subsets() {
+    const sim::Reductions none = app::parse_reductions("none", "--reductions");
+    const std::vector<std::string> names = app::reductions_off(none);
+    std::vector<sim::Reductions> subsets;
+    for (unsigned mask = 0; mask < (1u << names.size()); ++mask) {
+        sim::Reductions r = none;
+        for (std::size_t i = 0; i < names.size(); ++i)
+            if (mask >> i & 1) app::set_reduction(r, names[i], true);
+        subsets.push_back(r);
     }
     return subsets;
 }
@@ -42,26 +44,29 @@ app::ExploreResult dfs(const app::Scenario& sc, std::uint64_t max_runs) {
 }
 
 struct Compared {
-    int searches = 0;  // DPOR searches compared with DFS
+    int searches = 0;    // DPOR searches compared with DFS
     int techniques = 0;  // searches with a technique off, against the default
-    std::uint64_t dfs_executions = 0, dpor_executions = 0;  // under every rule
+    std::uint64_t dfs_executions = 0, dpor_executions = 0;  // DPOR's: with every rule on
 };
 
-// DPOR under each subset of the rules against a finished DFS, then two
-// workers on eight units against one worker.
+// DPOR under each subset of the rules against a finished DFS, then the
+// default search against itself with each technique that is not a rule off.
 void compare_with_dfs(const app::Scenario& sc, const app::ExploreResult& d, Compared& c) {
     const auto want = outcome_set(d);
-    for (const std::string& rules : rule_subsets()) {
-        INFO("--reductions " << rules);
+    const std::vector<sim::Reductions> subsets = rule_subsets();
+    for (const sim::Reductions& rules : subsets) {
+        std::string off;
+        for (const std::string& name : app::reductions_off(rules)) off += " " + name;
+        INFO("rules off:" << (off.empty() ? " none" : off));
         app::ExploreOptions o;
-        o.search.reductions = app::parse_reductions(rules, "--reductions");
+        o.search.reductions = rules;
         const app::ExploreResult p = app::explore_scenario(sc, o);
         REQUIRE(p.stats.complete);
         CHECK(outcome_set(p) == want);
         CHECK(app::violation_verdict(p) == app::violation_verdict(d));
         CHECK(p.stats.executions <= d.stats.executions);
         ++c.searches;
-        if (rules == "gp-ends,blind-adds,snapshot-first,nonzero-decs") c.dpor_executions += p.stats.executions;
+        if (&rules == &subsets.back()) c.dpor_executions += p.stats.executions;
     }
     c.dfs_executions += d.stats.executions;
     // The techniques that are not rules, each off or pushed to its extreme:
