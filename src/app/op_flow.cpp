@@ -15,6 +15,17 @@ int clamp_int(long long v, long long lo, long long hi) { return static_cast<int>
 // cannot name anything (not absolute, or longer than PATH_MAX).
 bool concrete(const Op& op, const expr::Env& env, long index, Op& c, int& err) {
     c = op;
+    // `c` lives across the op's steps, and a reference it held to one of the
+    // file's expressions would be counted in the file's memory, outside the
+    // snapshot region: a run restored from a checkpoint taken during the op
+    // (sim/checkpoint.h) would drop that reference a second time. So it
+    // holds none: it needs no condition or loop, and op_text() reads only
+    // the "value" expression's source, kept without ownership.
+    c.flow.cond.reset();
+    c.flow.repeat.reset();
+    c.flow.for_each.reset();
+    c.flow.texts.clear();
+    for (auto& [key, e] : c.flow.ints) e = expr::ExprPtr(expr::ExprPtr(), e.get());
     for (const auto& [key, e] : op.flow.ints) {
         long long v = e->eval(env).i;
         if (key == "pid") c.pid = clamp_int(v, -1, 99999);  // attach: no such task -> -ESRCH
