@@ -57,6 +57,9 @@ CLI::App* add_explore_command(CLI::App& cli, ExploreArgs& a) {
     e->add_flag("--no-snapshot", a.no_snapshot,
                 "Boot and set up afresh for every execution instead of restoring a snapshot of set-up (same report; "
                 "for comparison)");
+    e->add_flag("--no-checkpoints", a.no_checkpoints,
+                "Replay each execution's prefix from set-up instead of starting from a checkpoint of an earlier "
+                "execution (same report; for comparison)");
     e->add_option("--fix", a.fixes, "Apply a named fix (repeatable)");
     e->add_option("--kernel", a.kernel, "Run on this kernel instead of the file's");
     e->add_option("--format", a.format, "Output format")->check(CLI::IsMember({"text", "json"}));
@@ -183,6 +186,7 @@ int resume_explore(const ExploreArgs& a) {
     o.search.time_limit = a.time_limit;
     o.jobs = a.jobs;
     o.snapshot = !a.no_snapshot;
+    o.checkpoints = !a.no_checkpoints;
     o.resume = &prev;
     return run_and_print(*sc, o, a);
 }
@@ -217,6 +221,7 @@ int cmd_explore(const ExploreArgs& a) {
     o.split = a.split;
     o.from_schedule = a.from_schedule;
     o.snapshot = !a.no_snapshot;
+    o.checkpoints = !a.no_checkpoints;
     o.runs = a.runs;
     o.seed = a.seed;
     o.depth = a.depth;

@@ -19,6 +19,7 @@ struct ExploreArgs {
     std::size_t split = 0;
     bool from_schedule = false;
     bool no_snapshot = false;
+    bool no_checkpoints = false;
     std::vector<std::string> fixes;
     std::optional<std::string> kernel, save;
     // Options given on the command line that only some strategies use

@@ -152,7 +152,7 @@ struct Worker {
     const sim::Machine& run_once(sim::Policy& p) {
         if (o.snapshot && !snap_tried) {
             snap_tried = true;
-            snap = SnapshotRunner::create(sc, o.max_steps);
+            snap = SnapshotRunner::create(sc, o.max_steps, o.checkpoints);
         }
         if (snap) {
             // Finished only if on_execution() asks (counted runs).

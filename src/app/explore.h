@@ -54,6 +54,11 @@ struct ExploreOptions {
     // each execution (app::SnapshotRunner), instead of a fresh run each time.
     // The report is the same either way (--no-snapshot: for comparison).
     bool snapshot = true;
+    // With the snapshot: start each execution from the deepest checkpoint of
+    // an earlier one that it shares its first picks with (sim/checkpoint.h)
+    // instead of replaying them. The report is the same either way
+    // (--no-checkpoints: for comparison).
+    bool checkpoints = true;
     // The progress line on stderr (app/explore_progress.h): drawn in place on a terminal.
     bool progress = false, progress_tty = false;
     // --resume: the report of an incomplete run of this search; its done

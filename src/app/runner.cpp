@@ -339,7 +339,7 @@ void run_threads(RunResult& r, sim::Machine& m, core::Kernel& k, const Scenario&
     if (opt.stop_after) policy = &stop_after.emplace(*policy, m, *opt.stop_after, r.front);
     m.set_tracing(!opt.policy);
     m.set_exploring(opt.policy != nullptr);
-    m.run(std::move(threads), *policy, "threads");
+    m.run(std::move(threads), *policy, "threads", opt.policy ? opt.checkpoints : nullptr);
     if (script && script->blocked()) {
         // Not bad input: an answer. The drawn order cannot happen here.
         r.infeasible = script->blocked();
@@ -388,7 +388,7 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
 
 // --- SnapshotRunner -----------------------------------------------------------
 
-std::unique_ptr<SnapshotRunner> SnapshotRunner::create(const Scenario& sc, std::uint32_t max_steps) {
+std::unique_ptr<SnapshotRunner> SnapshotRunner::create(const Scenario& sc, std::uint32_t max_steps, bool checkpoints) {
     // Warm-up, outside any region: one ordinary run of the scenario brings up
     // this thread's Boost.Fiber scheduler, dispatcher and main context, the
     // FiberAlgo and the stack pool, and the function-local statics the model
@@ -423,17 +423,23 @@ std::unique_ptr<SnapshotRunner> SnapshotRunner::create(const Scenario& sc, std::
             if (!k->task_by_pid(t.task)) return nullptr;  // run_scenario() says which
         s->machine_ = m.release();
         s->kernel_ = k.release();
+        s->cur_ = new RunResult;
+        s->cur_->scenario = &sc;
     } catch (const std::exception&) {
         // Unwound inside the region (still mapped): the machine and kernel
         // were destroyed as usual. The exception is gone before the region is.
         return nullptr;
     }
     s->region_->snapshot();
+    if (checkpoints) s->ck_ = std::make_unique<sim::Checkpoints>(*s->region_);
     return s;
 }
 
 SnapshotRunner::~SnapshotRunner() {
-    cur_.reset();
+    if (ck_ && ck_->has_fibers()) {
+        sim::region::Scope in(*region_);
+        ck_->release(*machine_);
+    }
     // As a RunResult would: the kernel, then the machine (which hands this
     // thread's current machine back). Their memory is the region's.
     delete kernel_;
@@ -443,18 +449,27 @@ SnapshotRunner::~SnapshotRunner() {
 std::size_t SnapshotRunner::snapshot_bytes() const { return region_->snapshot_size(); }
 
 const sim::Machine& SnapshotRunner::run_threads_only(sim::Policy& policy) {
-    cur_.reset();  // frees nothing: its memory is the region's
     finished_ = false;
-    region_->restore();
+    ran_ = false;
     try {
         sim::region::Scope in(*region_);
-        RunOptions ro;
-        ro.max_steps = max_steps_;
-        ro.policy = &policy;
-        ro.finish_later = true;
-        cur_.emplace();
-        cur_->scenario = sc_;
-        run_threads(*cur_, *machine_, *kernel_, *sc_, ro);
+        if (ck_ && ck_->restore(policy)) {
+            // The threads, from a checkpoint on: run_threads() built them
+            // and their result in an earlier run, which the checkpoint holds.
+            machine_->resume(policy);
+            if (!machine_->schedule_error().empty())
+                throw InputError(fmt::format("{}: $.{}", sc_->file, machine_->schedule_error()));
+        } else {
+            if (ck_) ck_->release(*machine_);  // the parked CPUs of an earlier run
+            region_->restore();
+            RunOptions ro;
+            ro.max_steps = max_steps_;
+            ro.policy = &policy;
+            ro.finish_later = true;
+            ro.checkpoints = ck_.get();
+            run_threads(*cur_, *machine_, *kernel_, *sc_, ro);
+        }
+        ran_ = true;
     } catch (...) {
         region_->pin();  // the exception in flight may point into the region
         throw;
@@ -463,7 +478,7 @@ const sim::Machine& SnapshotRunner::run_threads_only(sim::Policy& policy) {
 }
 
 const RunResult& SnapshotRunner::result() {
-    if (!cur_) throw std::logic_error("SnapshotRunner::result() before a run");
+    if (!ran_) throw std::logic_error("SnapshotRunner::result() before a run");
     if (!finished_) {
         try {
             // Its strings and vectors go where the run's went: into the region.

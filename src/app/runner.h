@@ -9,6 +9,7 @@
 
 #include "app/scenario.h"
 #include "core/kernel.h"
+#include "sim/checkpoint.h"
 #include "sim/machine.h"
 #include "sim/region.h"
 #include "sim/script_policy.h"
@@ -33,6 +34,8 @@ struct RunOptions {
     // token, the end-of-run checks, the final state, `expect`) to the caller
     // (SnapshotRunner::result()), which skips it for runs it does not count.
     bool finish_later = false;
+    // With `policy`, in a snapshot region: the run's checkpoints (SnapshotRunner).
+    sim::Checkpoints* checkpoints = nullptr;
 };
 
 // A CPU where a run stopped by RunOptions::stop_after left it.
@@ -103,7 +106,11 @@ class SnapshotRunner {
 public:
     // nullptr when the snapshot cannot be made (no free region slot, or the
     // set-up fails: run_scenario() then reports the error as usual).
-    static std::unique_ptr<SnapshotRunner> create(const Scenario& sc, std::uint32_t max_steps);
+    // `checkpoints`: a run starts from the deepest checkpoint of an earlier
+    // one that its policy's planned picks lead to (sim/checkpoint.h), not
+    // from set-up; the runner must then stay on the thread that made it.
+    static std::unique_ptr<SnapshotRunner> create(const Scenario& sc, std::uint32_t max_steps,
+                                                  bool checkpoints = false);
     ~SnapshotRunner();
     SnapshotRunner(const SnapshotRunner&) = delete;
     SnapshotRunner& operator=(const SnapshotRunner&) = delete;
@@ -119,6 +126,7 @@ public:
     const RunResult& result();
     const sim::Machine& machine() const { return *machine_; }
     std::size_t snapshot_bytes() const;
+    const sim::Checkpoints* checkpoints() const { return ck_.get(); }
 
 private:
     SnapshotRunner() = default;
@@ -127,11 +135,14 @@ private:
     std::uint32_t max_steps_ = 0;
     sim::Machine* machine_ = nullptr;  // in the region
     core::Kernel* kernel_ = nullptr;   // in the region
-    // The last run's result. Its strings and vectors are in the region: it is
-    // destroyed before each restore and built afresh, never assigned to (an
-    // assignment would keep the old capacity, which the restore hands out again).
-    std::optional<RunResult> cur_;
+    // The last run's result, in the region too, built before the snapshot:
+    // each restore (of set-up or of a checkpoint) puts back the state it had
+    // then, never one from a later run (an assignment would keep the old
+    // capacity, which the restore hands out again).
+    RunResult* cur_ = nullptr;
+    bool ran_ = false;       // cur_ holds a run
     bool finished_ = false;  // cur_ has had its end-of-run work
+    std::unique_ptr<sim::Checkpoints> ck_;  // destroyed before the region
 };
 
 // The value of expect.final's target.key at the end of a run, as compared

@@ -203,6 +203,10 @@ public:
     int choose(const Machine& m, CpuMask runnable, int current) override {
         return ex_.choose(const_cast<Machine&>(m), runnable, current);
     }
+    // The path's nodes are replayed as they are (choose(), k < nodes_.size()),
+    // but in a probe (split(), hand_off()), which follows its own rules.
+    std::size_t planned_picks() const override { return ex_.probing_ ? 0 : ex_.nodes_.size(); }
+    int planned_pick(std::size_t k) const override { return ex_.nodes_[k].chosen; }
 
 private:
     Explorer& ex_;

@@ -26,6 +26,18 @@ public:
 
     FiberAlgo();  // only boost::fibers::use_scheduling_algorithm constructs it
     void reset();
+    // The simulated CPUs' fibers and which of them are ready: what a
+    // checkpoint (sim/checkpoint.h) saves and restores of the scheduler.
+    struct Slots {
+        std::array<context*, kSlots> ctx_of{};
+        std::array<context*, kSlots> ready{};
+    };
+    Slots slots() const { return {ctx_of_, ready_}; }
+    void set_slots(const Slots& s) {
+        ctx_of_ = s.ctx_of;
+        ready_ = s.ready;
+        spawning = -1;
+    }
     int chosen = -1;          // CPU to resume next; -1 = the main context
     int spawning = -1;        // index of the fiber being constructed
     bool want_dispatch = false;

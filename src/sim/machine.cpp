@@ -2,9 +2,12 @@
 #include "sim/asan.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <boost/fiber/all.hpp>
 #include <fmt/format.h>
 
+#include "sim/checkpoint.h"
 #include "sim/fiber_algo.h"
 #include "sim/kernel/rcu.h"
 #include "sim/region.h"
@@ -24,6 +27,14 @@ StackPool& stack_pool() {
     thread_local StackPool pool(256 * 1024);
     return pool;
 }
+
+// A pooled stack whose bounds a Checkpoints keeps (it copies from them).
+struct RecordedStack {
+    StackPool* pool;
+    boost::context::stack_context* out;
+    boost::context::stack_context allocate() { return *out = pool->allocate(); }
+    void deallocate(boost::context::stack_context& sc) { pool->deallocate(sc); }
+};
 }  // namespace
 
 Machine::Machine() {
@@ -71,8 +82,9 @@ std::string Machine::who(unsigned run, int cpu) const {
     return "?";
 }
 
-void Machine::run(std::vector<Thread> threads, Policy& policy, std::string phase) {
+void Machine::run(std::vector<Thread> threads, Policy& policy, std::string phase, Checkpoints* ck) {
     if (threads.empty()) return;
+    ck_ = ck;
     ++run_serial_;
     phases_.push_back(std::move(phase));
     cpus_.clear();
@@ -103,6 +115,26 @@ void Machine::run(std::vector<Thread> threads, Policy& policy, std::string phase
 
     FiberAlgo& algo = FiberAlgo::instance();
     algo.reset();
+    if (ck_) {
+        {
+            sim::region::Pause outside;  // the fibers' handles outlive the run
+            std::vector<boost::fibers::fiber>& fibers = ck_->fibers();
+            fibers.reserve(cpus_.size());
+            for (int i = 0; i < ncpus(); ++i) {
+                algo.spawning = i;
+                fibers.emplace_back(std::allocator_arg, RecordedStack{&stack_pool(), &ck_->stack(i)},
+                                    [this, i] { cpu_main(i); });
+                algo.spawning = -1;
+            }
+        }
+        cur_ = 0;
+        drive();
+        running_ = false;
+        policy_ = nullptr;
+        aborted_ = abort_;
+        tls_machine = saved;
+        return;
+    }
     std::vector<boost::fibers::fiber> fibers;
     fibers.reserve(cpus_.size());
     for (int i = 0; i < ncpus(); ++i) {
@@ -124,6 +156,54 @@ void Machine::run(std::vector<Thread> threads, Policy& policy, std::string phase
     tls_machine = saved;
 }
 
+void Machine::resume(Policy& policy) {
+    policy_ = &policy;
+    running_ = true;
+    Machine* saved = tls_machine;
+    tls_machine = this;
+    drive();
+    running_ = false;
+    policy_ = nullptr;
+    aborted_ = abort_;
+    tls_machine = saved;
+}
+
+// The CPUs hand the main context the checkpoints they want (yield(),
+// cpu_ends()) and, at the end of the run, control.
+void Machine::drive() {
+    FiberAlgo& algo = FiberAlgo::instance();
+    for (;;) {
+        algo.chosen = cur_;
+        boost::this_fiber::yield();
+        if (!ck_->requested()) break;
+        ck_->take(*this);
+    }
+    ck_->ran();
+    if (unfinished_) {
+        std::fprintf(stderr, "contsim: internal error: a run with checkpoints came back with CPUs unfinished\n");
+        std::abort();
+    }
+}
+
+void Machine::release_fibers() {
+    Machine* saved = tls_machine;
+    tls_machine = this;
+    abort_ = true;  // a CPU resumed inside a step unwinds (unwind())
+    FiberAlgo& algo = FiberAlgo::instance();
+    std::vector<boost::fibers::fiber>& fibers = ck_->fibers();
+    for (int i = 0; i < static_cast<int>(fibers.size()); ++i) {
+        cur_ = i;
+        algo.chosen = i;
+        boost::this_fiber::yield();  // back here when its fiber has ended
+    }
+    for (auto& f : fibers) f.join();
+    // Let Boost's dispatcher release the finished fibers' stacks.
+    algo.chosen = -1;
+    algo.want_dispatch = true;
+    boost::this_fiber::yield();
+    tls_machine = saved;
+}
+
 void Machine::cpu_main(int i) {
     fiber_top_[i] = __builtin_frame_address(0);
     cur_ = i;
@@ -140,23 +220,43 @@ void Machine::cpu_main(int i) {
                 step_, i, {}, {}});
         abort_ = true;
     }
+    if (ck_ && ck_->releasing()) return;  // unwound by the release: its run is long over
+    const int next = cpu_ends(i);
+    if (ck_) return park(i, next);
+    if (next >= 0) cur_ = next;
+    FiberAlgo::instance().chosen = next;
+}
+
+int Machine::cpu_ends(int i) {
     CpuState& me = cpus_[i];
     me.finished = true;
     unfinished_ &= ~(CpuMask{1} << i);
     waiting_ &= ~(CpuMask{1} << i);
     me.pending = nullptr;
-    FiberAlgo& algo = FiberAlgo::instance();
     if (!me.started) {  // finished before its first yield point: continue start-up
         me.started = true;
-        if (i + 1 < ncpus()) {
-            cur_ = i + 1;
-            algo.chosen = i + 1;
-            return;
-        }
+        if (i + 1 < ncpus()) return i + 1;
     }
-    int next = next_cpu();
+    if (ck_ && !abort_ && ck_->wants(step_)) suspend(i, -1);  // a checkpoint before this decision
+    return next_cpu();
+}
+
+void Machine::park(int i, int next) {
+    while (!ck_->releasing()) {
+        suspend(i, next);
+        next = -1;
+    }
+}
+
+__attribute__((noinline)) void Machine::suspend(int me, int next) {
+    char* low = static_cast<char*>(__builtin_frame_address(0));
+    fiber_low_[me] = low;
+#ifndef NDEBUG
+    if (ck_) ck_->lay_canary(me, low);
+#endif
     if (next >= 0) cur_ = next;
-    algo.chosen = next;
+    FiberAlgo::instance().chosen = next;
+    boost::this_fiber::yield();
 }
 
 __attribute__((always_inline)) inline CpuMask Machine::runnable() {
@@ -405,11 +505,7 @@ int Machine::next_cpu() {
     return -1;
 }
 
-void Machine::switch_to(int next) {
-    cur_ = next;
-    FiberAlgo::instance().chosen = next;
-    boost::this_fiber::yield();
-}
+void Machine::switch_to(int next) { suspend(cur_, next); }
 
 void Machine::queue_rcu_callback(const RcuCallback& cb) {
     CpuState& me = cpus_[cur_];
@@ -489,6 +585,10 @@ void Machine::yield(const Label& l, const Cell* c, Access a, const Wait* w) {
     if (starting && cur_ + 1 < ncpus()) {
         switch_to(cur_ + 1);  // start-up: every CPU runs to its first yield point before the first step
     } else {
+        if (ck_ && ck_->wants(step_)) {  // a checkpoint before this decision: the main context copies every CPU
+            suspend(cur_, -1);
+            if (abort_) unwind(&l);  // released meanwhile
+        }
         int next = next_cpu();
         if (abort_) unwind(&l);
         if (next != cur_) switch_to(next);
@@ -529,8 +629,19 @@ void Machine::oops(Finding f) {
 }
 
 __attribute__((noinline)) void Machine::unwind(const Label* parked_at) {
+    const bool releasing = ck_ && ck_->releasing();
     // The parked call's last word comes before the throw (see below).
-    if (parked_at && cpus_[cur_].wait && cpus_[cur_].wait->abandoned) cpus_[cur_].wait->abandoned(*this, *parked_at);
+    if (parked_at && !releasing && cpus_[cur_].wait && cpus_[cur_].wait->abandoned)
+        cpus_[cur_].wait->abandoned(*this, *parked_at);
+    // With checkpoints the CPU stops here instead: what its unwinding and
+    // cpu_main's end would do (no model frame has a destructor that changes
+    // the model; their memory is the region's), then it parks, its stack as
+    // it is, until a restore copies a checkpoint over it or the release
+    // unwinds it for good.
+    if (ck_ && !releasing) {
+        const int me = cur_;
+        park(me, cpu_ends(me));
+    }
 #if CONTSIM_ASAN
     // ASan ignores __asan_handle_no_return on a fiber stack it does not know, so
     // the frames this throw unwinds would keep their redzones poisoned, and the

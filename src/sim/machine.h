@@ -168,6 +168,8 @@ struct CpuState {
 // schedule error); caught at the fiber's top.
 struct Abort {};
 
+class Checkpoints;
+
 class Machine {
 public:
     Machine();
@@ -186,7 +188,17 @@ public:
     };
     // Runs the threads to completion (or abort) under `policy`. Objects and
     // findings persist across runs (setup, then the threads); steps restart at 1.
-    void run(std::vector<Thread> threads, Policy& policy, std::string phase = "run");
+    // With `ck` (exploration in a snapshot region, sim/checkpoint.h) the CPUs'
+    // fibers park when the run is over instead of ending, and the run hands
+    // `ck` the checkpoints it wants; a later run of the same threads may then
+    // start from one: ck->restore(), then resume().
+    void run(std::vector<Thread> threads, Policy& policy, std::string phase = "run", Checkpoints* ck = nullptr);
+    // The run ck->restore() just put back, on to its end under `policy`.
+    void resume(Policy& policy);
+    // Checkpoints::release(): ends the parked fibers of the last run.
+    void release_fibers();
+    // Where CPU `cpu`'s fiber last suspended (its deepest recorded frame).
+    void* fiber_low(int cpu) const { return fiber_low_[static_cast<std::size_t>(cpu)]; }
     unsigned run_serial() const { return run_serial_; }
     // "CPU1" for a CPU of the current run, else the earlier phase's name ("set-up").
     std::string who(unsigned run, int cpu) const;
@@ -313,6 +325,14 @@ public:
 
 private:
     void switch_to(int next);
+    // CPU `me` hands over to CPU `next` (-1: the main context) and waits.
+    void suspend(int me, int next);
+    // cpu_main's end (after its body or its unwinding): returns the CPU to run next.
+    int cpu_ends(int i);
+    // With checkpoints: CPU i, done, waits for a restore (which copies a
+    // checkpoint over its stack) or the release of the fibers.
+    void park(int i, int next);
+    void drive();  // with checkpoints, the main context's part of a run
     int next_cpu();
     CpuMask runnable();
     void deadlock();
@@ -332,6 +352,8 @@ private:
     CpuMask unfinished_ = 0;  // CPUs whose body has not returned
     CpuMask waiting_ = 0;     // CPUs parked on a step with a wait condition
     std::array<void*, kMaxCpus> fiber_top_{};  // cpu_main's frame, for unwind()
+    std::array<void*, kMaxCpus> fiber_low_{};  // suspend()'s frame, for Checkpoints::take()
+    Checkpoints* ck_ = nullptr;                // this run's checkpoints (none: fibers end with the run)
     Policy* policy_ = nullptr;
     int cur_ = -1;
     int started_ = 0;

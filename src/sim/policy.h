@@ -1,6 +1,7 @@
 // Who runs next. A policy sees the runnable CPUs at each yield point and picks
 // one; the Machine records every pick so any run can be replayed by token.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -16,6 +17,13 @@ public:
     virtual ~Policy() = default;
     // Returns the CPU index to run the next step, from `runnable` (never empty).
     virtual int choose(const Machine& m, CpuMask runnable, int current) = 0;
+    // Checkpoints (sim/checkpoint.h): how many of the next run's first picks
+    // this policy knows before the run starts, whatever it sees on the way
+    // (an explorer's replayed path), and each of them. A run may start from
+    // a checkpoint taken after any prefix of them: choose() is then called
+    // from that step on. None by default: a run starts from its first pick.
+    virtual std::size_t planned_picks() const { return 0; }
+    virtual int planned_pick(std::size_t) const { return -1; }
 };
 
 // Each thread runs to completion in the order listed: the lowest-index

@@ -1,0 +1,170 @@
+#include "sim/checkpoint.h"
+#include "sim/asan.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "sim/machine.h"
+#include "sim/policy.h"
+#include "sim/region.h"
+
+#if CONTSIM_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
+namespace sim {
+
+namespace {
+
+// A stack part holds the redzones ASan poisoned for the frames live in it.
+// Copying it out must not trip over them, and after a copy back the shadow
+// describes the frames that were there before: clear it. (The restored
+// frames lose their redzones; frames pushed later get theirs as usual.)
+void unpoison(char* p, std::size_t n) {
+#if CONTSIM_ASAN
+    ASAN_UNPOISON_MEMORY_REGION(p, n);
+#else
+    (void)p, (void)n;
+#endif
+}
+
+constexpr std::size_t kCanary = 256;
+constexpr unsigned char kCanaryByte = 0xa5;
+
+}  // namespace
+
+Checkpoints::Checkpoints(region::Region& r) : region_(r) {}
+
+Checkpoints::~Checkpoints() {
+    if (!fibers_.empty()) {
+        // A fiber handle still joinable would call std::terminate: say why first.
+        std::fprintf(stderr, "contsim: internal error: checkpoints destroyed with their CPUs' fibers alive\n");
+        std::abort();
+    }
+}
+
+void Checkpoints::lay_canary(int cpu, char* low) {
+    char* bottom = static_cast<char*>(stack_[static_cast<std::size_t>(cpu)].sp) - stack_[static_cast<std::size_t>(cpu)].size;
+    if (low - kStackMargin - kCanary < bottom) return;
+    unpoison(low - kStackMargin - kCanary, kCanary);
+    std::memset(low - kStackMargin - kCanary, kCanaryByte, kCanary);
+}
+
+bool Checkpoints::wants(std::uint32_t step) {
+    if (off_ || nkept_ >= kMaxKept) return false;
+    const bool root = nkept_ == 0 && step == 0;
+    const bool planned = target_ > 0 && step == target_ && (nkept_ == 0 || kept_[nkept_ - 1].depth < step);
+    requested_ = root || planned;
+    return requested_;
+}
+
+void Checkpoints::take(const Machine& m) {
+    requested_ = false;
+    if (region_.overflows() != 0 || !m.exploring()) {
+        off_ = true;  // state outside the region, or no record of the picks
+        nkept_ = 0;
+        return;
+    }
+    region::Pause outside;  // the checkpoints outlive every restore
+    ncpus_ = m.ncpus();
+    if (nkept_ == kept_.size()) kept_.emplace_back();
+    Checkpoint& c = kept_[nkept_];
+    c.depth = m.step();
+    c.region_bytes = region_.used();
+    std::size_t total = c.region_bytes;
+    for (int i = 0; i < ncpus_; ++i) {
+        const auto u = static_cast<std::size_t>(i);
+        char* top = static_cast<char*>(stack_[u].sp);
+        char* bottom = top - stack_[u].size;
+        char* low = static_cast<char*>(m.fiber_low(i));
+        char* lo = low && low - bottom > static_cast<std::ptrdiff_t>(kStackMargin) ? low - kStackMargin : bottom;
+#ifndef NDEBUG
+        // The canary Machine::suspend laid below the margin: intact unless
+        // the suspension went deeper than kStackMargin (then the copy would
+        // miss live bytes).
+        if (lo - bottom >= static_cast<std::ptrdiff_t>(kCanary)) {
+            unpoison(lo - kCanary, kCanary);
+            for (std::size_t b = 0; b < kCanary; ++b)
+                if (static_cast<unsigned char>(lo[-1 - static_cast<std::ptrdiff_t>(b)]) != kCanaryByte) {
+                    std::fprintf(stderr, "contsim: internal error: CPU %d's suspended stack is deeper than %zu bytes "
+                                 "below its last recorded frame\n", i, kStackMargin);
+                    std::abort();
+                }
+        }
+#endif
+        c.lo[u] = lo;
+        c.len[u] = static_cast<std::size_t>(top - lo);
+        total += c.len[u];
+    }
+    if (c.capacity < total) {
+        c.bytes.reset(new char[total]);
+        c.capacity = total;
+    }
+    std::memcpy(c.bytes.get(), region_.base_, c.region_bytes);
+    std::size_t at = c.region_bytes;
+    for (int i = 0; i < ncpus_; ++i) {
+        const auto u = static_cast<std::size_t>(i);
+        unpoison(c.lo[u], c.len[u]);
+        std::memcpy(c.bytes.get() + at, c.lo[u], c.len[u]);
+        at += c.len[u];
+    }
+    c.slots = FiberAlgo::instance().slots();
+    path_.resize(c.depth);
+    for (std::uint32_t k = 0; k < c.depth; ++k) path_[k] = m.steps()[k].cpu;
+    ++nkept_;
+    ++taken_;
+    bytes_copied_ += total;
+}
+
+void Checkpoints::ran() { live_slots_ = FiberAlgo::instance().slots(); }
+
+bool Checkpoints::restore(const Policy& policy) {
+    requested_ = false;
+    // This run's own checkpoint: where it leaves the path (DPOR's branch node).
+    const std::size_t n = policy.planned_picks();
+    target_ = n > 1 ? static_cast<std::uint32_t>(n - 1) : 0;
+    if (off_ || fibers_.empty()) {
+        nkept_ = 0;
+        return false;
+    }
+    // The kept checkpoints lie along path_: those within the prefix the
+    // policy will pick again are still this run's past.
+    std::size_t same = 0;
+    while (same < n && same < path_.size() && policy.planned_pick(same) == path_[same]) ++same;
+    while (nkept_ > 0 && kept_[nkept_ - 1].depth > same) --nkept_;
+    if (nkept_ == 0) return false;
+    const Checkpoint& c = kept_[nkept_ - 1];
+    path_.resize(c.depth);
+    std::memcpy(region_.base_, c.bytes.get(), c.region_bytes);
+    region_.bump_ = region_.base_ + c.region_bytes;
+    std::size_t at = c.region_bytes;
+    for (int i = 0; i < ncpus_; ++i) {
+        const auto u = static_cast<std::size_t>(i);
+        unpoison(c.lo[u], c.len[u]);
+        std::memcpy(c.lo[u], c.bytes.get() + at, c.len[u]);
+        at += c.len[u];
+    }
+    FiberAlgo::instance().set_slots(c.slots);
+    ++restored_;
+    bytes_copied_ += at;
+    return true;
+}
+
+void Checkpoints::release(Machine& m) {
+    if (fibers_.empty()) return;
+    releasing_ = true;
+    FiberAlgo::instance().set_slots(live_slots_);
+    m.release_fibers();
+    {
+        region::Pause outside;
+        fibers_.clear();
+    }
+    releasing_ = false;
+    requested_ = false;
+    nkept_ = 0;
+    path_.clear();
+    target_ = 0;
+}
+
+}  // namespace sim

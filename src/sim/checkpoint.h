@@ -1,0 +1,127 @@
+// Checkpoints of a run in progress (issue 14, "cheaper executions"): an
+// exploration's next execution starts from the deepest decision it shares
+// with the executions before it, instead of replaying its whole prefix from
+// the set-up snapshot. A checkpoint is all a run's state is made of:
+//  - the snapshot region's used bytes and bump pointer: the Machine, the
+//    kernel and every container they own (sim/region.h);
+//  - the live part of each CPU's fiber stack, from below its deepest
+//    suspended frame up to the top, where Boost.Fiber keeps the fiber's
+//    control block (saved registers and continuation included);
+//  - the FiberAlgo's per-CPU slots.
+// For that, the CPUs' fibers outlive a run: a CPU whose body is done, or that
+// a stopped run leaves where it stood, parks instead of returning or
+// unwinding, and the next run copies a checkpoint over all of them. Copying
+// the bytes back is sound because every CPU fiber is then suspended in the
+// same Boost.Fiber lists as when they were taken (the scheduler's worker
+// list, in creation order, links the control blocks; the ready "queue" is
+// the FiberAlgo's slots, restored too), and everything the run allocated is
+// in the region, restored whole. What the model keeps outside the region is
+// reset by every run (sim/region.h, "Rules"); the policy's state is its own:
+// a run starts from a checkpoint only when the policy plans the picks that
+// led to it (Policy::planned_picks()).
+//
+// A checkpoint is taken at two decisions: the first one of a run (every CPU
+// at its first yield point, whatever the policy: "the root"), and the last
+// pick the policy plans (DPOR: the node the run branches at, where the
+// search comes back for the node's other branches and the ones below).
+#pragma once
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include <boost/context/stack_context.hpp>
+#include <boost/fiber/fiber.hpp>
+
+#include "sim/fiber_algo.h"
+
+namespace sim {
+
+class Machine;
+class Policy;
+namespace region {
+class Region;
+}
+
+class Checkpoints {
+public:
+    // Checkpoints of runs whose state lives in `r`.
+    explicit Checkpoints(region::Region& r);
+    ~Checkpoints();  // the fibers must have been released (release())
+    Checkpoints(const Checkpoints&) = delete;
+    Checkpoints& operator=(const Checkpoints&) = delete;
+
+    // How far below a suspended CPU's deepest recorded frame (the one in
+    // Machine::suspend) its stack is live: Boost.Fiber's yield, the
+    // FiberAlgo and the context switch's saved registers. Debug builds check
+    // it at every checkpoint (a canary below it: Machine::suspend).
+    static constexpr std::size_t kStackMargin = 2048;
+    // At most this many checkpoints are kept (the path's branch nodes that
+    // have one: 15 at most in the four-CPU bench search).
+    static constexpr std::size_t kMaxKept = 64;
+
+    // --- the runner, in the main context between runs -----------------------
+    // Copies back the deepest checkpoint whose picks begin `policy`'s planned
+    // picks, and aims this run's checkpoint at the last planned pick. False
+    // when none applies (before the first run): the caller runs afresh, after
+    // release().
+    bool restore(const Policy& policy);
+    // Ends the CPUs' fibers (each unwinds or returns) and forgets the
+    // checkpoints. `m` is the machine they run (in the region, as its last
+    // run or restore left it).
+    void release(Machine& m);
+    bool has_fibers() const { return !fibers_.empty(); }
+
+    // --- the Machine ----------------------------------------------------------
+    // A fresh run (Machine::run): its CPUs' fibers, parked when done.
+    std::vector<boost::fibers::fiber>& fibers() { return fibers_; }
+    boost::context::stack_context& stack(int cpu) { return stack_[static_cast<std::size_t>(cpu)]; }
+    // Whether the running CPU, at decision `step`, should hand the main
+    // context a checkpoint before the decision (and then it is requested()).
+    bool wants(std::uint32_t step);
+    bool requested() const { return requested_; }
+    // Main context, every CPU suspended: copies the run's state.
+    void take(const Machine& m);
+    // Main context, the run over: the FiberAlgo's slots as it left them
+    // (release() needs them: another machine may have run on this thread since).
+    void ran();
+    bool releasing() const { return releasing_; }
+    // Debug builds: marks the bytes just below kStackMargin under a CPU's
+    // recorded frame, which take() finds intact if the margin is enough.
+    void lay_canary(int cpu, char* low);
+
+    // --- figures ---------------------------------------------------------------
+    std::uint64_t taken() const { return taken_; }
+    std::uint64_t restored() const { return restored_; }
+    std::size_t kept() const { return nkept_; }
+    // Bytes copied by take() and restore() so far.
+    std::uint64_t bytes_copied() const { return bytes_copied_; }
+
+private:
+    struct Checkpoint {
+        std::uint32_t depth = 0;  // decisions made before it
+        std::unique_ptr<char[]> bytes;  // the region's, then each CPU's stack part
+        std::size_t capacity = 0;
+        std::size_t region_bytes = 0;
+        std::array<char*, FiberAlgo::kSlots> lo{};
+        std::array<std::size_t, FiberAlgo::kSlots> len{};
+        FiberAlgo::Slots slots{};
+    };
+
+    region::Region& region_;
+    std::vector<boost::fibers::fiber> fibers_;
+    std::array<boost::context::stack_context, FiberAlgo::kSlots> stack_{};
+    int ncpus_ = 0;
+    std::vector<Checkpoint> kept_;  // [0, nkept_) by depth, along path_; the rest keep their buffers
+    std::size_t nkept_ = 0;
+    std::vector<std::uint8_t> path_;  // the picks before the deepest kept checkpoint
+    std::uint32_t target_ = 0;        // the planned checkpoint's decision (0: none but the root)
+    bool requested_ = false;
+    bool releasing_ = false;
+    bool off_ = false;  // the region overflowed into malloc: nothing is taken or restored
+    FiberAlgo::Slots live_slots_{};
+    std::uint64_t taken_ = 0, restored_ = 0, bytes_copied_ = 0;
+};
+
+}  // namespace sim
