@@ -132,6 +132,7 @@ ChildSearch child_search(const app::Scenario& sc, const app::ExploreOptions& o) 
 // 5. Search at scale (issue 14): the four- and five-CPU scenarios of
 // bench/scenarios, DPOR with every reduction rule, one and two workers;
 // with --ablation also stopping sleep-blocked runs at once ("all, stop asleep"),
+// replaying each run's prefix instead of starting from a checkpoint ("all, replayed"),
 // two workers without hand-offs ("all, no hand-offs"),
 // and each rule alone and none (each stopped after `limit` s).
 void scale_section(bool ablation, double limit, std::size_t pairs) {
@@ -147,16 +148,18 @@ void scale_section(bool ablation, double limit, std::size_t pairs) {
         // `run_on`: sim::ExploreOptions::run_on_after_blocked ("all, stop asleep": 0).
         // `handoff`: app::ExploreOptions::handoff_after ("all, no hand-offs": 0).
         auto row = [&](const char* red, unsigned jobs, double time_limit, std::uint32_t run_on = 64,
-                       std::uint64_t handoff = app::ExploreOptions{}.handoff_after) {
+                       std::uint64_t handoff = app::ExploreOptions{}.handoff_after, bool checkpoints = true) {
             app::ExploreOptions o = options(sim::Strategy::dpor, 0, jobs);
+            o.checkpoints = checkpoints;
             o.search.reductions = app::parse_reductions(red, "--reductions");
             o.search.time_limit = time_limit;
             o.search.run_on_after_blocked = run_on;
             o.handoff_after = handoff;
             ChildSearch c = child_search(sc, o);
-            const std::string label = !run_on ? std::string(red) + ", stop asleep"
-                                      : !handoff ? std::string(red) + ", no hand-offs"
-                                                 : std::string(red);
+            const std::string label = !run_on        ? std::string(red) + ", stop asleep"
+                                      : !handoff     ? std::string(red) + ", no hand-offs"
+                                      : !checkpoints ? std::string(red) + ", replayed"
+                                                     : std::string(red);
             std::printf("%-44s %-18s %4u %10llu %9llu %9llu %9.0f %8.2f %9ld %8llu%s\n", stem(f).c_str(), label.c_str(), jobs,
                         static_cast<unsigned long long>(c.executions), static_cast<unsigned long long>(c.sleep_blocked),
                         static_cast<unsigned long long>(c.covered), c.ms, c.runs ? c.ms * 1000 / static_cast<double>(c.runs) : 0.0, c.rss_kb,
@@ -179,6 +182,7 @@ void scale_section(bool ablation, double limit, std::size_t pairs) {
         std::printf("%-44s --jobs 2: %.2fx --jobs 1 (median of %zu pairs, %.2f-%.2f)\n", stem(f).c_str(),
                     ratios[ratios.size() / 2], ratios.size(), ratios.front(), ratios.back());
         if (ablation) row("all", 1, 0, 0);
+        if (ablation) row("all", 1, 0, 64, app::ExploreOptions{}.handoff_after, false);
         if (ablation) row("all", 2, 0, 64, 0);
         if (ablation)
             for (const char* red : {"gp-ends,blind-adds,snapshot-first", "gp-ends,blind-adds", "gp-ends", "blind-adds",

@@ -70,19 +70,24 @@ void compare_with_dfs(const app::Scenario& sc, const app::ExploreResult& d, Comp
     }
     c.dfs_executions += d.stats.executions;
     // The techniques that are not rules, each off or pushed to its extreme:
-    // the set-up snapshot (--no-snapshot), the run-on past a sleep-blocked
-    // node, and hand-offs after every run on eight units for two workers.
+    // the set-up snapshot (--no-snapshot), the checkpoints (--no-checkpoints),
+    // the run-on past a sleep-blocked node, and hand-offs after every run on
+    // eight units for two workers.
     // One worker's table, counts and witnesses included, every time.
     app::ExploreOptions one;
     const nlohmann::json a = app::explore_report_json(app::explore_scenario(sc, one));
-    app::ExploreOptions fresh, no_run_on, two;
+    app::ExploreOptions fresh, replayed, no_run_on, two;
     fresh.snapshot = false;
+    replayed.checkpoints = false;
     no_run_on.search.run_on_after_blocked = 0;
     two.jobs = 2;
     two.split = 8;
     two.handoff_after = 1;
-    for (const app::ExploreOptions* o : {&fresh, &no_run_on, &two}) {
-        INFO((o == &fresh ? "--no-snapshot" : o == &no_run_on ? "no run-on" : "--jobs 2 --split 8, hand-offs every run"));
+    for (const app::ExploreOptions* o : {&fresh, &replayed, &no_run_on, &two}) {
+        INFO((o == &fresh      ? "--no-snapshot"
+              : o == &replayed ? "--no-checkpoints"
+              : o == &no_run_on ? "no run-on"
+                                : "--jobs 2 --split 8, hand-offs every run"));
         const nlohmann::json b = app::explore_report_json(app::explore_scenario(sc, *o));
         CHECK(b["outcomes"] == a["outcomes"]);
         CHECK(b["executions"] == a["executions"]);
@@ -116,7 +121,7 @@ TEST_CASE("DPOR = DFS on every shipped scenario DFS finishes within 600 runs: ev
     CHECK(finished == 49);
     CHECK(too_big > 100);
     CHECK(c.searches == finished * 16);
-    CHECK(c.techniques == finished * 3);
+    CHECK(c.techniques == finished * 4);
     CHECK(c.dpor_executions < c.dfs_executions);
 }
 
@@ -135,6 +140,6 @@ TEST_CASE("DPOR = DFS on the two notify_on_release scenarios DFS finishes in 36,
         compare_with_dfs(sc, d, c);
     }
     CHECK(c.searches == 32);
-    CHECK(c.techniques == 6);
+    CHECK(c.techniques == 8);
     CHECK(c.dpor_executions == 14);  // 7 traces each under every rule
 }

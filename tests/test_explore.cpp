@@ -18,6 +18,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -37,7 +38,9 @@
 #include "sim/kernel/slab.h"
 #include "sim/kernel/spinlock.h"
 #include "sim/machine.h"
+#include "sim/checkpoint.h"
 #include "sim/policy.h"
+#include "sim/region.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -326,14 +329,64 @@ struct SimResult {
     std::size_t units = 0;
     std::size_t handed_off = 0;  // units handed off (ExploreOptions::handoff_after)
     std::vector<std::vector<sim::StepInfo>> execs;  // each execution's steps
+    std::uint64_t restored = 0;  // runs started from a checkpoint
+};
+
+// The program's machine and world in a snapshot region, each execution
+// started from a checkpoint of an earlier one (sim/checkpoint.h), as
+// app::SnapshotRunner runs a scenario's threads.
+struct CheckpointedExec {
+    CheckpointedExec(const Program& prog, bool preempt) : region(sim::region::Region::create()) {
+        REQUIRE(region);
+        ck = std::make_unique<sim::Checkpoints>(*region);
+        sim::region::Scope in(*region);
+        e = new Exec;  // in the region, before the snapshot: each restore puts it back
+        e->m = std::make_unique<sim::Machine>();
+        e->m->set_max_steps(200);
+        e->m->set_preempt(preempt);
+        e->m->set_exploring(true);
+        e->w = std::make_unique<World>();
+        e->seen.assign(prog.threads.size(), {});
+        region->snapshot();
+    }
+    ~CheckpointedExec() {
+        sim::region::Scope in(*region);
+        ck->release(*e->m);
+        delete e;
+    }
+    const sim::Machine& run(const Program& prog, sim::Policy& policy) {
+        sim::region::Scope in(*region);
+        if (ck->restore(policy)) {
+            e->m->resume(policy);
+            return *e->m;
+        }
+        ck->release(*e->m);
+        region->restore();
+        std::vector<sim::Machine::Thread> threads;
+        for (std::size_t t = 0; t < prog.threads.size(); ++t)
+            threads.push_back({"CPU" + std::to_string(t), nullptr, [this, &prog, t] {
+                                   for (auto [op, a] : prog.threads[t])
+                                       run_op(*e->w, e->seen[t], op, a, static_cast<int>(t));
+                               }});
+        e->m->run(std::move(threads), policy, "run", ck.get());
+        return *e->m;
+    }
+    std::unique_ptr<sim::region::Region> region;  // first: destroyed last
+    std::unique_ptr<sim::Checkpoints> ck;
+    Exec* e = nullptr;
 };
 
 SimResult explore_program(const Program& prog, sim::Strategy s, std::uint64_t max_runs = 0, std::size_t split = 1,
                           unsigned preemptions = 2, bool preempt = false, const sim::Reductions& red = {},
-                          const std::vector<sim::Reductions>& keyed = {}, std::uint64_t handoff_after = 0) {
+                          const std::vector<sim::Reductions>& keyed = {}, std::uint64_t handoff_after = 0,
+                          bool checkpoints = false) {
     SimResult r;
-    Exec cur;
+    Exec fresh;
+    std::optional<CheckpointedExec> ckd;
+    if (checkpoints) ckd.emplace(prog, preempt);
+    Exec& cur = checkpoints ? *ckd->e : fresh;
     auto run_once = [&](sim::Policy& policy) -> const sim::Machine& {
+        if (checkpoints) return ckd->run(prog, policy);
         cur.w.reset();
         cur.m.reset();
         cur.m = std::make_unique<sim::Machine>();
@@ -384,8 +437,12 @@ SimResult explore_program(const Program& prog, sim::Strategy s, std::uint64_t ma
         todo.insert(todo.end(), ex.handoffs().begin(), ex.handoffs().end());
     }
     r.stats.sleep_blocked += pruned;
-    cur.w.reset();
-    cur.m.reset();
+    if (checkpoints) {
+        r.restored = ckd->ck->restored();
+        ckd.reset();
+    }
+    fresh.w.reset();
+    fresh.m.reset();
     return r;
 }
 
@@ -431,7 +488,21 @@ struct RulesCompared {
     bool covered = false;             // snapshot-first left some trace uncounted
     std::set<std::string> outcomes;   // with the rules (empty: DFS did not finish)
     std::uint64_t dpor_runs = 0, dfs_runs = 0;
+    std::uint64_t restored = 0;  // runs of the checkpointed search started from a checkpoint
 };
+
+// Every field of every step of every execution, in order.
+std::string executions_text(const SimResult& r) {
+    std::ostringstream o;
+    for (const auto& steps : r.execs) {
+        for (const sim::StepInfo& e : steps)
+            o << e.cell << ' ' << e.object << ' ' << int(e.cpu) << ' ' << int(e.access) << ' ' << e.rcu_snapshot
+              << e.fatal << ' ' << e.also_reads << ' ' << e.qs << e.qs_begin << ' ' << int(e.blind) << e.dec << ' '
+              << e.left << ' ' << e.arrives << ' ' << e.held << ' ' << int(e.lock_bit) << ';';
+        o << '\n';
+    }
+    return o.str();
+}
 RulesCompared dpor_matches_dfs(const Program& prog, bool preempt, const std::string& what) {
     sim::Reductions none, exact;
     none.gp_ends = none.blind_adds = none.snapshot_first = none.nonzero_decs = false;
@@ -453,6 +524,20 @@ RulesCompared dpor_matches_dfs(const Program& prog, bool preempt, const std::str
         for (auto& [t, runs] : d.per_trace) CHECK(runs == 1);
         if (k < 2) CHECK(uncovered == traces);
         if (k == 2) out.outcomes = d.outcomes;
+        if (k == 2) {
+            // Started from checkpoints (sim/checkpoint.h): the same runs, step by step.
+            INFO("with checkpoints");
+            SimResult c = explore_program(prog, sim::Strategy::dpor, 0, 1, 2, preempt, settings[k], {}, 0, true);
+            CHECK(c.outcomes == d.outcomes);
+            CHECK(c.traces == d.traces);
+            CHECK(c.stats.executions == d.stats.executions);
+            CHECK(c.stats.runs == d.stats.runs);
+            CHECK(c.stats.sleep_blocked == d.stats.sleep_blocked);
+            CHECK(c.stats.covered == d.stats.covered);
+            CHECK(executions_text(c) == executions_text(d));
+            CHECK(c.restored + 1 >= c.stats.runs);  // all but the first (split()'s probe) at most
+            out.restored += c.restored;
+        }
         executions[k] = d.stats.executions;
         out.dpor_runs += d.stats.runs;
     }
@@ -584,9 +669,10 @@ TEST_CASE("explore: locks, RCU and kfree: DPOR finds DFS's outcomes, one executi
                       Op::lock_ba, Op::rcu_call_free, Op::write_check, Op::put};
     for (int n = 0; n < 150 / kScale; ++n) progs.push_back(random_program(seed, ops));
     // All rules (the default), all but snapshot-first, and none.
-    std::uint64_t dpor_runs = 0, dfs_runs = 0, compared = 0, merged = 0, covered = 0;
+    std::uint64_t dpor_runs = 0, dfs_runs = 0, compared = 0, merged = 0, covered = 0, restored = 0;
     for (std::size_t i = 0; i < progs.size(); ++i) {
         RulesCompared c = dpor_matches_dfs(progs[i], false, "program " + std::to_string(i));
+        restored += c.restored;
         dpor_runs += c.dpor_runs;
         dfs_runs += c.dfs_runs;
         compared += c.compared;
@@ -597,6 +683,10 @@ TEST_CASE("explore: locks, RCU and kfree: DPOR finds DFS's outcomes, one executi
     CHECK(dpor_runs < dfs_runs);
     CHECK(merged > 0);  // blind-adds (inc/dec pairs), nonzero-decs (puts) and gp-ends (call_rcu) merge traces in some
     CHECK(covered > 0);  // snapshot-first leaves some uncounted (call_rcu against a reader)
+#if !CONTSIM_ASAN
+    CHECK(restored == 698);  // runs started from a checkpoint (ASan runs a third of the programs)
+#endif
+    CHECK(restored > 0);
 }
 
 TEST_CASE("explore: grace periods, without and with PREEMPT: DPOR finds DFS's outcomes, one execution per trace", "[explore]") {
@@ -630,12 +720,13 @@ TEST_CASE("explore: grace periods, without and with PREEMPT: DPOR finds DFS's ou
     // Each reduction rule on and off (--reductions all, none): the same
     // outcomes as DFS either way, one execution per trace of its own
     // dependence, and the rule merges traces in some programs.
-    std::uint64_t compared = 0, differ = 0, merged = 0, covered = 0;
+    std::uint64_t compared = 0, differ = 0, merged = 0, covered = 0, restored = 0;
     for (std::size_t i = 0; i < progs.size(); ++i) {
         std::set<std::string> per_flavour[2];
         for (bool preempt : {false, true}) {
             RulesCompared c = dpor_matches_dfs(progs[i], preempt, "program " + std::to_string(i));
             per_flavour[preempt] = c.outcomes;
+            restored += c.restored;
             compared += c.compared;
             merged += c.merged;
             covered += c.covered;
@@ -646,6 +737,10 @@ TEST_CASE("explore: grace periods, without and with PREEMPT: DPOR finds DFS's ou
     CHECK(differ > 0);  // the flavour matters to some of them
     CHECK(merged > 0);  // gp-ends merges traces in some
     CHECK(covered > 0);  // and snapshot-first leaves some uncounted
+#if !CONTSIM_ASAN
+    CHECK(restored == 801);  // runs started from a checkpoint (ASan runs a third of the programs)
+#endif
+    CHECK(restored > 0);
 }
 
 TEST_CASE("explore: a CPU put to sleep at its first yield point is in the kernel once it runs", "[explore]") {

@@ -130,8 +130,7 @@ bool Checkpoints::restore(const Policy& policy) {
     }
     // The kept checkpoints lie along path_: those within the prefix the
     // policy will pick again are still this run's past.
-    std::size_t same = 0;
-    while (same < n && same < path_.size() && policy.planned_pick(same) == path_[same]) ++same;
+    const std::size_t same = policy.planned_prefix(path_);
     while (nkept_ > 0 && kept_[nkept_ - 1].depth > same) --nkept_;
     if (nkept_ == 0) return false;
     const Checkpoint& c = kept_[nkept_ - 1];
@@ -144,6 +143,13 @@ bool Checkpoints::restore(const Policy& policy) {
         unpoison(c.lo[u], c.len[u]);
         std::memcpy(c.lo[u], c.bytes.get() + at, c.len[u]);
         at += c.len[u];
+#ifndef NDEBUG
+        // The canary was intact when the checkpoint was taken: so it is again.
+        if (c.lo[u] - (static_cast<char*>(stack_[u].sp) - stack_[u].size) >= static_cast<std::ptrdiff_t>(kCanary)) {
+            unpoison(c.lo[u] - kCanary, kCanary);
+            std::memset(c.lo[u] - kCanary, kCanaryByte, kCanary);
+        }
+#endif
     }
     FiberAlgo::instance().set_slots(c.slots);
     ++restored_;

@@ -207,6 +207,12 @@ public:
     // but in a probe (split(), hand_off()), which follows its own rules.
     std::size_t planned_picks() const override { return ex_.probing_ ? 0 : ex_.nodes_.size(); }
     int planned_pick(std::size_t k) const override { return ex_.nodes_[k].chosen; }
+    std::size_t planned_prefix(const std::vector<std::uint8_t>& picks) const override {
+        const std::size_t n = std::min(planned_picks(), picks.size());
+        std::size_t same = 0;
+        while (same < n && ex_.nodes_[same].chosen == picks[same]) ++same;
+        return same;
+    }
 
 private:
     Explorer& ex_;

@@ -1,6 +1,7 @@
 // Who runs next. A policy sees the runnable CPUs at each yield point and picks
 // one; the Machine records every pick so any run can be replayed by token.
 #pragma once
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -24,6 +25,14 @@ public:
     // from that step on. None by default: a run starts from its first pick.
     virtual std::size_t planned_picks() const { return 0; }
     virtual int planned_pick(std::size_t) const { return -1; }
+    // How many of `picks` begin the planned ones (a policy may answer
+    // without a call per pick).
+    virtual std::size_t planned_prefix(const std::vector<std::uint8_t>& picks) const {
+        const std::size_t n = std::min(planned_picks(), picks.size());
+        std::size_t same = 0;
+        while (same < n && planned_pick(same) == picks[same]) ++same;
+        return same;
+    }
 };
 
 // Each thread runs to completion in the order listed: the lowest-index

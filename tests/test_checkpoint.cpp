@@ -1,0 +1,131 @@
+// Checkpoints (sim/checkpoint.h): an exploration's run started from a
+// checkpoint of an earlier one must be the run it replaces, step for step,
+// and leave nothing outside the snapshot region changed. The random programs
+// of test_explore.cpp compare whole searches with and without them; here,
+// scenarios of the real kernels, each run against a fresh run of its picks.
+#include "sim/asan.h"
+#include <cstdint>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "app/explore.h"
+#include "app/runner.h"
+#include "app/scenario.h"
+#include "sim/checkpoint.h"
+#include "sim/explore.h"
+#include "sim/policy.h"
+#include "sim/schedule_token.h"
+
+namespace {
+
+std::string steps_text(const std::vector<sim::StepInfo>& steps, std::size_t n) {
+    std::ostringstream o;
+    for (std::size_t i = 0; i < n && i < steps.size(); ++i) {
+        const sim::StepInfo& e = steps[i];
+        o << e.cell << ' ' << e.object << ' ' << int(e.cpu) << ' ' << int(e.access) << ' ' << e.rcu_snapshot << e.fatal
+          << ' ' << e.also_reads << ' ' << e.qs << e.qs_begin << ' ' << int(e.blind) << e.dec << ' ' << e.left << ' '
+          << e.arrives << ' ' << e.held << ' ' << int(e.lock_bit) << ';';
+    }
+    return o.str();
+}
+
+struct Figures {
+    std::uint64_t runs = 0, counted = 0, restored = 0;
+};
+
+// A DPOR search of `file` through a checkpointing SnapshotRunner, each run
+// compared with run_scenario() replaying the same picks (a fresh machine on
+// the same thread, between two restores), each counted run's result with
+// the fresh run of its token.
+Figures compare_with_fresh_runs(const std::string& file) {
+    INFO(file);
+    const app::Scenario sc = app::load_scenario(std::string(CONTSIM_SOURCE_DIR) + "/scenarios/" + file);
+    auto snap = app::SnapshotRunner::create(sc, 20000, true);
+    REQUIRE(snap);
+    REQUIRE(snap->checkpoints());
+    Figures f;
+    auto run_once = [&](sim::Policy& p) -> const sim::Machine& {
+        const sim::Machine& m = snap->run_threads_only(p);
+        ++f.runs;
+        std::vector<int> picks;
+        for (const sim::StepInfo& s : m.steps()) picks.push_back(s.cpu);
+        sim::ReplayPolicy replay(picks);  // then serial: a stopped run's steps are a prefix
+        app::RunOptions ro;
+        ro.policy = &replay;
+        const app::RunResult fresh = app::run_scenario(sc, ro);
+        INFO("run " << f.runs);
+        CHECK(steps_text(fresh.machine->steps(), picks.size()) == steps_text(m.steps(), picks.size()));
+        return m;
+    };
+    auto on_execution = [&](const sim::Machine&) {
+        const app::RunResult& a = snap->result();
+        std::string err;
+        sim::ReplayPolicy replay(*sim::decode_token(a.token, err));
+        app::RunOptions ro;
+        ro.policy = &replay;
+        const app::RunResult b = app::run_scenario(sc, ro);
+        INFO("counted run " << f.counted << ", token " << a.token);
+        CHECK(b.token == a.token);
+        CHECK(b.violation_set() == a.violation_set());
+        REQUIRE(b.findings.size() == a.findings.size());
+        for (std::size_t i = 0; i < a.findings.size(); ++i) CHECK(b.findings[i].message == a.findings[i].message);
+        REQUIRE(b.threads.size() == a.threads.size());
+        for (std::size_t i = 0; i < a.threads.size(); ++i) {
+            CHECK(b.threads[i].returns == a.threads[i].returns);
+            CHECK(b.threads[i].reads == a.threads[i].reads);
+        }
+        CHECK(b.nodes.size() == a.nodes.size());
+        CHECK(b.matches == a.matches);
+        ++f.counted;
+    };
+    sim::Explorer ex(sim::ExploreOptions{});
+    const sim::ExploreStats st = ex.explore(run_once, on_execution);
+    CHECK(st.complete);
+    CHECK(st.runs == f.runs);
+    f.restored = snap->checkpoints()->restored();
+    CHECK(f.restored == f.runs - 1);  // all but the first
+    return f;
+}
+
+}  // namespace
+
+TEST_CASE("Checkpoints: every run of a search started from one is the fresh run of its picks", "[explore][checkpoint]") {
+    // The seed race; a data-flow op whose copy spans its steps; a deadlock
+    // (every CPU stops where it stands); a NULL dereference (an oops stops
+    // the run); injected allocation failures.
+    Figures all;
+    for (const char* file : {"attach-exit/v7-1-cs1-negative-nearest.json", "thread/css-get-vs-rmdir-conditional-put.json",
+                             "labs/abba-deadlock.json", "unmentioned/umount-vs-clone-null-sb.json", "attach-exit/v7-1-three-cpu.json",
+                             "ops/fail_alloc.json"}) {
+        const Figures f = compare_with_fresh_runs(file);
+        all.runs += f.runs;
+        all.counted += f.counted;
+        all.restored += f.restored;
+    }
+    CHECK(all.runs == 333);
+    CHECK(all.counted == 165);
+    CHECK(all.restored == 327);
+}
+
+TEST_CASE("Checkpoints: a search leaves the file's expressions as it found them", "[explore][checkpoint]") {
+    // CPU1's css_put runs only if its css_get returned 0: the op's condition
+    // is the file's, shared by every run. A run restored from a checkpoint
+    // taken during an op must not release what the op's copy held (op_flow.cpp).
+    app::Scenario sc = app::load_scenario(std::string(CONTSIM_SOURCE_DIR) +
+                                          "/scenarios/thread/css-get-vs-rmdir-conditional-put.json");
+    const app::Op& put = sc.threads.at(1).ops.at(1);
+    REQUIRE(put.flow.cond);
+    const long before = put.flow.cond.use_count();
+    app::ExploreOptions o;
+    const app::ExploreResult with = app::explore_scenario(sc, o);
+    CHECK(put.flow.cond.use_count() == before);
+    o.checkpoints = false;
+    const app::ExploreResult without = app::explore_scenario(sc, o);
+    CHECK(app::explore_report_json(with)["outcomes"] == app::explore_report_json(without)["outcomes"]);
+    CHECK(with.stats.executions == without.stats.executions);
+    CHECK(with.stats.runs == without.stats.runs);
+}
