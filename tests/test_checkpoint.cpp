@@ -5,7 +5,6 @@
 // scenarios of the real kernels, each run against a fresh run of its picks.
 #include "sim/asan.h"
 #include <cstdint>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -19,19 +18,9 @@
 #include "sim/explore.h"
 #include "sim/policy.h"
 #include "sim/schedule_token.h"
+#include "steps_text.h"
 
 namespace {
-
-std::string steps_text(const std::vector<sim::StepInfo>& steps, std::size_t n) {
-    std::ostringstream o;
-    for (std::size_t i = 0; i < n && i < steps.size(); ++i) {
-        const sim::StepInfo& e = steps[i];
-        o << e.cell << ' ' << e.object << ' ' << int(e.cpu) << ' ' << int(e.access) << ' ' << e.rcu_snapshot << e.fatal
-          << ' ' << e.also_reads << ' ' << e.qs << e.qs_begin << ' ' << int(e.blind) << e.dec << ' ' << e.left << ' '
-          << e.arrives << ' ' << e.held << ' ' << int(e.lock_bit) << ';';
-    }
-    return o.str();
-}
 
 struct Figures {
     std::uint64_t runs = 0, counted = 0, restored = 0;

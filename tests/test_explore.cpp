@@ -41,6 +41,7 @@
 #include "sim/checkpoint.h"
 #include "sim/policy.h"
 #include "sim/region.h"
+#include "steps_text.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -493,16 +494,11 @@ struct RulesCompared {
 
 // Every field of every step of every execution, in order.
 std::string executions_text(const SimResult& r) {
-    std::ostringstream o;
-    for (const auto& steps : r.execs) {
-        for (const sim::StepInfo& e : steps)
-            o << e.cell << ' ' << e.object << ' ' << int(e.cpu) << ' ' << int(e.access) << ' ' << e.rcu_snapshot
-              << e.fatal << ' ' << e.also_reads << ' ' << e.qs << e.qs_begin << ' ' << int(e.blind) << e.dec << ' '
-              << e.left << ' ' << e.arrives << ' ' << e.held << ' ' << int(e.lock_bit) << ';';
-        o << '\n';
-    }
-    return o.str();
+    std::string t;
+    for (const auto& steps : r.execs) t += steps_text(steps) + "\n";
+    return t;
 }
+
 RulesCompared dpor_matches_dfs(const Program& prog, bool preempt, const std::string& what) {
     sim::Reductions none, exact;
     none.gp_ends = none.blind_adds = none.snapshot_first = none.nonzero_decs = false;
