@@ -131,8 +131,9 @@ ChildSearch child_search(const app::Scenario& sc, const app::ExploreOptions& o) 
 
 // 5. Search at scale (issue 14): the four- and five-CPU scenarios of
 // bench/scenarios, DPOR with every reduction rule, one and two workers;
-// with --ablation also stopping sleep-blocked runs at once ("all, stop asleep"),
-// replaying each run's prefix instead of starting from a checkpoint ("all, replayed"),
+// with --ablation also replaying each run's prefix instead of starting from a
+// checkpoint ("all, replayed"), and then stopping sleep-blocked runs at once
+// ("all, replayed, stop asleep": with checkpoints they always stop at once),
 // two workers without hand-offs ("all, no hand-offs"),
 // and each rule alone and none (each stopped after `limit` s).
 void scale_section(bool ablation, double limit, std::size_t pairs) {
@@ -145,7 +146,7 @@ void scale_section(bool ablation, double limit, std::size_t pairs) {
                 "+blocked", "+covered", "ms", "us/run", "RSS KB", "outcomes");
     for (const std::string& f : v) {
         app::Scenario sc = app::load_scenario(f);
-        // `run_on`: sim::ExploreOptions::run_on_after_blocked ("all, stop asleep": 0).
+        // `run_on`: sim::ExploreOptions::run_on_after_blocked ("all, replayed, stop asleep": 0).
         // `handoff`: app::ExploreOptions::handoff_after ("all, no hand-offs": 0).
         auto row = [&](const char* red, unsigned jobs, double time_limit, std::uint32_t run_on = 64,
                        std::uint64_t handoff = app::ExploreOptions{}.handoff_after, bool checkpoints = true) {
@@ -156,7 +157,7 @@ void scale_section(bool ablation, double limit, std::size_t pairs) {
             o.search.run_on_after_blocked = run_on;
             o.handoff_after = handoff;
             ChildSearch c = child_search(sc, o);
-            const std::string label = !run_on        ? std::string(red) + ", stop asleep"
+            const std::string label = !run_on        ? std::string(red) + ", replayed, stop asleep"
                                       : !handoff     ? std::string(red) + ", no hand-offs"
                                       : !checkpoints ? std::string(red) + ", replayed"
                                                      : std::string(red);
@@ -181,7 +182,7 @@ void scale_section(bool ablation, double limit, std::size_t pairs) {
         std::sort(ratios.begin(), ratios.end());
         std::printf("%-44s --jobs 2: %.2fx --jobs 1 (median of %zu pairs, %.2f-%.2f)\n", stem(f).c_str(),
                     ratios[ratios.size() / 2], ratios.size(), ratios.front(), ratios.back());
-        if (ablation) row("all", 1, 0, 0);
+        if (ablation) row("all", 1, 0, 0, app::ExploreOptions{}.handoff_after, false);
         if (ablation) row("all", 1, 0, 64, app::ExploreOptions{}.handoff_after, false);
         if (ablation) row("all", 2, 0, 64, 0);
         if (ablation)

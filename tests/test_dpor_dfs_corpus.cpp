@@ -70,15 +70,16 @@ void compare_with_dfs(const app::Scenario& sc, const app::ExploreResult& d, Comp
     }
     c.dfs_executions += d.stats.executions;
     // The techniques that are not rules, each off or pushed to its extreme:
-    // the set-up snapshot (--no-snapshot), the checkpoints (--no-checkpoints),
-    // the run-on past a sleep-blocked node, and hand-offs after every run on
-    // eight units for two workers.
+    // the set-up snapshot (--no-snapshot), the checkpoints (--no-checkpoints,
+    // with the run-on past a sleep-blocked node, and without it), and
+    // hand-offs after every run on eight units for two workers.
     // One worker's table, counts and witnesses included, every time.
     app::ExploreOptions one;
     const nlohmann::json a = app::explore_report_json(app::explore_scenario(sc, one));
     app::ExploreOptions fresh, replayed, no_run_on, two;
     fresh.snapshot = false;
     replayed.checkpoints = false;
+    no_run_on.checkpoints = false;  // with them a run stops in place anyway
     no_run_on.search.run_on_after_blocked = 0;
     two.jobs = 2;
     two.split = 8;

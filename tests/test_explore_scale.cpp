@@ -263,6 +263,7 @@ TEST_CASE("explore: how far a sleep-blocked run goes on changes no report", "[ex
         INFO(file.string());
         app::Scenario sc = app::load_scenario(file.string());
         app::ExploreOptions o;
+        o.checkpoints = false;  // with them a run stops in place, whatever the run-on says
         o.search.run_on_after_blocked = 0;  // stop at once, as before it ran on
         const json stopped = explore_json(sc, o);
         CHECK(stopped["sleep_blocked"].get<int>() >= 15);
@@ -275,6 +276,7 @@ TEST_CASE("explore: how far a sleep-blocked run goes on changes no report", "[ex
     const app::Scenario sc = app::load_scenario((src / "scenarios/attach-exit/v7-exit-first-leak-fix-pin.json").string());
     app::ExploreOptions d, d0;  // cut into work units
     d.jobs = d0.jobs = 2;
+    d.checkpoints = d0.checkpoints = false;
     d0.search.run_on_after_blocked = 0;
     CHECK(explore_json(sc, d) == explore_json(sc, d0));
 }

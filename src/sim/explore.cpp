@@ -261,7 +261,7 @@ int Explorer::choose(Machine& m, CpuMask runnable, int current) {
         // Past a sleep-blocked node the search uses no step: run on to the end
         // rather than unwind every CPU, unless the run is still long
         // (ExploreOptions::run_on_after_blocked).
-        if (k >= blocked_at_ + opt_.run_on_after_blocked) m.stop();
+        if (k >= blocked_at_ + run_on(m)) m.stop();
         return current >= 0 && (runnable & bit(current)) ? current : lowest_cpu(runnable);
     }
     if (k < nodes_.size()) {  // replaying the path to the next unexplored choice
@@ -324,7 +324,7 @@ int Explorer::choose(Machine& m, CpuMask runnable, int current) {
             if (!(runnable & bit(c)) && !m.cpu_state(c).finished) stalled_.push_back(m.pending_info(c));
         nodes_.push_back(nd);
         blocked_at_ = k;
-        if (opt_.run_on_after_blocked == 0) m.stop();
+        if (run_on(m) == 0) m.stop();
         return current >= 0 && (runnable & bit(current)) ? current : lowest_cpu(runnable);
     }
     // Keep the current CPU when possible: fewer context switches in witnesses

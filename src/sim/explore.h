@@ -87,6 +87,8 @@ struct ExploreOptions {
     // C++ exception each, about 8 us: Boost.Fiber cannot drop a suspended
     // fiber). It goes on instead, its steps unused, for up to this many steps,
     // and most such runs end sooner. 0: stop at once. No report depends on it.
+    // A machine with checkpoints stops in place (Machine::stops_in_place()):
+    // its runs stop at once whatever this says (2.7% less time, four-CPU).
     std::uint32_t run_on_after_blocked = 64;
     // DPOR, a unit of a split search: every this many runs, the unit hands the
     // untaken branches of the shallowest node of its path that has any to the
@@ -219,6 +221,8 @@ private:
     unsigned preemptions(const Machine& m) const;
     void analyse(const Machine& m);
     bool may_apply_snapshot_first(const Machine& m) const;
+    // How far a sleep-blocked run goes on (ExploreOptions::run_on_after_blocked).
+    std::uint32_t run_on(const Machine& m) const { return m.stops_in_place() ? 0 : opt_.run_on_after_blocked; }
     void race(std::size_t i, std::size_t j, const StepInfo& ej, const std::array<std::uint32_t, kMaxCpus>& cj);
     bool backtrack(const Machine& m);
     void hand_off(const RunOnce& run_once, const Machine& m);

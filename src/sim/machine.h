@@ -197,6 +197,9 @@ public:
     void resume(Policy& policy);
     // Checkpoints::release(): ends the parked fibers of the last run.
     void release_fibers();
+    // With checkpoints a stopped run's CPUs park where they stand instead of
+    // unwinding: stopping a run costs nothing (Explorer's run-on is moot).
+    bool stops_in_place() const { return ck_ != nullptr; }
     // Where CPU `cpu`'s fiber last suspended (its deepest recorded frame).
     void* fiber_low(int cpu) const { return fiber_low_[static_cast<std::size_t>(cpu)]; }
     unsigned run_serial() const { return run_serial_; }
