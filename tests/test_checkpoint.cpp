@@ -1,6 +1,7 @@
 // Checkpoints (sim/checkpoint.h): an exploration's run started from a
 // checkpoint of an earlier one must be the run it replaces, step for step,
-// and leave nothing outside the snapshot region changed. The random programs
+// follow the picks the explorer planned, and leave the file's expressions
+// as it found them. The random programs
 // of test_explore.cpp compare whole searches with and without them; here,
 // scenarios of the real kernels, each run against a fresh run of its picks.
 #include "sim/asan.h"
@@ -23,7 +24,7 @@
 namespace {
 
 struct Figures {
-    std::uint64_t runs = 0, counted = 0, restored = 0;
+    std::uint64_t runs = 0, counted = 0, restored = 0, planned = 0;
 };
 
 // A DPOR search of `file` through a checkpointing SnapshotRunner, each run
@@ -38,8 +39,13 @@ Figures compare_with_fresh_runs(const std::string& file) {
     REQUIRE(snap->checkpoints());
     Figures f;
     auto run_once = [&](sim::Policy& p) -> const sim::Machine& {
+        std::vector<int> planned;  // the picks the explorer replays: the checkpoint must lead to them
+        for (std::size_t k = 0; k < p.planned_picks(); ++k) planned.push_back(p.planned_pick(k));
         const sim::Machine& m = snap->run_threads_only(p);
         ++f.runs;
+        REQUIRE(m.steps().size() >= planned.size());
+        for (std::size_t k = 0; k < planned.size(); ++k) CHECK(m.steps()[k].cpu == planned[k]);
+        f.planned += planned.size();
         std::vector<int> picks;
         for (const sim::StepInfo& s : m.steps()) picks.push_back(s.cpu);
         sim::ReplayPolicy replay(picks);  // then serial: a stopped run's steps are a prefix
@@ -94,10 +100,12 @@ TEST_CASE("Checkpoints: every run of a search started from one is the fresh run 
         all.runs += f.runs;
         all.counted += f.counted;
         all.restored += f.restored;
+        all.planned += f.planned;
     }
     CHECK(all.runs == 333);
     CHECK(all.counted == 165);
     CHECK(all.restored == 327);
+    CHECK(all.planned == 9922);
 }
 
 TEST_CASE("Checkpoints: a search leaves the file's expressions as it found them", "[explore][checkpoint]") {

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 
 #include "sim/machine.h"
 #include "sim/policy.h"
@@ -67,6 +68,15 @@ void Checkpoints::take(const Machine& m) {
         return;
     }
     region::Pause outside;  // the checkpoints outlive every restore
+    try {
+        copy(m);
+    } catch (const std::bad_alloc&) {
+        off_ = true;  // no room for checkpoints: the search goes on without them
+        nkept_ = 0;
+    }
+}
+
+void Checkpoints::copy(const Machine& m) {
     ncpus_ = m.ncpus();
     if (nkept_ == kept_.size()) kept_.emplace_back();
     Checkpoint& c = kept_[nkept_];
@@ -117,7 +127,11 @@ void Checkpoints::take(const Machine& m) {
     bytes_copied_ += total;
 }
 
-void Checkpoints::ran() { live_slots_ = FiberAlgo::instance().slots(); }
+void Checkpoints::spawned() {
+    live_slots_ = FiberAlgo::instance().slots();
+    live_slots_.ready = live_slots_.ctx_of;
+    thread_ = std::this_thread::get_id();
+}
 
 bool Checkpoints::restore(const Policy& policy) {
     requested_ = false;
@@ -159,6 +173,12 @@ bool Checkpoints::restore(const Policy& policy) {
 
 void Checkpoints::release(Machine& m) {
     if (fibers_.empty()) return;
+    if (std::this_thread::get_id() != thread_) {
+        // Boost.Fiber ties a fiber to its thread: resuming it here would run
+        // another thread's scheduler. The runner must stay on one thread.
+        std::fprintf(stderr, "contsim: internal error: checkpointed fibers released on another thread\n");
+        std::abort();
+    }
     releasing_ = true;
     FiberAlgo::instance().set_slots(live_slots_);
     m.release_fibers();
@@ -169,8 +189,7 @@ void Checkpoints::release(Machine& m) {
     releasing_ = false;
     requested_ = false;
     nkept_ = 0;
-    path_.clear();
-    target_ = 0;
+    path_.clear();  // target_ stays: the fresh run after a failed restore() takes its planned checkpoint
 }
 
 }  // namespace sim

@@ -29,6 +29,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include <boost/context/stack_context.hpp>
@@ -84,9 +85,10 @@ public:
     bool requested() const { return requested_; }
     // Main context, every CPU suspended: copies the run's state.
     void take(const Machine& m);
-    // Main context, the run over: the FiberAlgo's slots as it left them
-    // (release() needs them: another machine may have run on this thread since).
-    void ran();
+    // Main context, right after the fibers are created: which fiber is which
+    // CPU, for release() (another machine may have run on this thread since,
+    // and whenever the main context runs every CPU fiber is ready).
+    void spawned();
     bool releasing() const { return releasing_; }
     // Debug builds: marks the bytes just below kStackMargin under a CPU's
     // recorded frame, which take() finds intact if the margin is enough.
@@ -100,6 +102,8 @@ public:
     std::uint64_t bytes_copied() const { return bytes_copied_; }
 
 private:
+    void copy(const Machine& m);  // take()'s work: may throw std::bad_alloc
+
     struct Checkpoint {
         std::uint32_t depth = 0;  // decisions made before it
         std::unique_ptr<char[]> bytes;  // the region's, then each CPU's stack part
@@ -121,7 +125,8 @@ private:
     bool requested_ = false;
     bool releasing_ = false;
     bool off_ = false;  // the region overflowed into malloc: nothing is taken or restored
-    FiberAlgo::Slots live_slots_{};
+    FiberAlgo::Slots live_slots_{};  // spawned(): each CPU's fiber, ready
+    std::thread::id thread_;          // the fibers' thread: only it can run or release them
     std::uint64_t taken_ = 0, restored_ = 0, bytes_copied_ = 0;
 };
 

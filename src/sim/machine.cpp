@@ -125,6 +125,7 @@ void Machine::run(std::vector<Thread> threads, Policy& policy, std::string phase
                 fibers.emplace_back(std::allocator_arg, RecordedStack{&stack_pool(), &ck_->stack(i)},
                                     [this, i] { cpu_main(i); });
                 algo.spawning = -1;
+                ck_->spawned();  // each fiber made so far can be released, whatever follows
             }
         }
         cur_ = 0;
@@ -178,7 +179,6 @@ void Machine::drive() {
         if (!ck_->requested()) break;
         ck_->take(*this);
     }
-    ck_->ran();
     if (unfinished_) {
         std::fprintf(stderr, "contsim: internal error: a run with checkpoints came back with CPUs unfinished\n");
         std::abort();
