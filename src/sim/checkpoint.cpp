@@ -45,20 +45,13 @@ Checkpoints::~Checkpoints() {
     }
 }
 
-void Checkpoints::lay_canary(int cpu, char* low) {
-    char* bottom = static_cast<char*>(stack_[static_cast<std::size_t>(cpu)].sp) - stack_[static_cast<std::size_t>(cpu)].size;
-    if (low - kStackMargin - kCanary < bottom) return;
-    unpoison(low - kStackMargin - kCanary, kCanary);
-    std::memset(low - kStackMargin - kCanary, kCanaryByte, kCanary);
+void Checkpoints::lay_canary_below(std::size_t cpu, char* at) {
+    if (at - stack_bottom(cpu) < static_cast<std::ptrdiff_t>(kCanary)) return;
+    unpoison(at - kCanary, kCanary);
+    std::memset(at - kCanary, kCanaryByte, kCanary);
 }
 
-bool Checkpoints::wants(std::uint32_t step) {
-    if (off_ || nkept_ >= kMaxKept) return false;
-    const bool root = nkept_ == 0 && step == 0;
-    const bool planned = target_ > 0 && step == target_ && (nkept_ == 0 || kept_[nkept_ - 1].depth < step);
-    requested_ = root || planned;
-    return requested_;
-}
+void Checkpoints::lay_canary(int cpu, char* low) { lay_canary_below(static_cast<std::size_t>(cpu), low - kStackMargin); }
 
 void Checkpoints::take(const Machine& m) {
     requested_ = false;
@@ -86,7 +79,7 @@ void Checkpoints::copy(const Machine& m) {
     for (int i = 0; i < ncpus_; ++i) {
         const auto u = static_cast<std::size_t>(i);
         char* top = static_cast<char*>(stack_[u].sp);
-        char* bottom = top - stack_[u].size;
+        char* bottom = stack_bottom(u);
         char* low = static_cast<char*>(m.fiber_low(i));
         char* lo = low && low - bottom > static_cast<std::ptrdiff_t>(kStackMargin) ? low - kStackMargin : bottom;
 #ifndef NDEBUG
@@ -123,8 +116,6 @@ void Checkpoints::copy(const Machine& m) {
     path_.resize(c.depth);
     for (std::uint32_t k = 0; k < c.depth; ++k) path_[k] = m.steps()[k].cpu;
     ++nkept_;
-    ++taken_;
-    bytes_copied_ += total;
 }
 
 void Checkpoints::spawned() {
@@ -158,16 +149,11 @@ bool Checkpoints::restore(const Policy& policy) {
         std::memcpy(c.lo[u], c.bytes.get() + at, c.len[u]);
         at += c.len[u];
 #ifndef NDEBUG
-        // The canary was intact when the checkpoint was taken: so it is again.
-        if (c.lo[u] - (static_cast<char*>(stack_[u].sp) - stack_[u].size) >= static_cast<std::ptrdiff_t>(kCanary)) {
-            unpoison(c.lo[u] - kCanary, kCanary);
-            std::memset(c.lo[u] - kCanary, kCanaryByte, kCanary);
-        }
+        lay_canary_below(u, c.lo[u]);  // intact when the checkpoint was taken: so it is again
 #endif
     }
     FiberAlgo::instance().set_slots(c.slots);
     ++restored_;
-    bytes_copied_ += at;
     return true;
 }
 

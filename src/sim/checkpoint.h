@@ -81,7 +81,15 @@ public:
     boost::context::stack_context& stack(int cpu) { return stack_[static_cast<std::size_t>(cpu)]; }
     // Whether the running CPU, at decision `step`, should hand the main
     // context a checkpoint before the decision (and then it is requested()).
-    bool wants(std::uint32_t step);
+    // Asked at every decision: inline, and false at once for most steps.
+    bool wants(std::uint32_t step) {
+        if (step != target_ && step != 0) return false;
+        if (off_ || nkept_ >= kMaxKept) return false;
+        const bool root = nkept_ == 0 && step == 0;
+        const bool planned = target_ > 0 && step == target_ && (nkept_ == 0 || kept_[nkept_ - 1].depth < step);
+        if (root || planned) requested_ = true;  // take() and restore() clear it
+        return root || planned;
+    }
     bool requested() const { return requested_; }
     // Main context, every CPU suspended: copies the run's state.
     void take(const Machine& m);
@@ -94,15 +102,16 @@ public:
     // recorded frame, which take() finds intact if the margin is enough.
     void lay_canary(int cpu, char* low);
 
-    // --- figures ---------------------------------------------------------------
-    std::uint64_t taken() const { return taken_; }
+    // Runs started from a checkpoint so far.
     std::uint64_t restored() const { return restored_; }
-    std::size_t kept() const { return nkept_; }
-    // Bytes copied by take() and restore() so far.
-    std::uint64_t bytes_copied() const { return bytes_copied_; }
 
 private:
     void copy(const Machine& m);  // take()'s work: may throw std::bad_alloc
+    char* stack_bottom(std::size_t cpu) const {
+        return static_cast<char*>(stack_[cpu].sp) - stack_[cpu].size;
+    }
+    // Debug builds: the canary's bytes just below `at` on CPU `cpu`'s stack.
+    void lay_canary_below(std::size_t cpu, char* at);
 
     struct Checkpoint {
         std::uint32_t depth = 0;  // decisions made before it
@@ -127,7 +136,7 @@ private:
     bool off_ = false;  // the region overflowed into malloc: nothing is taken or restored
     FiberAlgo::Slots live_slots_{};  // spawned(): each CPU's fiber, ready
     std::thread::id thread_;          // the fibers' thread: only it can run or release them
-    std::uint64_t taken_ = 0, restored_ = 0, bytes_copied_ = 0;
+    std::uint64_t restored_ = 0;
 };
 
 }  // namespace sim

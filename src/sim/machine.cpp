@@ -113,29 +113,37 @@ void Machine::run(std::vector<Thread> threads, Policy& policy, std::string phase
     Machine* saved = tls_machine;
     tls_machine = this;
 
-    FiberAlgo& algo = FiberAlgo::instance();
-    algo.reset();
+    FiberAlgo::instance().reset();
     if (ck_) {
-        {
-            sim::region::Pause outside;  // the fibers' handles outlive the run
-            std::vector<boost::fibers::fiber>& fibers = ck_->fibers();
-            fibers.reserve(cpus_.size());
-            for (int i = 0; i < ncpus(); ++i) {
-                algo.spawning = i;
-                fibers.emplace_back(std::allocator_arg, RecordedStack{&stack_pool(), &ck_->stack(i)},
-                                    [this, i] { cpu_main(i); });
-                algo.spawning = -1;
-                ck_->spawned();  // each fiber made so far can be released, whatever follows
-            }
-        }
+        spawn_parked();
         cur_ = 0;
         drive();
-        running_ = false;
-        policy_ = nullptr;
-        aborted_ = abort_;
-        tls_machine = saved;
-        return;
+    } else {
+        run_fibers();
     }
+    running_ = false;
+    policy_ = nullptr;
+    aborted_ = abort_;
+    tls_machine = saved;
+}
+
+// With checkpoints: the CPUs' fibers outlive the run (the Checkpoints hold them).
+void Machine::spawn_parked() {
+    FiberAlgo& algo = FiberAlgo::instance();
+    sim::region::Pause outside;  // the fibers' handles outlive the run
+    std::vector<boost::fibers::fiber>& fibers = ck_->fibers();
+    fibers.reserve(cpus_.size());
+    for (int i = 0; i < ncpus(); ++i) {
+        algo.spawning = i;
+        fibers.emplace_back(std::allocator_arg, RecordedStack{&stack_pool(), &ck_->stack(i)}, [this, i] { cpu_main(i); });
+        algo.spawning = -1;
+        ck_->spawned();  // each fiber made so far can be released, whatever follows
+    }
+}
+
+// Without checkpoints: the CPUs' fibers live for the run.
+void Machine::run_fibers() {
+    FiberAlgo& algo = FiberAlgo::instance();
     std::vector<boost::fibers::fiber> fibers;
     fibers.reserve(cpus_.size());
     for (int i = 0; i < ncpus(); ++i) {
@@ -151,10 +159,6 @@ void Machine::run(std::vector<Thread> threads, Policy& policy, std::string phase
     algo.chosen = -1;
     algo.want_dispatch = true;
     boost::this_fiber::yield();
-    running_ = false;
-    policy_ = nullptr;
-    aborted_ = abort_;
-    tls_machine = saved;
 }
 
 void Machine::resume(Policy& policy) {

@@ -335,7 +335,9 @@ private:
     // With checkpoints: CPU i, done, waits for a restore (which copies a
     // checkpoint over its stack) or the release of the fibers.
     void park(int i, int next);
-    void drive();  // with checkpoints, the main context's part of a run
+    void spawn_parked();  // with checkpoints: the CPUs' fibers, kept by ck_
+    void drive();         // with checkpoints, the main context's part of a run
+    void run_fibers();    // without: the CPUs' fibers, created and joined here
     int next_cpu();
     CpuMask runnable();
     void deadlock();
