@@ -2,12 +2,13 @@
 // that record the same steps give the same text (tests of checkpoints).
 #pragma once
 #include <sstream>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "sim/machine.h"
 
-inline std::string steps_text(const std::vector<sim::StepInfo>& steps, std::size_t n = ~std::size_t{0}) {
+inline std::string steps_text(std::span<const sim::StepInfo> steps, std::size_t n = ~std::size_t{0}) {
     std::ostringstream o;
     for (std::size_t i = 0; i < n && i < steps.size(); ++i) {
         const sim::StepInfo& e = steps[i];

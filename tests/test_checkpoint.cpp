@@ -18,31 +18,38 @@
 #include "sim/checkpoint.h"
 #include "sim/explore.h"
 #include "sim/policy.h"
+#include "sim/region.h"
 #include "sim/schedule_token.h"
 #include "steps_text.h"
 
 namespace {
 
 struct Figures {
-    std::uint64_t runs = 0, counted = 0, restored = 0, planned = 0;
+    std::uint64_t runs = 0, counted = 0, restored = 0, planned = 0, outgrown = 0;
 };
 
 // A DPOR search of `file` through a checkpointing SnapshotRunner, each run
 // compared with run_scenario() replaying the same picks (a fresh machine on
 // the same thread, between two restores), each counted run's result with
 // the fresh run of its token.
-Figures compare_with_fresh_runs(const std::string& file) {
-    INFO(file);
+// `buffered`: the steps the buffer outside the region holds (Checkpoints::
+// set_buffered_steps()); a run's later steps go to the region.
+Figures compare_with_fresh_runs(const std::string& file, std::uint32_t buffered = sim::Checkpoints::kBufferedSteps) {
+    INFO(file << ", " << buffered << " steps outside the region");
     const app::Scenario sc = app::load_scenario(std::string(CONTSIM_SOURCE_DIR) + "/scenarios/" + file);
     auto snap = app::SnapshotRunner::create(sc, 20000, true);
     REQUIRE(snap);
     REQUIRE(snap->checkpoints());
+    snap->checkpoints()->set_buffered_steps(buffered);
     Figures f;
     auto run_once = [&](sim::Policy& p) -> const sim::Machine& {
         std::vector<int> planned;  // the picks the explorer replays: the checkpoint must lead to them
         for (std::size_t k = 0; k < p.planned_picks(); ++k) planned.push_back(p.planned_pick(k));
         const sim::Machine& m = snap->run_threads_only(p);
         ++f.runs;
+        // The steps stay in the buffer outside the region until they outgrow it.
+        CHECK(sim::region::contains(m.steps().data()) == (m.steps().size() > buffered));
+        if (m.steps().size() > buffered) ++f.outgrown;
         REQUIRE(m.steps().size() >= planned.size());
         for (std::size_t k = 0; k < planned.size(); ++k) CHECK(m.steps()[k].cpu == planned[k]);
         f.planned += planned.size();
@@ -106,6 +113,50 @@ TEST_CASE("Checkpoints: every run of a search started from one is the fresh run 
     CHECK(all.counted == 165);
     CHECK(all.restored == 327);
     CHECK(all.planned == 9922);
+    CHECK(all.outgrown == 0);
+}
+
+TEST_CASE("Checkpoints: runs whose steps outgrow the buffer outside the region are the fresh runs too",
+          "[explore][checkpoint]") {
+    // Six steps outside the region: the later steps of all runs but one
+    // (stopped sooner) move into the region, and the runs restore
+    // checkpoints taken on both sides of the move.
+    Figures all;
+    for (const char* file : {"attach-exit/v7-1-cs1-negative-nearest.json", "thread/css-get-vs-rmdir-conditional-put.json",
+                             "labs/abba-deadlock.json", "attach-exit/v7-1-three-cpu.json"}) {
+        const Figures f = compare_with_fresh_runs(file, 6);
+        all.runs += f.runs;
+        all.restored += f.restored;
+        all.outgrown += f.outgrown;
+    }
+    CHECK(all.runs == 283);
+    CHECK(all.restored == 279);
+    CHECK(all.outgrown == 282);
+}
+
+TEST_CASE("StepsAllocator: its buffer serves the reserve of its whole capacity and is never freed or shared",
+          "[explore][checkpoint]") {
+    std::vector<sim::StepInfo> buffer(4);
+    const sim::StepsAllocator<sim::StepInfo> outside(buffer.data(), buffer.size());
+    sim::Steps small(outside);
+    small.reserve(2);  // not the buffer's capacity: an ordinary allocation
+    CHECK(small.data() != buffer.data());
+    sim::Steps steps(outside);
+    steps.reserve(4);
+    REQUIRE(steps.data() == buffer.data());
+    for (std::uint32_t i = 1; i <= 4; ++i) steps.emplace_back().cell = i;
+    CHECK(steps.data() == buffer.data());
+    steps.emplace_back().cell = 5;  // past the buffer: moved out, the buffer left as it was
+    CHECK(steps.data() != buffer.data());
+    CHECK(buffer[3].cell == 4);
+    CHECK(steps[4].cell == 5);
+    sim::Steps back(outside);
+    back.reserve(4);
+    back.emplace_back().cell = 9;
+    const sim::Steps copy = back;  // a copy has its own memory
+    CHECK(copy.data() != buffer.data());
+    CHECK(copy[0].cell == 9);
+    CHECK(buffer[0].cell == 9);
 }
 
 TEST_CASE("Checkpoints: a search leaves the file's expressions as it found them", "[explore][checkpoint]") {

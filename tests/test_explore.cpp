@@ -416,7 +416,7 @@ SimResult explore_program(const Program& prog, sim::Strategy s, std::uint64_t ma
         r.outcomes.insert(outcome_key(cur));
         r.traces.insert(trace_key(m, red));
         ++r.per_trace[trace_key(m, red)];
-        r.execs.push_back(m.steps());
+        r.execs.emplace_back(m.steps().begin(), m.steps().end());
         if (keyed.empty() && !covered_by_snapshot_first(m, red)) r.uncovered.insert(trace_key(m, red));
         r.keyed.resize(keyed.size());
         for (std::size_t k = 0; k < keyed.size(); ++k) {

@@ -127,6 +127,7 @@ public:
     const sim::Machine& machine() const { return *machine_; }
     std::size_t snapshot_bytes() const;
     const sim::Checkpoints* checkpoints() const { return ck_.get(); }
+    sim::Checkpoints* checkpoints() { return ck_.get(); }
 
 private:
     SnapshotRunner() = default;

@@ -1,10 +1,12 @@
 #include "sim/checkpoint.h"
 #include "sim/asan.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <stdexcept>
 
 #include "sim/machine.h"
 #include "sim/policy.h"
@@ -43,6 +45,7 @@ Checkpoints::~Checkpoints() {
         std::fprintf(stderr, "contsim: internal error: checkpoints destroyed with their CPUs' fibers alive\n");
         std::abort();
     }
+    free_steps();
 }
 
 void Checkpoints::lay_canary_below(std::size_t cpu, char* at) {
@@ -116,6 +119,29 @@ void Checkpoints::copy(const Machine& m) {
     path_.resize(c.depth);
     for (std::uint32_t k = 0; k < c.depth; ++k) path_[k] = m.steps()[k].cpu;
     ++nkept_;
+}
+
+StepsAllocator<StepInfo> Checkpoints::steps_allocator(std::uint32_t max_steps) {
+    const std::uint32_t want = std::min(max_steps, buffered_steps_);
+    if (want == 0) return {};
+    if (want != steps_capacity_) {
+        // Only between searches (a fresh run keeps no checkpoint: restore()
+        // failed or release() ran), so no kept checkpoint's steps are here.
+        if (nkept_ != 0) throw std::logic_error("Checkpoints: the steps buffer changed under kept checkpoints");
+        free_steps();
+        region::Pause outside;
+        steps_ = std::allocator<StepInfo>().allocate(want);
+        steps_capacity_ = want;
+    }
+    return {steps_, steps_capacity_};
+}
+
+void Checkpoints::free_steps() {
+    if (!steps_) return;
+    region::Pause outside;
+    std::allocator<StepInfo>().deallocate(steps_, steps_capacity_);
+    steps_ = nullptr;
+    steps_capacity_ = 0;
 }
 
 void Checkpoints::spawned() {

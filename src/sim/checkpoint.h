@@ -36,6 +36,7 @@
 #include <boost/fiber/fiber.hpp>
 
 #include "sim/fiber_algo.h"
+#include "sim/machine.h"
 
 namespace sim {
 
@@ -76,6 +77,15 @@ public:
     bool has_fibers() const { return !fibers_.empty(); }
 
     // --- the Machine ----------------------------------------------------------
+    // A fresh run's steps (Machine::run): outside the region, in a buffer that
+    // stays put while checkpoints are kept (sim/machine.h, StepsAllocator).
+    // Room for `max_steps` (the run records no more) up to buffered_steps().
+    static constexpr std::uint32_t kBufferedSteps = 1u << 16;
+    StepsAllocator<StepInfo> steps_allocator(std::uint32_t max_steps);
+    // Tests: a smaller buffer, so that runs outgrow it (their later steps then
+    // go to the region and are copied). Before the first run only.
+    void set_buffered_steps(std::uint32_t n) { buffered_steps_ = n; }
+    std::uint32_t buffered_steps() const { return buffered_steps_; }
     // A fresh run (Machine::run): its CPUs' fibers, parked when done.
     std::vector<boost::fibers::fiber>& fibers() { return fibers_; }
     boost::context::stack_context& stack(int cpu) { return stack_[static_cast<std::size_t>(cpu)]; }
@@ -136,6 +146,11 @@ private:
     bool off_ = false;  // the region overflowed into malloc: nothing is taken or restored
     FiberAlgo::Slots live_slots_{};  // spawned(): each CPU's fiber, ready
     std::thread::id thread_;          // the fibers' thread: only it can run or release them
+    // steps_allocator()'s buffer: raw storage (untouched pages cost no memory).
+    StepInfo* steps_ = nullptr;
+    std::uint32_t steps_capacity_ = 0;
+    std::uint32_t buffered_steps_ = kBufferedSteps;
+    void free_steps();
     std::uint64_t restored_ = 0;
 };
 

@@ -108,7 +108,7 @@ bool snapshot_first_covers(const StepInfo& first, const StepInfo& second, const 
            !snapshot_orders(second, first, r) && !dependent_but_snapshots(first, second, r);
 }
 
-std::vector<HbClock> happens_before(const std::vector<StepInfo>& st, const GpEdges& edges, const Reductions& r) {
+std::vector<HbClock> happens_before(std::span<const StepInfo> st, const GpEdges& edges, const Reductions& r) {
     const std::size_t n = st.size();
     std::size_t e = 0;
     std::vector<HbClock> clock(n);
@@ -137,12 +137,12 @@ std::vector<HbClock> happens_before(const std::vector<StepInfo>& st, const GpEdg
     return clock;
 }
 
-std::vector<int> fewest_switches(const std::vector<StepInfo>& st, const GpEdges& edges, const Reductions& r,
+std::vector<int> fewest_switches(std::span<const StepInfo> st, const GpEdges& edges, const Reductions& r,
                                  std::size_t at_most) {
     return fewest_switches(st, happens_before(st, edges, r), at_most);
 }
 
-std::vector<int> fewest_switches(const std::vector<StepInfo>& st, const std::vector<HbClock>& clock, std::size_t at_most) {
+std::vector<int> fewest_switches(std::span<const StepInfo> st, const std::vector<HbClock>& clock, std::size_t at_most) {
     const std::size_t n = st.size();
     std::array<std::vector<std::size_t>, kMaxCpus> of_cpu;
     int ncpu = 0;
@@ -353,7 +353,7 @@ bool Explorer::may_apply_snapshot_first(const Machine& m) const {
 }
 
 void Explorer::analyse(const Machine& m) {
-    const std::vector<StepInfo>& st = m.steps();
+    const Steps& st = m.steps();
     // Stopped asleep: the CPUs that were waiting then, whatever the run did after.
     const std::vector<StepInfo>& bl = blocked_ || m.blocked_at_end().empty() ? stalled_ : m.blocked_at_end();
     const std::size_t n = recorded(m);
@@ -504,7 +504,7 @@ void Explorer::race(std::size_t i, std::size_t j, const StepInfo& ej, const Cloc
     ++stats_.races;
     if (i < prefix_.size()) return;  // every branch of a unit's prefix is another unit
     Node& nd = nodes_[i];
-    const std::vector<StepInfo>& st = *ev_;
+    const Steps& st = *ev_;
     const int ci = st[i].cpu;
     const std::uint32_t pi = pos_[i];
     // v = the steps after i (and before j) not happening after i, then j. Its
@@ -551,7 +551,7 @@ void Explorer::race(std::size_t i, std::size_t j, const StepInfo& ej, const Cloc
 }
 
 bool Explorer::backtrack(const Machine& m) {
-    const std::vector<StepInfo>& st = m.steps();
+    const Steps& st = m.steps();
     const bool dpor = opt_.strategy == Strategy::dpor;
     while (nodes_.size() > prefix_.size()) {
         const std::size_t k = nodes_.size() - 1;

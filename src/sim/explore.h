@@ -33,6 +33,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <span>
 #include <vector>
 
 #include "sim/machine.h"
@@ -146,7 +147,7 @@ bool snapshot_first_covers(const StepInfo& first, const StepInfo& second, const 
 // entry counts j itself).
 using HbClock = std::array<std::uint32_t, kMaxCpus>;
 // `edges`: the grace-period waits' quiescent states (Machine::gp_edges()).
-std::vector<HbClock> happens_before(const std::vector<StepInfo>& steps, const GpEdges& edges, const Reductions& r = {});
+std::vector<HbClock> happens_before(std::span<const StepInfo> steps, const GpEdges& edges, const Reductions& r = {});
 
 // A linearisation of the same trace as `steps` (same happens-before order of
 // dependent steps) with few context switches: greedy, keep the CPU that ran
@@ -155,9 +156,9 @@ std::vector<HbClock> happens_before(const std::vector<StepInfo>& steps, const Gp
 // `clocks` are happens_before(steps), e.g. the explorer's (Explorer::clocks()).
 // `at_most`: give up (return empty) unless some start needs no more switches
 // than that; what it returns otherwise is what it would return without it.
-std::vector<int> fewest_switches(const std::vector<StepInfo>& steps, const std::vector<HbClock>& clocks,
+std::vector<int> fewest_switches(std::span<const StepInfo> steps, const std::vector<HbClock>& clocks,
                                  std::size_t at_most = ~std::size_t{0});
-std::vector<int> fewest_switches(const std::vector<StepInfo>& steps, const GpEdges& edges, const Reductions& r = {},
+std::vector<int> fewest_switches(std::span<const StepInfo> steps, const GpEdges& edges, const Reductions& r = {},
                                  std::size_t at_most = ~std::size_t{0});
 
 class Explorer {
@@ -255,7 +256,7 @@ private:
     std::string split_bound_;
     std::string stop_reason() const;  // "interrupted", "time-limit" or "" (go on)
     // DPOR analysis scratch (kept to avoid reallocating per execution).
-    const std::vector<StepInfo>* ev_ = nullptr;  // the analysed execution's steps (the machine's)
+    const Steps* ev_ = nullptr;  // the analysed execution's steps (the machine's)
     std::vector<std::uint32_t> pos_;                          // index of the event within its CPU
     StepIndex index_;             // the steps [0, analysed_), for the race scan
     // clock_/pos_ are valid for the path's steps [0, analysed_): the next

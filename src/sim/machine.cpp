@@ -102,7 +102,13 @@ void Machine::run(std::vector<Thread> threads, Policy& policy, std::string phase
     runs_.clear();
     trace_.clear();
     waits_.clear();
-    steps_.clear();
+    if (ck_) {
+        const StepsAllocator<StepInfo> outside = ck_->steps_allocator(max_steps_);
+        steps_ = Steps(outside);
+        steps_.reserve(outside.capacity());
+    } else {
+        steps_.clear();
+    }
     gp_edges_.clear();
     blocked_at_end_.clear();
     lock_ids_.clear();

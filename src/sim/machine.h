@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "sim/access.h"
@@ -84,6 +85,41 @@ struct StepInfo {
     std::uint64_t held = 0;
     std::int8_t lock_bit = -1;
 };
+
+// Machine::steps()'s memory. With checkpoints (sim/checkpoint.h) the steps
+// live outside the snapshot region, in one buffer that never moves while a
+// checkpoint is kept (Checkpoints::steps_allocator()): a checkpoint then need
+// not copy them, since a run that restores one has the same steps before its
+// decision as the run that took it, and only ever writes its own after them
+// (a step's marks are set before the next decision, when checkpoints are taken).
+// In the region they were a quarter of each copy, abandoned growth included.
+// Past the buffer's capacity, or without one, it allocates as std::allocator
+// does (then in the region, copied as before).
+template <class T>
+class StepsAllocator {
+public:
+    using value_type = T;
+    using propagate_on_container_move_assignment = std::true_type;  // Machine::run() hands it over so
+    using is_always_equal = std::false_type;
+    StepsAllocator() = default;
+    StepsAllocator(T* buffer, std::size_t capacity) : buffer_(buffer), capacity_(capacity) {}
+    template <class U>
+    explicit StepsAllocator(const StepsAllocator<U>&) {}  // a rebound copy: never the buffer's
+    // A copy of the steps is the copier's own: it never shares the buffer.
+    StepsAllocator select_on_container_copy_construction() const { return {}; }
+    // The buffer serves one request: the reserve() of its whole capacity.
+    T* allocate(std::size_t n) { return buffer_ && n == capacity_ ? buffer_ : std::allocator<T>().allocate(n); }
+    void deallocate(T* p, std::size_t n) {
+        if (p != buffer_) std::allocator<T>().deallocate(p, n);
+    }
+    bool operator==(const StepsAllocator& o) const { return buffer_ == o.buffer_; }
+    std::size_t capacity() const { return capacity_; }
+
+private:
+    T* buffer_ = nullptr;
+    std::size_t capacity_ = 0;
+};
+using Steps = std::vector<StepInfo, StepsAllocator<StepInfo>>;
 
 // A grace-period wait (an rcu_sync step) ran because these steps let it: for
 // each CPU in its snapshot, the step after which that CPU had passed a
@@ -221,7 +257,7 @@ public:
     // blocked CPUs' pending steps). Tracing stays off while exploring.
     void set_exploring(bool on) { exploring_ = on; }
     bool exploring() const { return exploring_; }
-    const std::vector<StepInfo>& steps() const { return steps_; }
+    const Steps& steps() const { return steps_; }
     const std::vector<StepInfo>& blocked_at_end() const { return blocked_at_end_; }
     const GpEdges& gp_edges() const { return gp_edges_; }  // in order of `to`
     StepInfo pending_info(int cpu) const;  // the step CPU `cpu` is parked at
@@ -369,7 +405,7 @@ private:
     bool exploring_ = false;
     bool preempt_ = false;
     mutable std::vector<std::uint32_t> lock_ids_;  // lock_bit(): Cell::id per bit
-    std::vector<StepInfo> steps_;
+    Steps steps_;
     GpEdges gp_edges_;
     std::vector<StepInfo> blocked_at_end_;
     std::uint32_t step_ = 0;
