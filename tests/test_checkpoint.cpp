@@ -26,6 +26,13 @@ namespace {
 
 struct Figures {
     std::uint64_t runs = 0, counted = 0, restored = 0, planned = 0, outgrown = 0;
+    void add(const Figures& o) {
+        runs += o.runs;
+        counted += o.counted;
+        restored += o.restored;
+        planned += o.planned;
+        outgrown += o.outgrown;
+    }
 };
 
 // A DPOR search of `file` through a checkpointing SnapshotRunner, each run
@@ -102,13 +109,8 @@ TEST_CASE("Checkpoints: every run of a search started from one is the fresh run 
     Figures all;
     for (const char* file : {"attach-exit/v7-1-cs1-negative-nearest.json", "thread/css-get-vs-rmdir-conditional-put.json",
                              "labs/abba-deadlock.json", "unmentioned/umount-vs-clone-null-sb.json", "attach-exit/v7-1-three-cpu.json",
-                             "ops/fail_alloc.json"}) {
-        const Figures f = compare_with_fresh_runs(file);
-        all.runs += f.runs;
-        all.counted += f.counted;
-        all.restored += f.restored;
-        all.planned += f.planned;
-    }
+                             "ops/fail_alloc.json"})
+        all.add(compare_with_fresh_runs(file));
     CHECK(all.runs == 333);
     CHECK(all.counted == 165);
     CHECK(all.restored == 327);
@@ -123,12 +125,8 @@ TEST_CASE("Checkpoints: runs whose steps outgrow the buffer outside the region a
     // checkpoints taken on both sides of the move.
     Figures all;
     for (const char* file : {"attach-exit/v7-1-cs1-negative-nearest.json", "thread/css-get-vs-rmdir-conditional-put.json",
-                             "labs/abba-deadlock.json", "attach-exit/v7-1-three-cpu.json"}) {
-        const Figures f = compare_with_fresh_runs(file, 6);
-        all.runs += f.runs;
-        all.restored += f.restored;
-        all.outgrown += f.outgrown;
-    }
+                             "labs/abba-deadlock.json", "attach-exit/v7-1-three-cpu.json"})
+        all.add(compare_with_fresh_runs(file, 6));
     CHECK(all.runs == 283);
     CHECK(all.restored == 279);
     CHECK(all.outgrown == 282);
