@@ -26,7 +26,12 @@ namespace {
 
 struct Figures {
     std::uint64_t runs = 0, counted = 0, restored = 0, planned = 0, outgrown = 0;
+    // Runs restored from a checkpoint whose steps are in the buffer outside
+    // the region, and from one taken after they outgrew it.
+    std::uint64_t from_buffer = 0, from_region = 0;
     void add(const Figures& o) {
+        from_buffer += o.from_buffer;
+        from_region += o.from_region;
         runs += o.runs;
         counted += o.counted;
         restored += o.restored;
@@ -57,6 +62,11 @@ Figures compare_with_fresh_runs(const std::string& file, std::uint32_t buffered 
         // The steps stay in the buffer outside the region until they outgrow it.
         CHECK(sim::region::contains(m.steps().data()) == (m.steps().size() > buffered));
         if (m.steps().size() > buffered) ++f.outgrown;
+        const std::uint32_t depth = snap->checkpoints()->restored_depth();
+        if (depth > buffered)
+            ++f.from_region;
+        else if (depth > 0)
+            ++f.from_buffer;
         REQUIRE(m.steps().size() >= planned.size());
         for (std::size_t k = 0; k < planned.size(); ++k) CHECK(m.steps()[k].cpu == planned[k]);
         f.planned += planned.size();
@@ -116,6 +126,8 @@ TEST_CASE("Checkpoints: every run of a search started from one is the fresh run 
     CHECK(all.restored == 327);
     CHECK(all.planned == 9922);
     CHECK(all.outgrown == 0);
+    CHECK(all.from_buffer == 274);  // restored at a branch node (the other 53 restores are of the root)
+    CHECK(all.from_region == 0);
 }
 
 TEST_CASE("Checkpoints: runs whose steps outgrow the buffer outside the region are the fresh runs too",
@@ -130,12 +142,14 @@ TEST_CASE("Checkpoints: runs whose steps outgrow the buffer outside the region a
     CHECK(all.runs == 283);
     CHECK(all.restored == 279);
     CHECK(all.outgrown == 282);
+    CHECK(all.from_buffer == 47);
+    CHECK(all.from_region == 186);
 }
 
-TEST_CASE("StepsAllocator: its buffer serves the reserve of its whole capacity and is never freed or shared",
+TEST_CASE("StepsAllocator: the buffer serves the reserve of its whole capacity and is never freed - a copy of the steps has its own memory",
           "[explore][checkpoint]") {
     std::vector<sim::StepInfo> buffer(4);
-    const sim::StepsAllocator<sim::StepInfo> outside(buffer.data(), buffer.size());
+    const sim::StepsAllocator<sim::StepInfo> outside(buffer.data(), buffer.size() * sizeof(sim::StepInfo));
     sim::Steps small(outside);
     small.reserve(2);  // not the buffer's capacity: an ordinary allocation
     CHECK(small.data() != buffer.data());

@@ -54,6 +54,19 @@ void Checkpoints::lay_canary_below(std::size_t cpu, char* at) {
     std::memset(at - kCanary, kCanaryByte, kCanary);
 }
 
+#ifndef NDEBUG
+namespace {
+// FNV-1a over the first `n` steps' bytes: the buffer outside the region must
+// hold, at a restore, what it held when the checkpoint was taken.
+std::uint64_t steps_hash(const Steps& steps, std::size_t n) {
+    const auto* p = reinterpret_cast<const unsigned char*>(steps.data());
+    std::uint64_t h = 14695981039346656037ull;
+    for (std::size_t i = 0; i < std::min(n, steps.size()) * sizeof(StepInfo); ++i) h = (h ^ p[i]) * 1099511628211ull;
+    return h;
+}
+}  // namespace
+#endif
+
 void Checkpoints::lay_canary(int cpu, char* low) { lay_canary_below(static_cast<std::size_t>(cpu), low - kStackMargin); }
 
 void Checkpoints::take(const Machine& m) {
@@ -116,6 +129,10 @@ void Checkpoints::copy(const Machine& m) {
         at += c.len[u];
     }
     c.slots = FiberAlgo::instance().slots();
+    machine_ = &m;
+#ifndef NDEBUG
+    c.steps_hash = steps_hash(m.steps(), c.depth);
+#endif
     path_.resize(c.depth);
     for (std::uint32_t k = 0; k < c.depth; ++k) path_[k] = m.steps()[k].cpu;
     ++nkept_;
@@ -125,15 +142,16 @@ StepsAllocator<StepInfo> Checkpoints::steps_allocator(std::uint32_t max_steps) {
     const std::uint32_t want = std::min(max_steps, buffered_steps_);
     if (want == 0) return {};
     if (want != steps_capacity_) {
-        // Only between searches (a fresh run keeps no checkpoint: restore()
-        // failed or release() ran), so no kept checkpoint's steps are here.
+        // Asked by every fresh run, which keeps no checkpoint (restore()
+        // failed or release() ran): no kept checkpoint's steps are here. The
+        // step limit is the runner's, so this allocates once.
         if (nkept_ != 0) throw std::logic_error("Checkpoints: the steps buffer changed under kept checkpoints");
         free_steps();
         region::Pause outside;
         steps_ = std::allocator<StepInfo>().allocate(want);
         steps_capacity_ = want;
     }
-    return {steps_, steps_capacity_};
+    return {steps_, std::size_t{steps_capacity_} * sizeof(StepInfo)};
 }
 
 void Checkpoints::free_steps() {
@@ -155,6 +173,7 @@ bool Checkpoints::restore(const Policy& policy) {
     // This run's own checkpoint: where it leaves the path (DPOR's branch node).
     const std::size_t n = policy.planned_picks();
     target_ = n > 1 ? static_cast<std::uint32_t>(n - 1) : 0;
+    restored_depth_ = 0;
     if (off_ || fibers_.empty()) {
         nkept_ = 0;
         return false;
@@ -179,6 +198,13 @@ bool Checkpoints::restore(const Policy& policy) {
 #endif
     }
     FiberAlgo::instance().set_slots(c.slots);
+#ifndef NDEBUG
+    if (machine_ && steps_hash(machine_->steps(), c.depth) != c.steps_hash) {
+        std::fprintf(stderr, "contsim: internal error: the steps before a checkpoint changed after it was taken\n");
+        std::abort();
+    }
+#endif
+    restored_depth_ = c.depth;
     ++restored_;
     return true;
 }

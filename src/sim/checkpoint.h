@@ -114,6 +114,8 @@ public:
 
     // Runs started from a checkpoint so far.
     std::uint64_t restored() const { return restored_; }
+    // The decision the last run started from (0: the root, or a fresh run).
+    std::uint32_t restored_depth() const { return restored_depth_; }
 
 private:
     void copy(const Machine& m);  // take()'s work: may throw std::bad_alloc
@@ -131,6 +133,7 @@ private:
         std::array<char*, FiberAlgo::kSlots> lo{};
         std::array<std::size_t, FiberAlgo::kSlots> len{};
         FiberAlgo::Slots slots{};
+        std::uint64_t steps_hash = 0;  // debug builds: the steps before it, which the buffer keeps
     };
 
     region::Region& region_;
@@ -152,6 +155,8 @@ private:
     std::uint32_t buffered_steps_ = kBufferedSteps;
     void free_steps();
     std::uint64_t restored_ = 0;
+    std::uint32_t restored_depth_ = 0;
+    const Machine* machine_ = nullptr;  // the one take() copied (in the region, at a fixed address)
 };
 
 }  // namespace sim

@@ -102,22 +102,28 @@ public:
     using propagate_on_container_move_assignment = std::true_type;  // Machine::run() hands it over so
     using is_always_equal = std::false_type;
     StepsAllocator() = default;
-    StepsAllocator(T* buffer, std::size_t capacity) : buffer_(buffer), capacity_(capacity) {}
+    StepsAllocator(void* buffer, std::size_t bytes) : buffer_(buffer), bytes_(bytes) {}
     template <class U>
-    explicit StepsAllocator(const StepsAllocator<U>&) {}  // a rebound copy: never the buffer's
+    StepsAllocator(const StepsAllocator<U>& o) : buffer_(o.buffer_), bytes_(o.bytes_) {}
     // A copy of the steps is the copier's own: it never shares the buffer.
     StepsAllocator select_on_container_copy_construction() const { return {}; }
-    // The buffer serves one request: the reserve() of its whole capacity.
-    T* allocate(std::size_t n) { return buffer_ && n == capacity_ ? buffer_ : std::allocator<T>().allocate(n); }
+    // The buffer serves one request: Machine::run()'s reserve() of its whole
+    // capacity (one vector holds it; the allocator does not check that).
+    T* allocate(std::size_t n) {
+        return buffer_ && n * sizeof(T) == bytes_ ? static_cast<T*>(buffer_) : std::allocator<T>().allocate(n);
+    }
     void deallocate(T* p, std::size_t n) {
         if (p != buffer_) std::allocator<T>().deallocate(p, n);
     }
-    bool operator==(const StepsAllocator& o) const { return buffer_ == o.buffer_; }
-    std::size_t capacity() const { return capacity_; }
+    template <class U>
+    bool operator==(const StepsAllocator<U>& o) const { return buffer_ == o.buffer_; }
+    std::size_t capacity() const { return bytes_ / sizeof(T); }
 
 private:
-    T* buffer_ = nullptr;
-    std::size_t capacity_ = 0;
+    template <class U>
+    friend class StepsAllocator;
+    void* buffer_ = nullptr;
+    std::size_t bytes_ = 0;
 };
 using Steps = std::vector<StepInfo, StepsAllocator<StepInfo>>;
 
