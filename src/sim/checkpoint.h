@@ -79,13 +79,12 @@ public:
     // --- the Machine ----------------------------------------------------------
     // A fresh run's steps (Machine::run): outside the region, in a buffer that
     // stays put while checkpoints are kept (sim/machine.h, StepsAllocator).
-    // Room for `max_steps` (the run records no more) up to buffered_steps().
+    // Room for `max_steps` (the run records no more), kBufferedSteps at most.
     static constexpr std::uint32_t kBufferedSteps = 1u << 16;
     StepsAllocator<StepInfo> steps_allocator(std::uint32_t max_steps);
     // Tests: a smaller buffer, so that runs outgrow it (their later steps then
     // go to the region and are copied). Before the first run only.
     void set_buffered_steps(std::uint32_t n) { buffered_steps_ = n; }
-    std::uint32_t buffered_steps() const { return buffered_steps_; }
     // A fresh run (Machine::run): its CPUs' fibers, parked when done.
     std::vector<boost::fibers::fiber>& fibers() { return fibers_; }
     boost::context::stack_context& stack(int cpu) { return stack_[static_cast<std::size_t>(cpu)]; }

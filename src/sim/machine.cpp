@@ -35,6 +35,18 @@ struct RecordedStack {
     boost::context::stack_context allocate() { return *out = pool->allocate(); }
     void deallocate(boost::context::stack_context& sc) { pool->deallocate(sc); }
 };
+
+// This machine is Machine::current() for the scope (a run's main part, a release).
+class AsCurrent {
+public:
+    explicit AsCurrent(Machine* m) : saved_(tls_machine) { tls_machine = m; }
+    ~AsCurrent() { tls_machine = saved_; }
+    AsCurrent(const AsCurrent&) = delete;
+    AsCurrent& operator=(const AsCurrent&) = delete;
+
+private:
+    Machine* saved_;
+};
 }  // namespace
 
 Machine::Machine() {
@@ -97,7 +109,6 @@ void Machine::run(std::vector<Thread> threads, Policy& policy, std::string phase
         cpus_[i].user = threads[i].user;
         cpus_[i].body = std::move(threads[i].body);
     }
-    policy_ = &policy;
     step_ = 0;
     runs_.clear();
     trace_.clear();
@@ -115,22 +126,28 @@ void Machine::run(std::vector<Thread> threads, Policy& policy, std::string phase
     last_label_ = nullptr;
     abort_ = aborted_ = false;
     schedule_error_.clear();
-    running_ = true;
-    Machine* saved = tls_machine;
-    tls_machine = this;
+    main_part(policy, true);
+}
 
-    FiberAlgo::instance().reset();
-    if (ck_) {
-        spawn_parked();
-        cur_ = 0;
-        drive();
-    } else {
+void Machine::resume(Policy& policy) { main_part(policy, false); }
+
+void Machine::main_part(Policy& policy, bool fresh) {
+    policy_ = &policy;
+    running_ = true;
+    const AsCurrent here(this);
+    if (fresh) FiberAlgo::instance().reset();
+    if (!ck_) {
         run_fibers();
+    } else {
+        if (fresh) {
+            spawn_parked();
+            cur_ = 0;
+        }
+        drive();
     }
     running_ = false;
     policy_ = nullptr;
     aborted_ = abort_;
-    tls_machine = saved;
 }
 
 // With checkpoints: the CPUs' fibers outlive the run (the Checkpoints hold them).
@@ -160,23 +177,16 @@ void Machine::run_fibers() {
     // Start-up: CPUs run in order to their first yield point, then decisions begin.
     cur_ = 0;
     algo.chosen = 0;
+    join_fibers(fibers);
+}
+
+void Machine::join_fibers(std::vector<boost::fibers::fiber>& fibers) {
     for (auto& f : fibers) f.join();
     // Let Boost's dispatcher release the finished fibers' stacks.
+    FiberAlgo& algo = FiberAlgo::instance();
     algo.chosen = -1;
     algo.want_dispatch = true;
     boost::this_fiber::yield();
-}
-
-void Machine::resume(Policy& policy) {
-    policy_ = &policy;
-    running_ = true;
-    Machine* saved = tls_machine;
-    tls_machine = this;
-    drive();
-    running_ = false;
-    policy_ = nullptr;
-    aborted_ = abort_;
-    tls_machine = saved;
 }
 
 // The CPUs hand the main context the checkpoints they want (yield(),
@@ -196,8 +206,7 @@ void Machine::drive() {
 }
 
 void Machine::release_fibers() {
-    Machine* saved = tls_machine;
-    tls_machine = this;
+    const AsCurrent here(this);
     abort_ = true;  // a CPU resumed inside a step unwinds (unwind())
     FiberAlgo& algo = FiberAlgo::instance();
     std::vector<boost::fibers::fiber>& fibers = ck_->fibers();
@@ -206,12 +215,7 @@ void Machine::release_fibers() {
         algo.chosen = i;
         boost::this_fiber::yield();  // back here when its fiber has ended
     }
-    for (auto& f : fibers) f.join();
-    // Let Boost's dispatcher release the finished fibers' stacks.
-    algo.chosen = -1;
-    algo.want_dispatch = true;
-    boost::this_fiber::yield();
-    tls_machine = saved;
+    join_fibers(fibers);
 }
 
 void Machine::cpu_main(int i) {

@@ -22,6 +22,10 @@
 #include "sim/schedule_token.h"
 #include "sim/trace.h"
 
+namespace boost::fibers {
+class fiber;
+}
+
 namespace sim {
 
 constexpr int kMaxCpus = 16;
@@ -377,9 +381,13 @@ private:
     // With checkpoints: CPU i, done, waits for a restore (which copies a
     // checkpoint over its stack) or the release of the fibers.
     void park(int i, int next);
+    // The main context's part of a run, from its start (`fresh`) or from the
+    // checkpoint Checkpoints::restore() just put back (resume()).
+    void main_part(Policy& policy, bool fresh);
     void spawn_parked();  // with checkpoints: the CPUs' fibers, kept by ck_
     void drive();         // with checkpoints, the main context's part of a run
     void run_fibers();    // without: the CPUs' fibers, created and joined here
+    void join_fibers(std::vector<boost::fibers::fiber>& fibers);  // ended: their stacks freed
     int next_cpu();
     CpuMask runnable();
     void deadlock();
