@@ -288,7 +288,29 @@ void merge_into(ExploreResult& into, const ExploreResult& part) {
     for (auto& [k, row] : rows) into.outcomes.push_back(std::move(row));
 }
 
+namespace {
+ExploreResult explore_once(const Scenario& sc, const ExploreOptions& o);
+}  // namespace
+
 ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
+    try {
+        return explore_once(sc, o);
+    } catch (const sim::SnapshotSleepRestart&) {
+        // A unit that handed off pieces counted runs snapshot-sleep cannot
+        // vouch for, and its pieces slept on its pruned search: all again
+        // without the rule (sim::Explorer::explore()). Rare: it takes a unit
+        // of thousands of runs some of which end blocked.
+        ExploreOptions again = o;
+        again.search.reductions.snapshot_sleep = false;
+        again.resume = nullptr;
+        ExploreResult res = explore_once(sc, again);
+        res.options = o;
+        return res;
+    }
+}
+
+namespace {
+ExploreResult explore_once(const Scenario& sc, const ExploreOptions& o) {
     ExploreResult res;
     res.scenario = &sc;
     res.options = o;
@@ -489,8 +511,10 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
         auto explore_unit = [&](const sim::ExploreOptions& so, const sim::Unit& unit, Part& part) {
             w.part = &part;
             sim::Explorer ex(so);
+            // Explored again without snapshot-sleep if it cannot vouch for the unit: what it found goes.
             part.stats = ex.explore([&](sim::Policy& p) -> const sim::Machine& { return w.run_once(p); },
-                                    [&](const sim::Machine& m) { w.on_execution(m, ex.clocks()); }, unit);
+                                    [&](const sim::Machine& m) { w.on_execution(m, ex.clocks()); }, unit,
+                                    [&] { part = Part{}; });
             w.cur = RunResult{};
             return ex.handoffs();
         };
@@ -716,6 +740,7 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
     for (auto& [k, row] : rows) res.outcomes.push_back(std::move(row));
     return res;
 }
+}  // namespace
 
 std::string explore_report_text(const ExploreResult& r) {
     const Scenario& sc = *r.scenario;
@@ -871,7 +896,8 @@ struct ReductionRule {
 constexpr ReductionRule kReductionRules[] = {{"gp-ends", &sim::Reductions::gp_ends},
                                              {"blind-adds", &sim::Reductions::blind_adds},
                                              {"snapshot-first", &sim::Reductions::snapshot_first},
-                                             {"nonzero-decs", &sim::Reductions::nonzero_decs}};
+                                             {"nonzero-decs", &sim::Reductions::nonzero_decs},
+                                             {"snapshot-sleep", &sim::Reductions::snapshot_sleep}};
 }  // namespace
 
 bool set_reduction(sim::Reductions& r, const std::string& name, bool on) {

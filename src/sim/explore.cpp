@@ -230,11 +230,21 @@ Explorer::Node Explorer::extend(Machine& m, CpuMask runnable, std::size_t k) {
     if (opt_.strategy == Strategy::dpor) {
         // Sleep set: a sleeping CPU stays asleep past a step independent of its next one.
         const StepInfo& e = m.steps()[k - 1];
+        const Reductions& r = opt_.reductions;
         for (CpuMask s = parent.sleep; s; s &= s - 1) {
-            int q = __builtin_ctz(s);
-            if (!dependent_as(asleep(k - 1, q), e, opt_.reductions, Pair::sleeper)) {
+            const int q = __builtin_ctz(s);
+            const StepInfo& a = asleep(k - 1, q);
+            const bool own = parent.own & bit(q);
+            // Or (snapshot_sleep) past a step its snapshot covers, if its
+            // branch is this unit's: a run taking the snapshot here has one
+            // taking it there, with its outcome if it ends cleanly
+            // (docs/explore.md, Reductions, snapshot-sleep).
+            const bool independent = !dependent_as(a, e, r, Pair::sleeper);
+            if (independent || (own && r.snapshot_sleep && snapshot_first_covers(a, e, r))) {
+                if (!independent) ++stats_.kept_asleep;
                 nd.sleep |= bit(q);
-                asleep(k, q) = asleep(k - 1, q);
+                if (own) nd.own |= bit(q);
+                asleep(k, q) = a;
             }
         }
     }
@@ -560,6 +570,7 @@ bool Explorer::backtrack(const Machine& m) {
             nd.done |= bit(nd.chosen);
             if (dpor) {
                 nd.sleep |= bit(nd.chosen);
+                nd.own |= bit(nd.chosen);
                 asleep(k, nd.chosen) = k < st.size() ? st[k] : m.pending_info(nd.chosen);
             }
         }
@@ -579,6 +590,9 @@ void ExploreStats::add(const ExploreStats& o) {
     executions += o.executions;
     sleep_blocked += o.sleep_blocked;
     covered += o.covered;
+    unclean += o.unclean;
+    kept_asleep += o.kept_asleep;
+    discarded += o.discarded;
     runs += o.runs;
     races += o.races;
     revisits += o.revisits;
@@ -588,7 +602,27 @@ void ExploreStats::add(const ExploreStats& o) {
 }
 
 ExploreStats Explorer::explore(const RunOnce& run_once, const OnExecution& on_execution) {
-    return explore(run_once, on_execution, Unit{});
+    return explore(run_once, on_execution, Unit{}, {});
+}
+
+ExploreStats Explorer::explore(const RunOnce& run_once, const OnExecution& on_execution, const Unit& unit,
+                               const std::function<void()>& discard) {
+    const auto start = std::chrono::steady_clock::now();
+    const ExploreStats first = explore(run_once, on_execution, unit);
+    // Nothing pruned by the rule (a search without snapshots), nothing it
+    // cannot vouch for, or stopped by a limit (what it found was found; the
+    // unit is not done and --resume runs it again from its start): it stands.
+    if (first.kept_asleep == 0 || first.unclean == 0 || !first.complete) return first;
+    if (!handoffs_.empty()) throw SnapshotSleepRestart();
+    if (discard) discard();
+    const ExploreOptions kept = opt_;
+    opt_.reductions.snapshot_sleep = false;
+    if (opt_.time_limit > 0)  // the unit's limit, not a second one
+        opt_.time_limit = std::max(1e-3, opt_.time_limit - std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    ExploreStats st = explore(run_once, on_execution, unit);
+    opt_ = kept;
+    st.discarded = first.runs;
+    return st;
 }
 
 ExploreStats Explorer::explore(const RunOnce& run_once, const OnExecution& on_execution, const Unit& unit) {
@@ -650,6 +684,10 @@ bool Explorer::run_unit(const RunOnce& run_once, const OnExecution& on_execution
             ++stats_.revisits;  // counted in the round of its own preemption count
         } else {
             ++stats_.executions;
+            // Counted with the full dependence (it ended blocked, at an oops,
+            // asleep in atomic context or at the step limit): snapshot_sleep
+            // may have kept a run like it from being explored.
+            if (opt_.reductions.snapshot_first && !may_apply_snapshot_first(m)) ++stats_.unclean;
             clocks_ready_ = opt_.strategy == Strategy::dpor && clock_.size() == m.steps().size();
             on_execution(m);
             clocks_ready_ = false;

@@ -34,6 +34,7 @@
 #include <functional>
 #include <string>
 #include <span>
+#include <stdexcept>
 #include <vector>
 
 #include "sim/machine.h"
@@ -69,9 +70,17 @@ struct Reductions {
     // from, so the sleep sets, which set a step recorded in one branch
     // against a step of another, ask it of the value there.
     bool nonzero_decs = true;
+    // With snapshot_first: a CPU whose next step is a grace period's snapshot,
+    // asleep because this unit explored its branch, stays asleep past a step
+    // that snapshot covers, as it does past an independent one: a run taking
+    // the snapshot later has the outcome of the run that takes it where the
+    // branch was, if it ends cleanly. A unit that counts a run that does not
+    // (ExploreStats::unclean) is explored again without the rule
+    // (Explorer::explore(), docs/explore.md, Reductions, snapshot-sleep).
+    bool snapshot_sleep = true;
     bool operator==(const Reductions& o) const {
         return gp_ends == o.gp_ends && blind_adds == o.blind_adds && snapshot_first == o.snapshot_first &&
-               nonzero_decs == o.nonzero_decs;
+               nonzero_decs == o.nonzero_decs && snapshot_sleep == o.snapshot_sleep;
     }
 };
 
@@ -121,6 +130,16 @@ struct ExploreStats {
     // later snapshot that covers it, and end cleanly). Explored for their
     // races, not counted: the executions are then one per trace left.
     std::uint64_t covered = 0;
+    // Counted runs snapshot_first could not cover (ended blocked, at an oops,
+    // asleep in atomic context or at the step limit): with snapshot_sleep, a
+    // unit that has any is explored again without it.
+    std::uint64_t unclean = 0;
+    // Times snapshot_sleep kept a CPU asleep that the step just run would
+    // have woken (0: the rule pruned nothing, the search is the one without it).
+    std::uint64_t kept_asleep = 0;
+    // Runs of a first try snapshot_sleep could not vouch for, discarded
+    // (not in `runs`): the unit was explored again without the rule.
+    std::uint64_t discarded = 0;
     std::uint64_t runs = 0;           // executions + sleep_blocked + covered
     std::uint64_t races = 0;          // races analysed (DPOR)
     std::size_t longest = 0;          // most steps in one execution
@@ -161,6 +180,12 @@ std::vector<int> fewest_switches(std::span<const StepInfo> steps, const std::vec
 std::vector<int> fewest_switches(std::span<const StepInfo> steps, const GpEdges& edges, const Reductions& r = {},
                                  std::size_t at_most = ~std::size_t{0});
 
+// Thrown by Explorer::explore() (see there).
+struct SnapshotSleepRestart : std::runtime_error {
+    SnapshotSleepRestart()
+        : std::runtime_error("explore: a unit that handed off work counted runs snapshot-sleep cannot vouch for") {}
+};
+
 class Explorer {
 public:
     explicit Explorer(ExploreOptions o) : opt_(o) {}
@@ -173,6 +198,8 @@ public:
     // Throws std::runtime_error when a replay diverges (a nondeterministic model).
     using RunOnce = std::function<const Machine&(Policy&)>;
     using OnExecution = std::function<void(const Machine&)>;
+    // The whole search, vouched for (below): on_execution may see the runs of
+    // a first try that snapshot-sleep could not vouch for before those of the second.
     ExploreStats explore(const RunOnce& run_once, const OnExecution& on_execution);
     // DPOR: the happens-before clocks of the execution on_execution is handed
     // (computed by the race analysis before the call); nullptr for the other
@@ -180,8 +207,18 @@ public:
     const std::vector<HbClock>* clocks() const {
         return !clocks_ready_ ? nullptr : opt_.reductions.snapshot_first ? &full_clock_ : &clock_;
     }
-    // Explores only the subtree below `unit` (its prefix is replayed, never varied).
+    // Explores only the subtree below `unit` (its prefix is replayed, never
+    // varied), as it is: not vouched for.
     ExploreStats explore(const RunOnce& run_once, const OnExecution& on_execution, const Unit& unit);
+    // With Reductions::snapshot_sleep, explore() vouches for a unit only if
+    // none of its counted runs ended in a way covering cannot speak for
+    // (ExploreStats::unclean). Otherwise it calls `discard` (the caller drops
+    // what on_execution collected) and explores the unit again without the
+    // rule; if the unit had handed off pieces, whose sleepers came from its
+    // pruned search, it throws SnapshotSleepRestart instead: the caller must
+    // run the whole search again without the rule.
+    ExploreStats explore(const RunOnce& run_once, const OnExecution& on_execution, const Unit& unit,
+                         const std::function<void()>& discard);
 
     // The work units below `root`, in prefix order: the subtree with the
     // largest estimated size (the interleavings of the steps left in a serial
@@ -205,6 +242,11 @@ private:
         CpuMask backtrack = 0;  // CPUs to explore from here
         CpuMask done = 0;       // CPUs explored from here
         CpuMask sleep = 0;      // DPOR: asleep on entry, plus done
+        // Of `sleep`, the CPUs whose branch this unit explored (done here or
+        // above, not a unit's sleepers): the ones Reductions::snapshot_sleep
+        // may keep asleep past a step their snapshot covers, since the run
+        // that covers it is then this unit's, which vouches for it.
+        CpuMask own = 0;
         int chosen = -1;        // the CPU taken in the current execution
         int current = -1;       // the CPU that ran the step before this node
         unsigned preempted = 0; // bounded: preemptions on the path before this node
