@@ -718,10 +718,9 @@ TEST_CASE("explore: locks, RCU and kfree: DPOR finds DFS's outcomes, one executi
     CHECK(dpor_runs < dfs_runs);
     CHECK(merged > 0);  // blind-adds (inc/dec pairs), nonzero-decs (puts) and gp-ends (call_rcu) merge traces in some
     CHECK(covered > 0);  // snapshot-first leaves some uncounted (call_rcu against a reader)
-    CHECK(kept_asleep > 0);  // snapshot-sleep pruned runs (call_rcu's snapshot asleep past a reader's first step)
     CHECK(again == 0);
 #if !CONTSIM_ASAN
-    CHECK(kept_asleep == 4);
+    CHECK(kept_asleep == 4);  // snapshot-sleep pruned runs (call_rcu's snapshot asleep past a reader's first step)
     CHECK(restored == 692);  // runs started from a checkpoint (ASan runs a third of the programs)
 #endif
     CHECK(restored > 0);
