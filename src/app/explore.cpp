@@ -9,6 +9,7 @@
 #include <tuple>
 #include <atomic>
 #include <chrono>
+#include <utility>
 #include <cmath>
 #include <condition_variable>
 #include <mutex>
@@ -288,29 +289,7 @@ void merge_into(ExploreResult& into, const ExploreResult& part) {
     for (auto& [k, row] : rows) into.outcomes.push_back(std::move(row));
 }
 
-namespace {
-ExploreResult explore_once(const Scenario& sc, const ExploreOptions& o);
-}  // namespace
-
 ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
-    try {
-        return explore_once(sc, o);
-    } catch (const sim::SnapshotSleepRestart&) {
-        // A unit that handed off pieces counted runs snapshot-sleep cannot
-        // vouch for, and its pieces slept on its pruned search: all again
-        // without the rule (sim::Explorer::explore()). Rare: it takes a unit
-        // of thousands of runs some of which end blocked.
-        ExploreOptions again = o;
-        again.search.reductions.snapshot_sleep = false;
-        again.resume = nullptr;
-        ExploreResult res = explore_once(sc, again);
-        res.options = o;
-        return res;
-    }
-}
-
-namespace {
-ExploreResult explore_once(const Scenario& sc, const ExploreOptions& o) {
     ExploreResult res;
     res.scenario = &sc;
     res.options = o;
@@ -511,10 +490,17 @@ ExploreResult explore_once(const Scenario& sc, const ExploreOptions& o) {
         auto explore_unit = [&](const sim::ExploreOptions& so, const sim::Unit& unit, Part& part) {
             w.part = &part;
             sim::Explorer ex(so);
-            // Explored again without snapshot-sleep if it cannot vouch for the unit: what it found goes.
+            // Explored again without snapshot-sleep if the rule cannot vouch
+            // for the unit: the first try's table goes, unless a limit stops
+            // the second, whose partial table then keeps the outcomes the
+            // first found (a violation seen stays reachable).
+            Part first;
             part.stats = ex.explore([&](sim::Policy& p) -> const sim::Machine& { return w.run_once(p); },
                                     [&](const sim::Machine& m) { w.on_execution(m, ex.clocks()); }, unit,
-                                    [&] { part = Part{}; });
+                                    [&] { first = std::exchange(part, Part{}); });
+            if (!part.stats.complete)
+                for (const auto& [oc, row] : first.rows)
+                    if (!part.rows.count(oc)) add_row(part.rows, oc, row);
             w.cur = RunResult{};
             return ex.handoffs();
         };
@@ -740,7 +726,6 @@ ExploreResult explore_once(const Scenario& sc, const ExploreOptions& o) {
     for (auto& [k, row] : rows) res.outcomes.push_back(std::move(row));
     return res;
 }
-}  // namespace
 
 std::string explore_report_text(const ExploreResult& r) {
     const Scenario& sc = *r.scenario;

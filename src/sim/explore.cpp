@@ -238,9 +238,14 @@ Explorer::Node Explorer::extend(Machine& m, CpuMask runnable, std::size_t k) {
             // Or (snapshot_sleep) past a step its snapshot covers, if its
             // branch is this unit's: a run taking the snapshot here has one
             // taking it there, with its outcome if it ends cleanly
-            // (docs/explore.md, Reductions, snapshot-sleep).
+            // (docs/explore.md, Reductions, snapshot-sleep). Covering asks
+            // the other conflicts of two steps of one run; a sleeper's step
+            // was recorded in another branch: ask them as of a sleeper (a
+            // decrement whose local code takes the snapshot, as
+            // put_task_struct(); synchronize_rcu(); in attach_task()).
             const bool independent = !dependent_as(a, e, r, Pair::sleeper);
-            if (independent || (own && r.snapshot_sleep && snapshot_first_covers(a, e, r))) {
+            if (independent || (own && r.snapshot_sleep && snapshot_first_covers(a, e, r) &&
+                                !dependent_but_snapshots(a, e, r, Pair::sleeper))) {
                 if (!independent) ++stats_.kept_asleep;
                 nd.sleep |= bit(q);
                 if (own) nd.own |= bit(q);
@@ -613,12 +618,15 @@ ExploreStats Explorer::explore(const RunOnce& run_once, const OnExecution& on_ex
     // cannot vouch for, or stopped by a limit (what it found was found; the
     // unit is not done and --resume runs it again from its start): it stands.
     if (first.kept_asleep == 0 || first.unclean == 0 || !first.complete) return first;
-    if (!handoffs_.empty()) throw SnapshotSleepRestart();
+    // Its pieces (handoffs()) have not run: the caller takes them once this
+    // returns, and the second try hands off its own.
     if (discard) discard();
     const ExploreOptions kept = opt_;
     opt_.reductions.snapshot_sleep = false;
-    if (opt_.time_limit > 0)  // the unit's limit, not a second one
+    // The unit's limits, not a second set: what is left of them.
+    if (opt_.time_limit > 0)
         opt_.time_limit = std::max(1e-3, opt_.time_limit - std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    if (opt_.max_runs) opt_.max_runs -= first.runs;  // first.complete: it stopped short of the cap
     ExploreStats st = explore(run_once, on_execution, unit);
     opt_ = kept;
     st.discarded = first.runs;

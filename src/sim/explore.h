@@ -180,12 +180,6 @@ std::vector<int> fewest_switches(std::span<const StepInfo> steps, const std::vec
 std::vector<int> fewest_switches(std::span<const StepInfo> steps, const GpEdges& edges, const Reductions& r = {},
                                  std::size_t at_most = ~std::size_t{0});
 
-// Thrown by Explorer::explore() (see there).
-struct SnapshotSleepRestart : std::runtime_error {
-    SnapshotSleepRestart()
-        : std::runtime_error("explore: a unit that handed off work counted runs snapshot-sleep cannot vouch for") {}
-};
-
 class Explorer {
 public:
     explicit Explorer(ExploreOptions o) : opt_(o) {}
@@ -214,9 +208,10 @@ public:
     // none of its counted runs ended in a way covering cannot speak for
     // (ExploreStats::unclean). Otherwise it calls `discard` (the caller drops
     // what on_execution collected) and explores the unit again without the
-    // rule; if the unit had handed off pieces, whose sleepers came from its
-    // pruned search, it throws SnapshotSleepRestart instead: the caller must
-    // run the whole search again without the rule.
+    // rule, within what is left of the limits; handoffs() are then the
+    // second try's (the first try's pieces have not run: the caller takes
+    // them after this returns). A second try a limit stops leaves the unit
+    // incomplete, with what that try found.
     ExploreStats explore(const RunOnce& run_once, const OnExecution& on_execution, const Unit& unit,
                          const std::function<void()>& discard);
 
