@@ -819,10 +819,12 @@ TEST_CASE("explore: snapshot-sleep prunes the run that deadlocks only with the s
     REQUIRE(dfs3.stats.complete);
     CHECK(explore_program(p3, sim::Strategy::dpor, 0, 1, 2, false, {}, {}, 0, false, false).outcomes != dfs3.outcomes);
     const SimResult whole = explore_program(p3, sim::Strategy::dpor, 0, 1, 2, false, {}, {}, 1);
-    WARN("whole again " << whole.units_again << " handed " << whole.handed_off);
+    CHECK(whole.units_again == 1);
+    CHECK(whole.handed_off == 3);  // the second try's pieces
     CHECK(whole.outcomes == dfs3.outcomes);
     const SimResult unit = explore_program(p3, sim::Strategy::dpor, 0, 4, 2, false, {}, {}, 2);
-    WARN("unit again " << unit.units_again << " handed " << unit.handed_off);
+    CHECK(unit.units_again == 1);
+    CHECK(unit.handed_off == 0);
     CHECK(unit.outcomes == dfs3.outcomes);
     CHECK(unit.stats.executions == whole.stats.executions);
 }

@@ -692,10 +692,12 @@ bool Explorer::run_unit(const RunOnce& run_once, const OnExecution& on_execution
             ++stats_.revisits;  // counted in the round of its own preemption count
         } else {
             ++stats_.executions;
-            // Counted with the full dependence (it ended blocked, at an oops,
-            // asleep in atomic context or at the step limit): snapshot_sleep
-            // may have kept a run like it from being explored.
-            if (opt_.reductions.snapshot_first && !may_apply_snapshot_first(m)) ++stats_.unclean;
+            // Counted with the full dependence (analyse() could not apply
+            // snapshot_first: it ended blocked, at an oops, asleep in atomic
+            // context or at the step limit): snapshot_sleep may have kept a
+            // run like it from being explored.
+            if (opt_.strategy == Strategy::dpor && opt_.reductions.snapshot_first && !applied_snapshot_first_)
+                ++stats_.unclean;
             clocks_ready_ = opt_.strategy == Strategy::dpor && clock_.size() == m.steps().size();
             on_execution(m);
             clocks_ready_ = false;

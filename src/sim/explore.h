@@ -34,7 +34,6 @@
 #include <functional>
 #include <string>
 #include <span>
-#include <stdexcept>
 #include <vector>
 
 #include "sim/machine.h"
