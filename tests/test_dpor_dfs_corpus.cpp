@@ -121,7 +121,7 @@ TEST_CASE("DPOR = DFS on every shipped scenario DFS finishes within 600 runs: ev
     }
     CHECK(finished == 49);
     CHECK(too_big > 100);
-    CHECK(c.searches == finished * 32);
+    CHECK(c.searches == finished * 64);
     CHECK(c.techniques == finished * 4);
     CHECK(c.dpor_executions < c.dfs_executions);
 }
@@ -140,7 +140,7 @@ TEST_CASE("DPOR = DFS on the two notify_on_release scenarios DFS finishes in 36,
         CHECK(d.stats.executions == runs);
         compare_with_dfs(sc, d, c);
     }
-    CHECK(c.searches == 64);
+    CHECK(c.searches == 128);
     CHECK(c.techniques == 8);
     CHECK(c.dpor_executions == 14);  // 7 traces each under every rule
 }

@@ -501,7 +501,8 @@ Program random_program(std::uint64_t& seed, const Op (&ops)[N]) {
 // snapshot-first, and none: DPOR finds DFS's outcomes each time. Without
 // snapshot-first, one execution per trace of the dependence in use; with it,
 // one per trace that covered_by_snapshot_first() keeps, never one more. The
-// rules never add executions.
+// rules never add executions; snapshot-sleep and snapshot-order (all but
+// each) change only how many runs are not counted.
 struct RulesCompared {
     bool compared = false;            // DFS finished: the three settings were compared
     bool merged = false;              // the rules merged some traces
@@ -511,6 +512,7 @@ struct RulesCompared {
     std::uint64_t restored = 0;  // runs of the checkpointed search started from a checkpoint
     int kept_asleep = 0;         // snapshot-sleep kept a CPU asleep (pruned runs)
     int again = 0;               // ... and could not vouch: the search ran again without it
+    int reordered = 0;           // snapshot-order changed how many runs the search took
 };
 
 // Every field of every step of every execution, in order.
@@ -521,21 +523,24 @@ std::string executions_text(const SimResult& r) {
 }
 
 RulesCompared dpor_matches_dfs(const Program& prog, bool preempt, const std::string& what) {
-    sim::Reductions none, exact, awake;
-    none.gp_ends = none.blind_adds = none.snapshot_first = none.nonzero_decs = none.snapshot_sleep = false;
+    sim::Reductions none, exact, awake, unordered;
+    none.gp_ends = none.blind_adds = none.snapshot_first = none.nonzero_decs = none.snapshot_sleep =
+        none.snapshot_order = false;
     exact.snapshot_first = false;
     awake.snapshot_sleep = false;
+    unordered.snapshot_order = false;
     RulesCompared out;
-    std::uint64_t executions[4] = {0, 0, 0, 0};
-    const std::vector<sim::Reductions> settings = {none, exact, awake, sim::Reductions{}};
+    std::uint64_t executions[5] = {0, 0, 0, 0, 0}, runs[5] = {0, 0, 0, 0, 0};
+    const std::vector<sim::Reductions> settings = {none, exact, awake, sim::Reductions{}, unordered};
     INFO(what << (preempt ? " (PREEMPT)" : "") << ": " << describe(prog));
     SimResult f = explore_program(prog, sim::Strategy::dfs, 2500, 1, 2, preempt, {}, settings);
     if (!f.stats.complete) return out;
     for (std::size_t k = 0; k < settings.size(); ++k) {
         INFO((k == 0   ? "--reductions none"
               : k == 1 ? "--reductions gp-ends,blind-adds,nonzero-decs"
-              : k == 2 ? "--reductions gp-ends,blind-adds,snapshot-first,nonzero-decs"
-                       : "--reductions all"));
+              : k == 2 ? "--reductions gp-ends,blind-adds,snapshot-first,nonzero-decs,snapshot-order"
+              : k == 3 ? "--reductions all"
+                       : "--reductions gp-ends,blind-adds,snapshot-first,nonzero-decs,snapshot-sleep"));
         const auto& [traces, uncovered] = f.keyed[k];
         SimResult d = explore_program(prog, sim::Strategy::dpor, 0, 1, 2, preempt, settings[k]);
         REQUIRE(d.stats.complete);
@@ -564,12 +569,15 @@ RulesCompared dpor_matches_dfs(const Program& prog, bool preempt, const std::str
             out.restored += c.restored;
         }
         executions[k] = d.stats.executions;
-        out.dpor_runs += d.stats.runs;
+        runs[k] = d.stats.runs;
+        if (k < 4) out.dpor_runs += d.stats.runs;
     }
     out.compared = true;
     out.dfs_runs += f.stats.runs;
     if (executions[0] && executions[1] && executions[2]) {
         CHECK(executions[3] == executions[2]);  // snapshot-sleep keeps runs the others count from running, never a trace
+        CHECK(executions[4] == executions[3]);  // snapshot-order changes the order of the runs, never a trace
+        out.reordered = runs[4] != runs[3];
         CHECK(executions[2] <= executions[1]);
         CHECK(executions[1] <= executions[0]);
         out.merged = executions[1] < executions[0];
@@ -696,10 +704,11 @@ TEST_CASE("explore: locks, RCU and kfree: DPOR finds DFS's outcomes, one executi
     for (int n = 0; n < 150 / kScale; ++n) progs.push_back(random_program(seed, ops));
     // All rules (the default), all but snapshot-first, and none.
     std::uint64_t dpor_runs = 0, dfs_runs = 0, compared = 0, merged = 0, covered = 0, restored = 0;
-    int kept_asleep = 0, again = 0;
+    int kept_asleep = 0, again = 0, reordered = 0;
     for (std::size_t i = 0; i < progs.size(); ++i) {
         RulesCompared c = dpor_matches_dfs(progs[i], false, "program " + std::to_string(i));
         kept_asleep += c.kept_asleep;
+        reordered += c.reordered;
         again += c.again;
         restored += c.restored;
         dpor_runs += c.dpor_runs;
@@ -715,7 +724,8 @@ TEST_CASE("explore: locks, RCU and kfree: DPOR finds DFS's outcomes, one executi
     CHECK(again == 0);
 #if !CONTSIM_ASAN
     CHECK(kept_asleep == 4);  // snapshot-sleep pruned runs (call_rcu's snapshot asleep past a reader's first step)
-    CHECK(restored == 692);  // runs started from a checkpoint (ASan runs a third of the programs)
+    CHECK(reordered == 6);    // snapshot-order changed the number of runs
+    CHECK(restored == 689);  // runs started from a checkpoint (ASan runs a third of the programs)
 #endif
     CHECK(restored > 0);
 }
@@ -759,12 +769,13 @@ TEST_CASE("explore: grace periods, without and with PREEMPT: DPOR finds DFS's ou
     // outcomes as DFS either way, one execution per trace of its own
     // dependence, and the rule merges traces in some programs.
     std::uint64_t compared = 0, differ = 0, merged = 0, covered = 0, restored = 0;
-    int kept_asleep = 0, again = 0;
+    int kept_asleep = 0, again = 0, reordered = 0;
     for (std::size_t i = 0; i < progs.size(); ++i) {
         std::set<std::string> per_flavour[2];
         for (bool preempt : {false, true}) {
             RulesCompared c = dpor_matches_dfs(progs[i], preempt, "program " + std::to_string(i));
             kept_asleep += c.kept_asleep;
+            reordered += c.reordered;
             again += c.again;
             per_flavour[preempt] = c.outcomes;
             restored += c.restored;
@@ -781,8 +792,9 @@ TEST_CASE("explore: grace periods, without and with PREEMPT: DPOR finds DFS's ou
     CHECK(kept_asleep > 0);
     CHECK(again == 1);  // program 8, without PREEMPT (the next test)
 #if !CONTSIM_ASAN
-    CHECK(kept_asleep == 25);
-    CHECK(restored == 780);  // runs started from a checkpoint (ASan runs a third of the programs)
+    CHECK(kept_asleep == 28);
+    CHECK(reordered == 17);
+    CHECK(restored == 725);  // runs started from a checkpoint (ASan runs a third of the programs)
 #endif
     CHECK(restored > 0);
 }
@@ -1242,18 +1254,18 @@ TEST_CASE("explore CLI: --reductions turns the rules off by name, and the report
     json three = json::parse(contsim_cli("explore " + f + " --format json --reductions gp-ends,blind-adds,snapshot-first").out);
     json counted = json::parse(contsim_cli("explore " + f + " --format json --reductions gp-ends,blind-adds").out);
     CHECK(all["executions"] == 72);
-    CHECK(all["covered"] == 147);
+    CHECK(all["covered"] == 90);
     CHECK(three["executions"] == 128);  // nonzero-decs off: the puts of one count ordered
     CHECK(three["covered"] == 289);
-    CHECK(three["search"]["reductions_off"] == json::array({"nonzero-decs", "snapshot-sleep"}));
-    CHECK(named["search"]["reductions_off"] == json::array({"snapshot-sleep"}));
+    CHECK(three["search"]["reductions_off"] == json::array({"nonzero-decs", "snapshot-sleep", "snapshot-order"}));
+    CHECK(named["search"]["reductions_off"] == json::array({"snapshot-sleep", "snapshot-order"}));
     CHECK(counted["executions"] == 478);  // snapshot-first off: every run counted
     CHECK(counted["covered"] == 0);
     CHECK(none["executions"] == 1210);  // the search from before the rules, count for count
     CHECK(named["executions"] == all["executions"]);
     CHECK_FALSE(all["search"].contains("reductions_off"));
     CHECK(none["search"]["reductions_off"] ==
-          json::array({"gp-ends", "blind-adds", "snapshot-first", "nonzero-decs", "snapshot-sleep"}));
+          json::array({"gp-ends", "blind-adds", "snapshot-first", "nonzero-decs", "snapshot-sleep", "snapshot-order"}));
     CHECK(all["search_digest"] != none["search_digest"]);  // merge keeps the two searches apart
     // The same outcomes (violations, values) and verdict either way.
     auto rows = [](const json& r) {
@@ -1266,7 +1278,7 @@ TEST_CASE("explore CLI: --reductions turns the rules off by name, and the report
 
     Cli bad = contsim_cli("explore " + f + " --reductions gp-end");
     CHECK(bad.status == 2);
-    CHECK(bad.err == "contsim: --reductions: expected all, none or a comma list of gp-ends, blind-adds, snapshot-first, nonzero-decs, snapshot-sleep, got \"gp-end\"\n");
+    CHECK(bad.err == "contsim: --reductions: expected all, none or a comma list of gp-ends, blind-adds, snapshot-first, nonzero-decs, snapshot-sleep, snapshot-order, got \"gp-end\"\n");
 }
 
 

@@ -361,7 +361,7 @@ TEST_CASE("resume: a search with a reduction rule off resumes as that search", "
     test_cli::Cli capped = contsim("explore " + kThree + " --max-runs 300 --reductions none --format json");
     REQUIRE(capped.status == 4);
     CHECK(json::parse(capped.out)["search"]["reductions_off"] ==
-          json::array({"gp-ends", "blind-adds", "snapshot-first", "nonzero-decs", "snapshot-sleep"}));
+          json::array({"gp-ends", "blind-adds", "snapshot-first", "nonzero-decs", "snapshot-sleep", "snapshot-order"}));
     fs::path p = save("capped-none.json", capped.out);
     test_cli::Cli again = contsim("explore --resume '" + p.string() + "' --reductions all");
     CHECK(again.status == 2);

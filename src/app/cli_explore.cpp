@@ -51,7 +51,7 @@ CLI::App* add_explore_command(CLI::App& cli, ExploreArgs& a) {
         ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}));
     e->add_option("--reductions", a.reductions,
                   "Independence rules beyond same-cell conflicts: all (default), none, or a comma list of gp-ends, "
-                  "blind-adds, snapshot-first, nonzero-decs, snapshot-sleep (docs/explore.md, Reductions; the outcomes are the same, the counts differ)");
+                  "blind-adds, snapshot-first, nonzero-decs, snapshot-sleep, snapshot-order (docs/explore.md, Reductions; the outcomes are the same, the counts differ)");
     e->add_flag("--from-schedule", a.from_schedule,
                 "Replay the file's schedule (up to its trailing run-to-completion entries) as every execution's prefix");
     e->add_flag("--no-snapshot", a.no_snapshot,

@@ -882,7 +882,8 @@ constexpr ReductionRule kReductionRules[] = {{"gp-ends", &sim::Reductions::gp_en
                                              {"blind-adds", &sim::Reductions::blind_adds},
                                              {"snapshot-first", &sim::Reductions::snapshot_first},
                                              {"nonzero-decs", &sim::Reductions::nonzero_decs},
-                                             {"snapshot-sleep", &sim::Reductions::snapshot_sleep}};
+                                             {"snapshot-sleep", &sim::Reductions::snapshot_sleep},
+                                             {"snapshot-order", &sim::Reductions::snapshot_order}};
 }  // namespace
 
 bool set_reduction(sim::Reductions& r, const std::string& name, bool on) {

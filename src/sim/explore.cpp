@@ -218,11 +218,23 @@ private:
     Explorer& ex_;
 };
 
+CpuMask Explorer::ordered_first(std::size_t k, CpuMask among) const {
+    const Reductions& r = opt_.reductions;
+    if (opt_.strategy != Strategy::dpor || !r.snapshot_first || !r.snapshot_order) return 0;
+    return forecast_.first(ord_[k], among);
+}
+
 Explorer::Node Explorer::extend(Machine& m, CpuMask runnable, std::size_t k) {
     Node nd;
     nd.enabled = runnable;
     if (asleep_.size() < (k + 1) * kMaxCpus) asleep_.resize((k + 1) * kMaxCpus);
-    if (k == 0) return nd;
+    if (ord_.size() < k + 1) ord_.resize(k + 1);
+    if (k == 0) {
+        ord_[0] = {};
+        return nd;
+    }
+    ord_[k] = ord_[k - 1];
+    ++ord_[k][m.steps()[k - 1].cpu];
     const Node& parent = nodes_[k - 1];
     nd.current = parent.chosen;
     nd.preempted = parent.preempted + (parent.current >= 0 && (parent.enabled & bit(parent.current)) &&
@@ -345,6 +357,8 @@ int Explorer::choose(Machine& m, CpuMask runnable, int current) {
     // Keep the current CPU when possible: fewer context switches in witnesses
     // (at the first step, "current" is only the last CPU started: take CPU0).
     int p = k > 0 && current >= 0 && (cand & bit(current)) ? current : lowest_cpu(cand);
+    // snapshot_order: a snapshot ahead of the stretches it would cover.
+    if (const CpuMask f = ordered_first(k, cand); f && !(f & bit(p))) p = lowest_cpu(f);
     // Set in place: written into nd just before the copy, they stalled its
     // wide loads (store forwarding, a third of choose() in perf).
     Node& added = nodes_.emplace_back(nd);
@@ -391,6 +405,7 @@ void Explorer::analyse(const Machine& m) {
     // applied snapshot_first and this one does not, or the reverse: then from
     // the first step it changes.
     std::size_t from = std::min(analysed_, n);
+    fresh_from_ = from;
     if (red.snapshot_first && apply != applied_snapshot_first_)
         for (std::size_t j = 0; j < from; ++j)
             if (covered_pair_[j]) {
@@ -581,7 +596,8 @@ bool Explorer::backtrack(const Machine& m) {
         }
         CpuMask todo = nd.backtrack & nd.enabled & ~nd.done & ~nd.sleep;
         if (todo) {
-            nd.chosen = lowest_cpu(todo);
+            const CpuMask f = ordered_first(k, todo);
+            nd.chosen = lowest_cpu(f ? f : todo);
             analysed_ = std::min(analysed_, k);  // step k and after change
             return true;
         }
@@ -641,6 +657,7 @@ ExploreStats Explorer::explore(const RunOnce& run_once, const OnExecution& on_ex
     deadline_start_ = std::chrono::steady_clock::now();
     handoffs_.clear();
     next_handoff_ = opt_.handoff_after;
+    forecast_.clear();  // a unit's order is its own: the same whoever explores it, after whatever
     for (unsigned b = 0; b < rounds; ++b) {
         budget_ = opt_.strategy == Strategy::bounded ? b : ~0u;
         prefix_ = unit.prefix;
@@ -683,6 +700,8 @@ bool Explorer::run_unit(const RunOnce& run_once, const OnExecution& on_execution
         if (opt_.strategy == Strategy::dpor) {
             ev_ = &m.steps();  // the machine outlives the analysis
             analyse(m);
+            if (opt_.reductions.snapshot_first && opt_.reductions.snapshot_order)
+                forecast_.learn(std::span(m.steps()).first(recorded(m)), pos_, fresh_from_, opt_.reductions.gp_ends);
         }
         if (blocked_) {
             ++stats_.sleep_blocked;
@@ -744,6 +763,7 @@ void Explorer::hand_off(const RunOnce& run_once, const Machine& m) {
     // Probing reuses the path's state: keep it.
     const std::vector<Node> nodes = nodes_;
     const std::vector<StepInfo> asleep = asleep_;
+    const std::vector<StepForecast::Ordinals> ord = ord_;
     const std::vector<std::uint8_t> prefix = prefix_;
     auto with = [&](int c) {
         Unit u = base;
@@ -763,6 +783,7 @@ void Explorer::hand_off(const RunOnce& run_once, const Machine& m) {
     }
     nodes_ = nodes;
     asleep_ = asleep;
+    ord_ = ord;
     sleepers_ = base.sleepers;
     prefix_ = prefix;
     for (std::size_t i = prefix_.size(); i <= j; ++i) prefix_.push_back(static_cast<std::uint8_t>(nodes_[i].chosen));

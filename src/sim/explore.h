@@ -36,6 +36,7 @@
 #include <span>
 #include <vector>
 
+#include "sim/forecast.h"
 #include "sim/machine.h"
 #include "sim/policy.h"
 #include "sim/step_index.h"
@@ -77,9 +78,16 @@ struct Reductions {
     // (ExploreStats::unclean) is explored again without the rule
     // (Explorer::explore(), docs/explore.md, Reductions, snapshot-sleep).
     bool snapshot_sleep = true;
+    // With snapshot_first: DPOR takes a node's branches in an order that
+    // runs grace periods' snapshots before the steps that begin read-side
+    // stretches (StepForecast::first(), guessed from the runs so far), so
+    // that fewer runs hold a stretch's beginning before a snapshot that
+    // covers it. Only the order: the counted runs are the same.
+    bool snapshot_order = true;
     bool operator==(const Reductions& o) const {
         return gp_ends == o.gp_ends && blind_adds == o.blind_adds && snapshot_first == o.snapshot_first &&
-               nonzero_decs == o.nonzero_decs && snapshot_sleep == o.snapshot_sleep;
+               nonzero_decs == o.nonzero_decs && snapshot_sleep == o.snapshot_sleep &&
+               snapshot_order == o.snapshot_order;
     }
 };
 
@@ -270,6 +278,12 @@ private:
     ExploreOptions opt_;
     std::vector<Node> nodes_;   // the current path: nodes_[k] is the state before step k
     std::vector<StepInfo> asleep_;  // asleep(k, cpu); grows to the deepest node, never shrinks
+    // ord_[k][c]: how many steps CPU c ran before node k (its next step there
+    // is its ord_[k][c]-th); grows to the deepest node, never shrinks.
+    std::vector<StepForecast::Ordinals> ord_;
+    StepForecast forecast_;  // Reductions::snapshot_order: learnt afresh in each explore()
+    // The branches among `among` at node k that snapshot_order takes first (0: any).
+    CpuMask ordered_first(std::size_t k, CpuMask among) const;
     std::size_t replay_ = 0;    // nodes_[0..replay_) are replayed in the next execution
     bool blocked_ = false;      // this execution was stopped asleep
     std::size_t blocked_at_ = 0;  // then: at this step (the search uses the steps before it)
@@ -298,6 +312,7 @@ private:
     // clock_/pos_ are valid for the path's steps [0, analysed_): the next
     // execution replays them unchanged, so their races were already handled.
     std::size_t analysed_ = 0;
+    std::size_t fresh_from_ = 0;  // the last analyse() saw steps [fresh_from_, n) anew
     std::vector<HbClock> clock_;  // happens-before vector clocks of the race analysis
     // With snapshot_first: the clocks of the full dependence (a covered pair
     // ordered too), which the witness needs to replay; else unused.
