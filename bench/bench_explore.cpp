@@ -186,7 +186,8 @@ void scale_section(bool ablation, double limit, std::size_t pairs) {
         if (ablation) row("all", 1, 0, 64, app::ExploreOptions{}.handoff_after, false);
         if (ablation) row("all", 2, 0, 64, 0);
         if (ablation)
-            for (const char* red : {"gp-ends,blind-adds,snapshot-first,nonzero-decs", "gp-ends,blind-adds,snapshot-first",
+            for (const char* red : {"gp-ends,blind-adds,snapshot-first,nonzero-decs,snapshot-sleep",
+                                    "gp-ends,blind-adds,snapshot-first,nonzero-decs", "gp-ends,blind-adds,snapshot-first",
                                     "gp-ends,blind-adds", "gp-ends", "blind-adds",
                                     "snapshot-first", "nonzero-decs", "none"})
                 row(red, 1, limit);

@@ -56,7 +56,7 @@ TEST_CASE("explore three CPUs: two attachers and an exit break the counts on con
     CHECK(r.violation_reachable());
     CHECK(r.exit_code() == 1);
     CHECK(r.stats.executions == 72);
-    CHECK(r.stats.covered == 90);
+    CHECK(r.stats.covered == 82);
     REQUIRE(r.outcomes.size() == 12);
     CHECK(violating_executions(r) == 24);
     CHECK(r.verdict() == "Sometimes");

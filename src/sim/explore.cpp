@@ -614,6 +614,7 @@ void ExploreStats::add(const ExploreStats& o) {
     unclean += o.unclean;
     kept_asleep += o.kept_asleep;
     discarded += o.discarded;
+    probes += o.probes;
     runs += o.runs;
     races += o.races;
     revisits += o.revisits;
@@ -646,6 +647,7 @@ ExploreStats Explorer::explore(const RunOnce& run_once, const OnExecution& on_ex
     ExploreStats st = explore(run_once, on_execution, unit);
     opt_ = kept;
     st.discarded = first.runs;
+    st.probes += first.probes;
     return st;
 }
 
@@ -657,7 +659,15 @@ ExploreStats Explorer::explore(const RunOnce& run_once, const OnExecution& on_ex
     deadline_start_ = std::chrono::steady_clock::now();
     handoffs_.clear();
     next_handoff_ = opt_.handoff_after;
-    forecast_.clear();  // a unit's order is its own: the same whoever explores it, after whatever
+    // snapshot_order: a unit's order is its own, the same whoever explores it
+    // after whatever. Its first run would choose blind, at the unit's root
+    // first of all, whose first branch holds most of the search: learn the
+    // CPUs' steps from one serial run of the unit before (a probe, not counted).
+    forecast_.clear();
+    if (opt_.strategy == Strategy::dpor && opt_.reductions.snapshot_first && opt_.reductions.snapshot_order) {
+        forecast_.learn(probe(run_once, unit, false).steps(), opt_.reductions.gp_ends);
+        ++stats_.probes;
+    }
     for (unsigned b = 0; b < rounds; ++b) {
         budget_ = opt_.strategy == Strategy::bounded ? b : ~0u;
         prefix_ = unit.prefix;

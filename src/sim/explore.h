@@ -147,6 +147,9 @@ struct ExploreStats {
     // Runs of a first try snapshot_sleep could not vouch for, discarded
     // (not in `runs`): the unit was explored again without the rule.
     std::uint64_t discarded = 0;
+    // snapshot_order: serial runs of a unit that taught its forecast, one
+    // before each try (not in `runs`).
+    std::uint64_t probes = 0;
     std::uint64_t runs = 0;           // executions + sleep_blocked + covered
     std::uint64_t races = 0;          // races analysed (DPOR)
     std::size_t longest = 0;          // most steps in one execution

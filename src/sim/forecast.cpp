@@ -25,6 +25,13 @@ void StepForecast::learn(std::span<const StepInfo> steps, std::span<const std::u
     for (; changed; changed &= changed - 1) recount(__builtin_ctz(changed));
 }
 
+void StepForecast::learn(std::span<const StepInfo> steps, bool qs_begin) {
+    std::vector<std::uint32_t> pos(steps.size());
+    Ordinals count{};
+    for (std::size_t j = 0; j < steps.size(); ++j) pos[j] = count[steps[j].cpu]++;
+    learn(steps, pos, 0, qs_begin);
+}
+
 void StepForecast::recount(int cpu) {
     const std::vector<std::uint8_t>& m = marks_[cpu];
     std::vector<std::uint32_t>& t = to_snapshot_[cpu];

@@ -30,9 +30,11 @@ public:
 
     void clear();
     // A run's steps [from, steps.size()), pos[j] being step j's index among its
-    // CPU's steps. `begins`: the mark a snapshot conflicts with (StepInfo::qs_begin,
-    // or StepInfo::qs without gp-ends).
+    // CPU's steps. `qs_begin`: the mark a snapshot conflicts with is
+    // StepInfo::qs_begin (gp-ends), else StepInfo::qs.
     void learn(std::span<const StepInfo> steps, std::span<const std::uint32_t> pos, std::size_t from, bool qs_begin);
+    // A whole run's steps (a probe's: the positions counted here).
+    void learn(std::span<const StepInfo> steps, bool qs_begin);
     // Of `among`, the CPUs to try first: those whose next step is known not
     // to begin a read-side stretch (it cannot be the step a later snapshot
     // covers); else those with the nearest snapshot ahead (run to it before
