@@ -386,7 +386,8 @@ struct CheckpointedExec {
 SimResult explore_program(const Program& prog, sim::Strategy s, std::uint64_t max_runs = 0, std::size_t split = 1,
                           unsigned preemptions = 2, bool preempt = false, const sim::Reductions& red = {},
                           const std::vector<sim::Reductions>& keyed = {}, std::uint64_t handoff_after = 0,
-                          bool checkpoints = false, bool vouched = true) {
+                          bool checkpoints = false, bool vouched = true, std::uint64_t shuffle = 0,
+                          bool units_backwards = false) {
     SimResult r;
     Exec fresh;
     std::optional<CheckpointedExec> ckd;
@@ -417,6 +418,7 @@ SimResult explore_program(const Program& prog, sim::Strategy s, std::uint64_t ma
     o.preemptions = preemptions;
     o.reductions = red;
     o.handoff_after = handoff_after;
+    o.shuffle_order = shuffle;
     sim::Explorer ex(o);
     auto on_exec = [&](const sim::Machine& m) {
         r.outcomes.insert(outcome_key(cur));
@@ -434,7 +436,7 @@ SimResult explore_program(const Program& prog, sim::Strategy s, std::uint64_t ma
     r.stats.complete = true;
     // The units, then what they hand off (ExploreOptions::handoff_after), latest first.
     std::vector<sim::Unit> todo = ex.split(run_once, split, sim::Unit{}, pruned);
-    std::reverse(todo.begin(), todo.end());
+    if (!units_backwards) std::reverse(todo.begin(), todo.end());
     while (!todo.empty()) {
         const sim::Unit u = std::move(todo.back());
         todo.pop_back();
@@ -513,6 +515,7 @@ struct RulesCompared {
     int kept_asleep = 0;         // snapshot-sleep kept a CPU asleep (pruned runs)
     int again = 0;               // ... and could not vouch: the search ran again without it
     int reordered = 0;           // snapshot-order changed how many runs the search took
+    int shuffled = 0;            // a pseudo-random order did
 };
 
 // Every field of every step of every execution, in order.
@@ -555,6 +558,17 @@ RulesCompared dpor_matches_dfs(const Program& prog, bool preempt, const std::str
             out.again += d.units_again > 0;
         }
         if (k == 3) {
+            // Any order of the branches DPOR may choose counts the same runs
+            // (snapshot-order relies on it): a pseudo-random one.
+            INFO("shuffled order");
+            SimResult s = explore_program(prog, sim::Strategy::dpor, 0, 1, 2, preempt, settings[k], {}, 0, false, true, 7);
+            REQUIRE(s.stats.complete);
+            CHECK(s.outcomes == f.outcomes);
+            CHECK(s.traces == uncovered);
+            for (auto& [t, runs] : s.per_trace) CHECK(runs == 1);
+            out.shuffled += s.stats.runs != d.stats.runs;
+        }
+        if (k == 3) {
             // Started from checkpoints (sim/checkpoint.h): the same runs, step by step.
             INFO("with checkpoints");
             SimResult c = explore_program(prog, sim::Strategy::dpor, 0, 1, 2, preempt, settings[k], {}, 0, true);
@@ -575,10 +589,11 @@ RulesCompared dpor_matches_dfs(const Program& prog, bool preempt, const std::str
     }
     out.compared = true;
     out.dfs_runs += f.stats.runs;
+    // Settings 2 to 4 count the same traces (the oracle's: snapshot-sleep and
+    // snapshot-order change which runs are not counted, never a trace), each
+    // checked against them above.
+    out.reordered = runs[4] != runs[3];
     if (executions[0] && executions[1] && executions[2]) {
-        CHECK(executions[3] == executions[2]);  // snapshot-sleep keeps runs the others count from running, never a trace
-        CHECK(executions[4] == executions[3]);  // snapshot-order changes the order of the runs, never a trace
-        out.reordered = runs[4] != runs[3];
         CHECK(executions[2] <= executions[1]);
         CHECK(executions[1] <= executions[0]);
         out.merged = executions[1] < executions[0];
@@ -705,11 +720,12 @@ TEST_CASE("explore: locks, RCU and kfree: DPOR finds DFS's outcomes, one executi
     for (int n = 0; n < 150 / kScale; ++n) progs.push_back(random_program(seed, ops));
     // All rules (the default), all but snapshot-first, and none.
     std::uint64_t dpor_runs = 0, dfs_runs = 0, compared = 0, merged = 0, covered = 0, restored = 0;
-    int kept_asleep = 0, again = 0, reordered = 0;
+    int kept_asleep = 0, again = 0, reordered = 0, shuffled = 0;
     for (std::size_t i = 0; i < progs.size(); ++i) {
         RulesCompared c = dpor_matches_dfs(progs[i], false, "program " + std::to_string(i));
         kept_asleep += c.kept_asleep;
         reordered += c.reordered;
+        shuffled += c.shuffled;
         again += c.again;
         restored += c.restored;
         dpor_runs += c.dpor_runs;
@@ -723,6 +739,8 @@ TEST_CASE("explore: locks, RCU and kfree: DPOR finds DFS's outcomes, one executi
     CHECK(merged > 0);  // blind-adds (inc/dec pairs), nonzero-decs (puts) and gp-ends (call_rcu) merge traces in some
     CHECK(covered > 0);  // snapshot-first leaves some uncounted (call_rcu against a reader)
     CHECK(again == 0);
+    CHECK(reordered > 0);  // snapshot-order acts
+    CHECK(shuffled > 0);   // and so does the shuffled order
 #if !CONTSIM_ASAN
     CHECK(kept_asleep == 6);  // snapshot-sleep pruned runs (call_rcu's snapshot asleep past a reader's first step)
     CHECK(reordered == 25);    // snapshot-order changed the number of runs
@@ -770,13 +788,14 @@ TEST_CASE("explore: grace periods, without and with PREEMPT: DPOR finds DFS's ou
     // outcomes as DFS either way, one execution per trace of its own
     // dependence, and the rule merges traces in some programs.
     std::uint64_t compared = 0, differ = 0, merged = 0, covered = 0, restored = 0;
-    int kept_asleep = 0, again = 0, reordered = 0;
+    int kept_asleep = 0, again = 0, reordered = 0, shuffled = 0;
     for (std::size_t i = 0; i < progs.size(); ++i) {
         std::set<std::string> per_flavour[2];
         for (bool preempt : {false, true}) {
             RulesCompared c = dpor_matches_dfs(progs[i], preempt, "program " + std::to_string(i));
             kept_asleep += c.kept_asleep;
             reordered += c.reordered;
+            shuffled += c.shuffled;
             again += c.again;
             per_flavour[preempt] = c.outcomes;
             restored += c.restored;
@@ -792,12 +811,46 @@ TEST_CASE("explore: grace periods, without and with PREEMPT: DPOR finds DFS's ou
     CHECK(covered > 0);  // and snapshot-first leaves some uncounted
     CHECK(kept_asleep > 0);
     CHECK(again == 1);  // program 8, without PREEMPT (the next test)
+    CHECK(reordered > 0);
+    CHECK(shuffled > 0);
 #if !CONTSIM_ASAN
     CHECK(kept_asleep == 31);
     CHECK(reordered == 36);
     CHECK(restored == 819);  // runs started from a checkpoint (ASan runs a third of the programs)
 #endif
     CHECK(restored > 0);
+}
+
+TEST_CASE("explore: a unit's runs do not depend on the units explored before it, nor its probe on anything else",
+          "[explore]") {
+    // snapshot-order learns each unit's forecast afresh, from one serial
+    // probe run of the unit (ExploreStats::probes): the same units explored
+    // by one Explorer forwards and backwards run the same runs.
+    std::uint64_t seed = 11;
+    const Op ops[] = {Op::read,     Op::write,       Op::locked_inc,  Op::rcu_read,    Op::rcu_free,
+                      Op::rcu_call_free, Op::user_return, Op::locked_sync, Op::bare_deref, Op::sync_locked,
+                      Op::put_sync, Op::put,         Op::inc};
+    std::uint64_t units = 0;
+    for (int n = 0; n < 40 / kScale; ++n) {
+        const Program p = random_program(seed, ops);
+        INFO("program " << n << ": " << describe(p));
+        const SimResult fwd = explore_program(p, sim::Strategy::dpor, 0, 8, 2, false, {}, {}, 0, false, true, 0, false);
+        const SimResult back = explore_program(p, sim::Strategy::dpor, 0, 8, 2, false, {}, {}, 0, false, true, 0, true);
+        REQUIRE(fwd.stats.complete);
+        REQUIRE(back.stats.complete);
+        CHECK(back.traces == fwd.traces);
+        CHECK(back.stats.executions == fwd.stats.executions);
+        CHECK(back.stats.runs == fwd.stats.runs);
+        CHECK(back.stats.covered == fwd.stats.covered);
+        CHECK(back.stats.sleep_blocked == fwd.stats.sleep_blocked);
+        CHECK(fwd.stats.probes == fwd.units + fwd.units_again);  // one before each try of each unit
+        units += fwd.units;
+        sim::Reductions unordered;
+        unordered.snapshot_order = false;
+        CHECK(explore_program(p, sim::Strategy::dpor, 0, 8, 2, false, unordered).stats.probes == 0);
+        CHECK(explore_program(p, sim::Strategy::dfs, 2000).stats.probes == 0);
+    }
+    CHECK(units > 40 / kScale);  // the programs were cut into units
 }
 
 TEST_CASE("explore: snapshot-sleep prunes the run that deadlocks only with the snapshot second, so that search runs again without it",

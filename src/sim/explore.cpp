@@ -224,6 +224,16 @@ CpuMask Explorer::ordered_first(std::size_t k, CpuMask among) const {
     return forecast_.first(ord_[k], among);
 }
 
+int Explorer::shuffled(std::size_t k, CpuMask among) const {
+    // splitmix64 of (seed, node, run): the same draw for the same search.
+    std::uint64_t x = opt_.shuffle_order ^ (k * 0x9e3779b97f4a7c15ULL) ^ (stats_.runs * 0xbf58476d1ce4e5b9ULL);
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    for (auto n = x % static_cast<std::uint64_t>(__builtin_popcount(among)); n > 0; --n) among &= among - 1;
+    return lowest_cpu(among);
+}
+
 Explorer::Node Explorer::extend(Machine& m, CpuMask runnable, std::size_t k) {
     Node nd;
     nd.enabled = runnable;
@@ -354,11 +364,13 @@ int Explorer::choose(Machine& m, CpuMask runnable, int current) {
         if (run_on(m) == 0) m.stop();
         return current >= 0 && (runnable & bit(current)) ? current : lowest_cpu(runnable);
     }
-    // Keep the current CPU when possible: fewer context switches in witnesses
-    // (at the first step, "current" is only the last CPU started: take CPU0).
+    // Keep the current CPU when possible: fewer context switches in a run
+    // (its witness is its trace's fewest-switch linearisation, whatever the
+    // run; at the first step, "current" is only the last CPU started: take CPU0).
     int p = k > 0 && current >= 0 && (cand & bit(current)) ? current : lowest_cpu(cand);
     // snapshot_order: a snapshot ahead of the stretches it would cover.
     if (const CpuMask f = ordered_first(k, cand); f && !(f & bit(p))) p = lowest_cpu(f);
+    if (dpor && opt_.shuffle_order) p = shuffled(k, cand);
     // Set in place: written into nd just before the copy, they stalled its
     // wide loads (store forwarding, a third of choose() in perf).
     Node& added = nodes_.emplace_back(nd);
@@ -597,7 +609,7 @@ bool Explorer::backtrack(const Machine& m) {
         CpuMask todo = nd.backtrack & nd.enabled & ~nd.done & ~nd.sleep;
         if (todo) {
             const CpuMask f = ordered_first(k, todo);
-            nd.chosen = lowest_cpu(f ? f : todo);
+            nd.chosen = dpor && opt_.shuffle_order ? shuffled(k, todo) : lowest_cpu(f ? f : todo);
             analysed_ = std::min(analysed_, k);  // step k and after change
             return true;
         }
@@ -664,7 +676,10 @@ ExploreStats Explorer::explore(const RunOnce& run_once, const OnExecution& on_ex
     // first of all, whose first branch holds most of the search: learn the
     // CPUs' steps from one serial run of the unit before (a probe, not counted).
     forecast_.clear();
-    if (opt_.strategy == Strategy::dpor && opt_.reductions.snapshot_first && opt_.reductions.snapshot_order) {
+    // Not when a limit has struck already (the loop below reports it): the
+    // probe is a whole run.
+    if (opt_.strategy == Strategy::dpor && opt_.reductions.snapshot_first && opt_.reductions.snapshot_order &&
+        stop_reason().empty()) {
         forecast_.learn(probe(run_once, unit, false).steps(), opt_.reductions.gp_ends);
         ++stats_.probes;
     }

@@ -115,6 +115,10 @@ struct ExploreOptions {
     // handed-off branch sleeps on the branches taken before it there, so
     // each trace is still explored once. 0: never.
     std::uint64_t handoff_after = 0;
+    // Tests: nonzero, DPOR takes a pseudo-random one (from this seed) of the
+    // CPUs it may run first at a new node, and of a node's pending branches,
+    // instead of the order above: every order must count the same runs.
+    std::uint64_t shuffle_order = 0;
 };
 
 // A subtree of the search: the CPU picks that lead to its root, and (DPOR)
@@ -274,8 +278,9 @@ private:
     void race(std::size_t i, std::size_t j, const StepInfo& ej, const std::array<std::uint32_t, kMaxCpus>& cj);
     bool backtrack(const Machine& m);
     void hand_off(const RunOnce& run_once, const Machine& m);
-    // Runs u's prefix and forced steps under probing (split(), hand_off()):
-    // stops right after the prefix (exact) or at the next choice, then on serially.
+    // Runs u's prefix and forced steps under probing (split(), hand_off(), and
+    // snapshot_order's serial run before a unit's first): stops right after
+    // the prefix (exact) or at the next choice, then on serially.
     const Machine& probe(const RunOnce& run_once, const Unit& u, bool exact);
 
     ExploreOptions opt_;
@@ -287,6 +292,8 @@ private:
     StepForecast forecast_;  // Reductions::snapshot_order: learnt afresh in each explore()
     // The branches among `among` at node k that snapshot_order takes first (0: any).
     CpuMask ordered_first(std::size_t k, CpuMask among) const;
+    // ExploreOptions::shuffle_order: one of `among`, drawn from the seed, the node and the run.
+    int shuffled(std::size_t k, CpuMask among) const;
     std::size_t replay_ = 0;    // nodes_[0..replay_) are replayed in the next execution
     bool blocked_ = false;      // this execution was stopped asleep
     std::size_t blocked_at_ = 0;  // then: at this step (the search uses the steps before it)
@@ -297,8 +304,8 @@ private:
     std::vector<Unit::Sleeper> sleepers_;  // the unit's sleeping siblings
     std::vector<Unit> handoffs_;           // handed off by this explore() (hand_off())
     std::uint64_t next_handoff_ = 0;       // hand off when stats_.runs reaches it
-    bool exact_ = false;        // split(): stop right after the prefix (to read its last step)
-    bool probing_ = false;      // split(): follow the prefix and forced steps, stop at the next choice
+    bool exact_ = false;        // probe(): stop right after the prefix (to read its last step)
+    bool probing_ = false;      // probe(): follow the prefix and forced steps, stop at the next choice
     bool probed_ = false;       // split(): the run reached stop_at_
     Node probe_;                // split(): the branching node the probe reached
     std::array<std::uint32_t, kMaxCpus> remaining_{};  // split(): each CPU's steps after it, run serially
