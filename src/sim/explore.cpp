@@ -218,10 +218,16 @@ private:
     Explorer& ex_;
 };
 
-CpuMask Explorer::ordered_first(std::size_t k, CpuMask among) const {
+bool Explorer::ordering() const {
     const Reductions& r = opt_.reductions;
-    if (opt_.strategy != Strategy::dpor || !r.snapshot_first || !r.snapshot_order) return 0;
-    return forecast_.first(ord_[k], among);
+    return opt_.strategy == Strategy::dpor && r.snapshot_first && r.snapshot_order;
+}
+
+int Explorer::branch_first(std::size_t k, CpuMask among, int usual) const {
+    if (opt_.strategy == Strategy::dpor && opt_.shuffle_order) return shuffled(k, among);
+    // snapshot_order: a snapshot ahead of the stretches it would cover.
+    const CpuMask f = ordering() ? forecast_.first(ord_[k], among) : 0;
+    return f && !(f & bit(usual)) ? lowest_cpu(f) : usual;
 }
 
 int Explorer::shuffled(std::size_t k, CpuMask among) const {
@@ -238,13 +244,12 @@ Explorer::Node Explorer::extend(Machine& m, CpuMask runnable, std::size_t k) {
     Node nd;
     nd.enabled = runnable;
     if (asleep_.size() < (k + 1) * kMaxCpus) asleep_.resize((k + 1) * kMaxCpus);
-    if (ord_.size() < k + 1) ord_.resize(k + 1);
-    if (k == 0) {
-        ord_[0] = {};
-        return nd;
+    if (ordering()) {
+        if (ord_.size() < k + 1) ord_.resize(k + 1);
+        ord_[k] = k == 0 ? StepForecast::Ordinals{} : ord_[k - 1];
+        if (k > 0) ++ord_[k][m.steps()[k - 1].cpu];
     }
-    ord_[k] = ord_[k - 1];
-    ++ord_[k][m.steps()[k - 1].cpu];
+    if (k == 0) return nd;
     const Node& parent = nodes_[k - 1];
     nd.current = parent.chosen;
     nd.preempted = parent.preempted + (parent.current >= 0 && (parent.enabled & bit(parent.current)) &&
@@ -367,10 +372,7 @@ int Explorer::choose(Machine& m, CpuMask runnable, int current) {
     // Keep the current CPU when possible: fewer context switches in a run
     // (its witness is its trace's fewest-switch linearisation, whatever the
     // run; at the first step, "current" is only the last CPU started: take CPU0).
-    int p = k > 0 && current >= 0 && (cand & bit(current)) ? current : lowest_cpu(cand);
-    // snapshot_order: a snapshot ahead of the stretches it would cover.
-    if (const CpuMask f = ordered_first(k, cand); f && !(f & bit(p))) p = lowest_cpu(f);
-    if (dpor && opt_.shuffle_order) p = shuffled(k, cand);
+    const int p = branch_first(k, cand, k > 0 && current >= 0 && (cand & bit(current)) ? current : lowest_cpu(cand));
     // Set in place: written into nd just before the copy, they stalled its
     // wide loads (store forwarding, a third of choose() in perf).
     Node& added = nodes_.emplace_back(nd);
@@ -608,8 +610,7 @@ bool Explorer::backtrack(const Machine& m) {
         }
         CpuMask todo = nd.backtrack & nd.enabled & ~nd.done & ~nd.sleep;
         if (todo) {
-            const CpuMask f = ordered_first(k, todo);
-            nd.chosen = dpor && opt_.shuffle_order ? shuffled(k, todo) : lowest_cpu(f ? f : todo);
+            nd.chosen = branch_first(k, todo, lowest_cpu(todo));
             analysed_ = std::min(analysed_, k);  // step k and after change
             return true;
         }
@@ -678,8 +679,7 @@ ExploreStats Explorer::explore(const RunOnce& run_once, const OnExecution& on_ex
     forecast_.clear();
     // Not when a limit has struck already (the loop below reports it): the
     // probe is a whole run.
-    if (opt_.strategy == Strategy::dpor && opt_.reductions.snapshot_first && opt_.reductions.snapshot_order &&
-        stop_reason().empty()) {
+    if (ordering() && stop_reason().empty()) {
         forecast_.learn(probe(run_once, unit, false).steps(), opt_.reductions.gp_ends);
         ++stats_.probes;
     }
@@ -725,7 +725,7 @@ bool Explorer::run_unit(const RunOnce& run_once, const OnExecution& on_execution
         if (opt_.strategy == Strategy::dpor) {
             ev_ = &m.steps();  // the machine outlives the analysis
             analyse(m);
-            if (opt_.reductions.snapshot_first && opt_.reductions.snapshot_order)
+            if (ordering())
                 forecast_.learn(std::span(m.steps()).first(recorded(m)), pos_, fresh_from_, opt_.reductions.gp_ends);
         }
         if (blocked_) {

@@ -286,12 +286,14 @@ private:
     ExploreOptions opt_;
     std::vector<Node> nodes_;   // the current path: nodes_[k] is the state before step k
     std::vector<StepInfo> asleep_;  // asleep(k, cpu); grows to the deepest node, never shrinks
-    // ord_[k][c]: how many steps CPU c ran before node k (its next step there
-    // is its ord_[k][c]-th); grows to the deepest node, never shrinks.
+    // With ordering(), ord_[k][c]: how many steps CPU c ran before node k (its
+    // next step there is its ord_[k][c]-th); grows to the deepest node, never shrinks.
     std::vector<StepForecast::Ordinals> ord_;
     StepForecast forecast_;  // Reductions::snapshot_order: learnt afresh in each explore()
-    // The branches among `among` at node k that snapshot_order takes first (0: any).
-    CpuMask ordered_first(std::size_t k, CpuMask among) const;
+    bool ordering() const;   // DPOR with snapshot_first and snapshot_order
+    // The branch of `among` to take first at node k where `usual` is the one
+    // taken without snapshot_order (and without ExploreOptions::shuffle_order).
+    int branch_first(std::size_t k, CpuMask among, int usual) const;
     // ExploreOptions::shuffle_order: one of `among`, drawn from the seed, the node and the run.
     int shuffled(std::size_t k, CpuMask among) const;
     std::size_t replay_ = 0;    // nodes_[0..replay_) are replayed in the next execution
