@@ -246,8 +246,12 @@ Explorer::Node Explorer::extend(Machine& m, CpuMask runnable, std::size_t k) {
     if (asleep_.size() < (k + 1) * kMaxCpus) asleep_.resize((k + 1) * kMaxCpus);
     if (ordering()) {
         if (ord_.size() < k + 1) ord_.resize(k + 1);
-        ord_[k] = k == 0 ? StepForecast::Ordinals{} : ord_[k - 1];
-        if (k > 0) ++ord_[k][m.steps()[k - 1].cpu];
+        if (k == 0) {
+            ord_[0].fill(0);
+        } else {
+            ord_[k] = ord_[k - 1];
+            ++ord_[k][m.steps()[k - 1].cpu];
+        }
     }
     if (k == 0) return nd;
     const Node& parent = nodes_[k - 1];
