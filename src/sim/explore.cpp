@@ -156,11 +156,12 @@ std::vector<int> fewest_switches(std::span<const StepInfo> st, const std::vector
     std::size_t fewest_possible = 0;
     for (int c = 0; c < ncpu; ++c) fewest_possible += !of_cpu[c].empty();
     fewest_possible = fewest_possible ? fewest_possible - 1 : 0;
+    std::vector<int> picks;
+    picks.reserve(n);
     for (int start = 0; start < ncpu && best_switches > fewest_possible; ++start) {
         if (of_cpu[start].empty()) continue;
         std::array<std::size_t, kMaxCpus> next{};
-        std::vector<int> picks;
-        picks.reserve(n);
+        picks.clear();
         // A step is ready when every step that happens before it is done.
         auto ready = [&](int c) {
             if (next[c] >= of_cpu[c].size()) return false;
@@ -169,11 +170,29 @@ std::vector<int> fewest_switches(std::span<const StepInfo> st, const std::vector
                 if (q != c && next[q] < k[q]) return false;
             return true;
         };
+        // How far CPU c runs from next[c] while the others stand still: its
+        // steps' clocks only grow, so for each other CPU q the first step
+        // needing more of q than is done is found by bisection.
+        auto run_end = [&](int c) {
+            const std::vector<std::size_t>& mine = of_cpu[c];
+            std::size_t end = mine.size();
+            for (int q = 0; q < ncpu; ++q) {
+                if (q == c) continue;
+                const auto done = static_cast<std::uint32_t>(next[q]);
+                const auto it = std::upper_bound(mine.begin() + static_cast<std::ptrdiff_t>(next[c]),
+                                                 mine.begin() + static_cast<std::ptrdiff_t>(end), done,
+                                                 [&](std::uint32_t d, std::size_t j) { return d < clock[j][q]; });
+                end = static_cast<std::size_t>(it - mine.begin());
+            }
+            return end;
+        };
         int cur = start;
         std::size_t switches = 0;
         bool stuck = false;
-        // Only a start with strictly fewer switches replaces the best: give
-        // up on this one as soon as it cannot (the result is the same).
+        // The greedy order, a run of one CPU at a time: keep the CPU that ran
+        // last while its next step is ready, else the lowest ready one. Only
+        // a start with strictly fewer switches replaces the best: give up on
+        // this one as soon as it cannot (the result is the same).
         while (picks.size() < n && switches < best_switches) {
             if (!ready(cur)) {
                 int c = 0;
@@ -182,15 +201,18 @@ std::vector<int> fewest_switches(std::span<const StepInfo> st, const std::vector
                     stuck = true;
                     break;
                 }
-                if (!picks.empty()) ++switches;
+                if (!picks.empty() && ++switches >= best_switches) break;
                 cur = c;
             }
-            ++next[cur];
-            picks.push_back(cur);
+            // At least the step ready(cur) found ready (clocks that did not
+            // grow could not stop the loop then).
+            const std::size_t end = std::max(run_end(cur), next[cur] + 1);
+            picks.insert(picks.end(), end - next[cur], cur);
+            next[cur] = end;
         }
         if (!stuck && picks.size() == n && switches < best_switches) {
             best_switches = switches;
-            best = std::move(picks);
+            best = picks;
         }
     }
     return best;
