@@ -168,20 +168,30 @@ void Checkpoints::spawned() {
     thread_ = std::this_thread::get_id();
 }
 
+void Checkpoints::plan(const Policy& policy, std::uint32_t from, std::size_t n) {
+    targets_.clear();
+    next_ = 0;
+    for (std::size_t k = from + 1; k + 1 < n; ++k)
+        if (policy.returns_to(k)) targets_.push_back(static_cast<std::uint32_t>(k));
+    if (n > 1) targets_.push_back(static_cast<std::uint32_t>(n - 1));
+    next_target();
+}
+
 bool Checkpoints::restore(const Policy& policy) {
     requested_ = false;
     // This run's own checkpoint: where it leaves the path (DPOR's branch node).
     const std::size_t n = policy.planned_picks();
-    target_ = n > 1 ? static_cast<std::uint32_t>(n - 1) : 0;
     restored_depth_ = 0;
     if (off_ || fibers_.empty()) {
         nkept_ = 0;
+        plan(policy, 0, n);
         return false;
     }
     // The kept checkpoints lie along path_: those within the prefix the
     // policy will pick again are still this run's past.
     const std::size_t same = policy.planned_prefix(path_);
     while (nkept_ > 0 && kept_[nkept_ - 1].depth > same) --nkept_;
+    plan(policy, nkept_ == 0 ? 0 : kept_[nkept_ - 1].depth, n);
     if (nkept_ == 0) return false;
     const Checkpoint& c = kept_[nkept_ - 1];
     path_.resize(c.depth);
@@ -227,7 +237,7 @@ void Checkpoints::release(Machine& m) {
     releasing_ = false;
     requested_ = false;
     nkept_ = 0;
-    path_.clear();  // target_ stays: the fresh run after a failed restore() takes its planned checkpoint
+    path_.clear();  // targets_ stay: the fresh run after a failed restore() takes its planned checkpoints
 }
 
 }  // namespace sim

@@ -20,10 +20,14 @@
 // a run starts from a checkpoint only when the policy plans the picks that
 // led to it (Policy::planned_picks()).
 //
-// A checkpoint is taken at two decisions: the first one of a run (every CPU
-// at its first yield point, whatever the policy: "the root"), and the last
-// pick the policy plans (DPOR: the node the run branches at, where the
-// search comes back for the node's other branches and the ones below).
+// A checkpoint is taken at the first decision of a run (every CPU at its
+// first yield point, whatever the policy: "the root"), at the last pick the
+// policy plans (DPOR: the node the run branches at, where the search comes
+// back for the node's other branches and the ones below), and at each
+// planned pick between the restored checkpoint and that one that the policy
+// says the search returns to (Policy::returns_to(): DPOR's nodes with
+// branches left), so that the run taking such a node's next branch
+// replays nothing.
 #pragma once
 #include <array>
 #include <cstddef>
@@ -60,13 +64,14 @@ public:
     // release build (measured with a canary, 2026-12-07). Debug builds check
     // it at every checkpoint (a canary below it: Machine::suspend).
     static constexpr std::size_t kStackMargin = 1024;
-    // At most this many checkpoints are kept (the path's branch nodes that
-    // have one: 15 at most in the four-CPU bench search).
+    // At most this many checkpoints are kept (the path's nodes that have
+    // one: 17 at most in the four-CPU bench search).
     static constexpr std::size_t kMaxKept = 64;
 
     // --- the runner, in the main context between runs -----------------------
     // Copies back the deepest checkpoint whose picks begin `policy`'s planned
-    // picks (Policy::planned_prefix()), and aims this run's checkpoint at the last planned pick. False
+    // picks (Policy::planned_prefix()), and plans this run's checkpoints
+    // (plan()). False
     // when none applies (before the first run): the caller runs afresh, after
     // release().
     bool restore(const Policy& policy);
@@ -93,9 +98,11 @@ public:
     // Asked at every decision: inline, and false at once for most steps.
     bool wants(std::uint32_t step) {
         if (step != target_ && step != 0) return false;
+        const bool at_target = target_ > 0 && step == target_;
+        if (at_target) next_target();
         if (off_ || nkept_ >= kMaxKept) return false;
         const bool root = nkept_ == 0 && step == 0;
-        const bool planned = target_ > 0 && step == target_ && (nkept_ == 0 || kept_[nkept_ - 1].depth < step);
+        const bool planned = at_target && (nkept_ == 0 || kept_[nkept_ - 1].depth < step);
         if (root || planned) requested_ = true;  // take() and restore() clear it
         return root || planned;
     }
@@ -118,6 +125,9 @@ public:
 
 private:
     void copy(const Machine& m);  // take()'s work: may throw std::bad_alloc
+    // The run's planned checkpoints (targets_), past the one restored at `from`,
+    // among the policy's `n` planned picks.
+    void plan(const Policy& policy, std::uint32_t from, std::size_t n);
     char* stack_bottom(std::size_t cpu) const {
         return static_cast<char*>(stack_[cpu].sp) - stack_[cpu].size;
     }
@@ -142,7 +152,12 @@ private:
     std::vector<Checkpoint> kept_;  // [0, nkept_) by depth, along path_; the rest keep their buffers
     std::size_t nkept_ = 0;
     std::vector<std::uint8_t> path_;  // the picks before the deepest kept checkpoint
-    std::uint32_t target_ = 0;        // the planned checkpoint's decision (0: none but the root)
+    std::uint32_t target_ = 0;        // the next planned checkpoint's decision (0: none but the root)
+    // The planned checkpoints' decisions, in order (restore()): the nodes
+    // past the restored one the policy returns_to(), then its last planned pick.
+    std::vector<std::uint32_t> targets_;
+    std::size_t next_ = 0;  // targets_[next_] is the one after target_
+    void next_target() { target_ = next_ < targets_.size() ? targets_[next_++] : 0; }
     bool requested_ = false;
     bool releasing_ = false;
     bool off_ = false;  // the region overflowed into malloc: nothing is taken or restored

@@ -229,6 +229,13 @@ public:
     // but in a probe (split(), hand_off()), which follows its own rules.
     std::size_t planned_picks() const override { return ex_.probing_ ? 0 : ex_.nodes_.size(); }
     int planned_pick(std::size_t k) const override { return ex_.nodes_[k].chosen; }
+    // A node of the replayed path with branches still to take (backtrack()
+    // comes back to it): the run keeps a checkpoint there, so that the run
+    // that takes its next branch replays nothing.
+    bool returns_to(std::size_t k) const override {
+        const Explorer::Node& nd = ex_.nodes_[k];
+        return (nd.backtrack & nd.enabled & ~nd.done & ~nd.sleep & ~bit(nd.chosen)) != 0;
+    }
     std::size_t planned_prefix(const std::vector<std::uint8_t>& picks) const override {
         const std::size_t n = std::min(planned_picks(), picks.size());
         std::size_t same = 0;

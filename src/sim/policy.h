@@ -25,6 +25,10 @@ public:
     // from that step on. None by default: a run starts from its first pick.
     virtual std::size_t planned_picks() const { return 0; }
     virtual int planned_pick(std::size_t) const { return -1; }
+    // Whether the search will come back to the state before planned pick k
+    // (0 < k < planned_picks() - 1) for another pick there: the run then
+    // keeps a checkpoint at it too, not only at its last planned pick.
+    virtual bool returns_to(std::size_t) const { return false; }
     // How many of `picks` begin the planned ones (a policy may answer
     // without a call per pick).
     virtual std::size_t planned_prefix(const std::vector<std::uint8_t>& picks) const {
