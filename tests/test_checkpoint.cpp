@@ -50,7 +50,8 @@ struct Figures {
 // the fresh run of its token.
 // `buffered`: the steps the buffer outside the region holds (Checkpoints::
 // set_buffered_steps()); a run's later steps go to the region.
-Figures compare_with_fresh_runs(const std::string& file, std::uint32_t buffered = sim::Checkpoints::kBufferedSteps) {
+Figures compare_with_fresh_runs(const std::string& file, std::uint32_t buffered = sim::Checkpoints::kBufferedSteps,
+                                const sim::ExploreOptions& options = {}) {
     INFO(file << ", " << buffered << " steps outside the region");
     const app::Scenario sc = app::load_scenario(std::string(CONTSIM_SOURCE_DIR) + "/scenarios/" + file);
     auto snap = app::SnapshotRunner::create(sc, 20000, true);
@@ -106,9 +107,9 @@ Figures compare_with_fresh_runs(const std::string& file, std::uint32_t buffered 
         CHECK(b.matches == a.matches);
         ++f.counted;
     };
-    sim::Explorer ex(sim::ExploreOptions{});
+    sim::Explorer ex(options);
     const sim::ExploreStats st = ex.explore(run_once, on_execution);
-    CHECK(st.complete);
+    CHECK(st.complete == !options.max_runs);
     // A first try snapshot-sleep could not vouch for, then the search, each
     // after snapshot-order's probe.
     CHECK(st.runs + st.discarded + st.probes == f.runs);
@@ -155,6 +156,24 @@ TEST_CASE("Checkpoints: runs whose steps outgrow the buffer outside the region a
     CHECK(all.replayed == 1832);  // 2,956 with checkpoints at branch nodes only
     CHECK(all.from_buffer == 36);
     CHECK(all.from_region == 198);
+}
+
+TEST_CASE("Checkpoints: a DFS search with more nodes to come back to than checkpoints kept still starts each run "
+          "near its branch node", "[explore][checkpoint]") {
+    // Nearly every node of a DFS path has branches left (no sleep sets), and
+    // the four-CPU 1/7 search's paths are longer than the 64 checkpoints
+    // kept: the nodes above a run's branch node take at most half the free
+    // slots, the deepest first, and never the branch node's.
+    sim::ExploreOptions dfs;
+    dfs.strategy = sim::Strategy::dfs;
+    dfs.max_runs = 300;
+    const Figures f = compare_with_fresh_runs("../bench/scenarios/v7-1-four-cpu-two-attachers-two-exits.json",
+                                              sim::Checkpoints::kBufferedSteps, dfs);
+    CHECK(f.runs == 300);
+    CHECK(f.restored == 299);
+    // 2,438 with checkpoints at branch nodes only, 2,600 with every free
+    // slot to the nodes above, 6,434 when those could take the last one.
+    CHECK(f.replayed == 406);
 }
 
 TEST_CASE("StepsAllocator: the buffer serves the reserve of its whole capacity and is never freed - a copy of the steps has its own memory",

@@ -173,13 +173,22 @@ void Checkpoints::plan(const Policy& policy, std::uint32_t from, std::size_t n) 
     next_ = 0;
     for (std::size_t k = from + 1; k + 1 < n; ++k)
         if (policy.returns_to(k)) targets_.push_back(static_cast<std::uint32_t>(k));
+    // Half the slots left (the root's, for a fresh run, and the last pick's
+    // aside) at most, to the deepest of them, which the search comes back to
+    // first: the other half stays for the branch nodes of the runs to come.
+    // DFS comes back to nearly every node of its paths; taking every free
+    // slot there replayed more than taking none (tests/test_checkpoint.cpp).
+    const std::size_t reserved = nkept_ + (nkept_ == 0 ? 1 : 0) + 1;
+    const std::size_t room = (kMaxKept - std::min(kMaxKept, reserved)) / 2;
+    if (targets_.size() > room)
+        targets_.erase(targets_.begin(), targets_.end() - static_cast<std::ptrdiff_t>(room));
     if (n > 1) targets_.push_back(static_cast<std::uint32_t>(n - 1));
     next_target();
 }
 
 bool Checkpoints::restore(const Policy& policy) {
     requested_ = false;
-    // This run's own checkpoint: where it leaves the path (DPOR's branch node).
+    // This run's checkpoints (plan()): the last where it leaves the path (DPOR's branch node).
     const std::size_t n = policy.planned_picks();
     restored_depth_ = 0;
     if (off_ || fibers_.empty()) {
