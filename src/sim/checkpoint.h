@@ -98,15 +98,13 @@ public:
     // Asked at every decision: inline, and false at once for most steps.
     bool wants(std::uint32_t step) {
         if (step != target_ && step != 0) return false;
+        // plan() left a slot for the last planned pick: the nodes before it
+        // take half the free ones at most.
         const bool at_target = target_ > 0 && step == target_;
-        const bool last = next_ >= targets_.size();  // target_ is the last planned pick
         if (at_target) next_target();
         if (off_ || nkept_ >= kMaxKept) return false;
         const bool root = nkept_ == 0 && step == 0;
-        // The last slot is the last planned pick's: with many nodes to come
-        // back to (DFS: nearly every node), the ones above must not take it.
-        const bool room = last || nkept_ + 1 < kMaxKept;
-        const bool planned = at_target && room && (nkept_ == 0 || kept_[nkept_ - 1].depth < step);
+        const bool planned = at_target && (nkept_ == 0 || kept_[nkept_ - 1].depth < step);
         if (root || planned) requested_ = true;  // take() and restore() clear it
         return root || planned;
     }

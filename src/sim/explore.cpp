@@ -234,7 +234,7 @@ public:
     // that takes its next branch replays nothing.
     bool returns_to(std::size_t k) const override {
         const Explorer::Node& nd = ex_.nodes_[k];
-        return (nd.backtrack & nd.enabled & ~nd.done & ~nd.sleep & ~bit(nd.chosen)) != 0;
+        return (nd.left() & ~bit(nd.chosen)) != 0;
     }
     std::size_t planned_prefix(const std::vector<std::uint8_t>& picks) const override {
         const std::size_t n = std::min(planned_picks(), picks.size());
@@ -641,7 +641,7 @@ bool Explorer::backtrack(const Machine& m) {
                 asleep(k, nd.chosen) = k < st.size() ? st[k] : m.pending_info(nd.chosen);
             }
         }
-        CpuMask todo = nd.backtrack & nd.enabled & ~nd.done & ~nd.sleep;
+        const CpuMask todo = nd.left();
         if (todo) {
             nd.chosen = branch_first(k, todo, lowest_cpu(todo));
             analysed_ = std::min(analysed_, k);  // step k and after change

@@ -259,6 +259,9 @@ private:
         int chosen = -1;        // the CPU taken in the current execution
         int current = -1;       // the CPU that ran the step before this node
         unsigned preempted = 0; // bounded: preemptions on the path before this node
+        // The branches backtrack() will still take here (`chosen`'s too
+        // until backtrack() marks it done).
+        CpuMask left() const { return backtrack & enabled & ~done & ~sleep; }
     };
     // The next step of each CPU asleep at node k (read only under its `sleep`
     // bit). Kept beside the nodes, not in them: a new node is then a few words
