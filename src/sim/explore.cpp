@@ -370,6 +370,11 @@ int Explorer::choose(Machine& m, CpuMask runnable, int current) {
             for (const Unit::Sleeper& z : sleepers_)
                 if (z.node == k) {
                     nd.sleep |= bit(z.step.cpu);
+                    // A tree search is vouched for as a whole, not unit by
+                    // unit (it is explored again without snapshot-sleep if
+                    // a counted run anywhere is unclean): the sleepers the
+                    // shared tree gives are as good as the unit's own.
+                    if (opt_.tree) nd.own |= bit(z.step.cpu);
                     asleep(k, z.step.cpu) = z.step;
                 }
         nd.chosen = p;
@@ -579,7 +584,10 @@ void Explorer::analyse(const Machine& m) {
 
 void Explorer::race(std::size_t i, std::size_t j, const StepInfo& ej, const Clock& cj) {
     ++stats_.races;
-    if (i < prefix_.size()) return;  // every branch of a unit's prefix is another unit
+    // Every branch of a split unit's prefix is another unit; a unit of a
+    // tree search hands the race to the tree (requests()).
+    const bool shared = i < prefix_.size();
+    if (shared && !opt_.tree) return;
     Node& nd = nodes_[i];
     const Steps& st = *ev_;
     const int ci = st[i].cpu;
@@ -616,6 +624,15 @@ void Explorer::race(std::size_t i, std::size_t j, const StepInfo& ej, const Cloc
     // hold only covered runs of v's trace (docs/explore.md, Reductions).
     if (initials & nd.enabled & ~nd.sleep) initials &= ~nd.sleep;
     if (initials & nd.backtrack) return;
+    if (shared) {
+        const std::uint64_t key = (static_cast<std::uint64_t>(i) << 32) | initials;
+        const auto at = std::lower_bound(requested_.begin(), requested_.end(), key);
+        if (at == requested_.end() || *at != key) {
+            requested_.insert(at, key);
+            requests_.push_back({static_cast<std::uint32_t>(i), initials});
+        }
+        return;
+    }
     CpuMask can = initials & nd.enabled;
     if (can == 0) {
         // No initial can run here (blocked on a lock or a grace period): fall
@@ -710,9 +727,16 @@ ExploreStats Explorer::explore(const RunOnce& run_once, const OnExecution& on_ex
     // first of all, whose first branch holds most of the search: learn the
     // CPUs' steps from one serial run of the unit before (a probe, not counted).
     forecast_.clear();
+    requests_.clear();
+    requested_.clear();
+    split_nodes_.clear();
+    split_path_.clear();
+    pieces_.clear();
+    if (ordering() && seeded_) {
+        forecast_ = seed_;
     // Not when a limit has struck already (the loop below reports it): the
     // probe is a whole run.
-    if (ordering() && stop_reason().empty()) {
+    } else if (ordering() && stop_reason().empty()) {
         forecast_.learn(probe(run_once, unit, false).steps(), opt_.reductions.gp_ends);
         ++stats_.probes;
     }
@@ -783,6 +807,11 @@ bool Explorer::run_unit(const RunOnce& run_once, const OnExecution& on_execution
             stats_.complete = true;
             return true;
         }
+        if (opt_.tree && opt_.split_after && stats_.runs >= opt_.split_after && opt_.strategy == Strategy::dpor) {
+            split_here(run_once, m);
+            stats_.complete = true;  // what is left is in pieces()
+            return true;
+        }
         if (opt_.handoff_after && opt_.strategy == Strategy::dpor && stats_.runs >= next_handoff_) {
             hand_off(run_once, m);
             next_handoff_ = stats_.runs + opt_.handoff_after;
@@ -845,6 +874,68 @@ void Explorer::hand_off(const RunOnce& run_once, const Machine& m) {
     sleepers_ = base.sleepers;
     prefix_ = prefix;
     for (std::size_t i = prefix_.size(); i <= j; ++i) prefix_.push_back(static_cast<std::uint8_t>(nodes_[i].chosen));
+}
+
+// The unit stops after its run `m` and backtrack(): each node of its path
+// below the prefix becomes a shared node, and its branches still to take
+// (at the last node, the one backtrack() just chose too) become units, each
+// sleeping on the branches taken there before it, as it would have in this
+// unit (the done ones, the one the path takes, the pieces before it), and
+// on those done at the nodes above it.
+void Explorer::split_here(const RunOnce& run_once, const Machine& m) {
+    const std::size_t p = prefix_.size(), k = nodes_.size() - 1;
+    for (std::size_t i = 0; i < k; ++i) split_path_.push_back(static_cast<std::uint8_t>(nodes_[i].chosen));
+    struct Todo {
+        std::uint32_t node;
+        int cpu;
+        std::vector<Unit::Sleeper> above;
+    };
+    std::vector<Todo> todo;
+    std::vector<Unit::Sleeper> above = sleepers_;
+    for (std::size_t i = p; i <= k; ++i) {
+        const Node& nd = nodes_[i];
+        SplitNode sn;
+        sn.enabled = nd.enabled;
+        sn.sleep = nd.sleep & ~nd.done;
+        sn.backtrack = nd.backtrack;
+        for (CpuMask d = nd.done; d; d &= d - 1) sn.branches.push_back(asleep(i, __builtin_ctz(d)));
+        const CpuMask pending = i < k ? nd.left() & ~bit(nd.chosen) : nd.left();
+        if (i < k) sn.branches.push_back(m.steps()[i]);
+        sn.branched = nd.done | (i < k ? bit(nd.chosen) : 0) | pending;
+        // In the order backtrack() would have taken them.
+        for (CpuMask s = pending; s;) {
+            const int c = branch_first(i, s, lowest_cpu(s));
+            s &= ~bit(c);
+            todo.push_back({static_cast<std::uint32_t>(i), c, above});
+        }
+        if (i < k)
+            for (CpuMask d = nd.done; d; d &= d - 1)
+                above.push_back({static_cast<std::uint32_t>(i), asleep(i, __builtin_ctz(d))});
+        split_nodes_.push_back(std::move(sn));
+    }
+    // The probes reuse the path's state: it is not needed any more.
+    const std::vector<std::uint8_t> path = split_path_;
+    for (Todo& t : todo) {
+        SplitNode& sn = split_nodes_[t.node - p];
+        Unit u;
+        u.prefix.assign(path.begin(), path.begin() + t.node);
+        u.prefix.push_back(static_cast<std::uint8_t>(t.cpu));
+        u.sleepers = std::move(t.above);
+        for (const StepInfo& b : sn.branches) u.sleepers.push_back({t.node, b});
+        sn.branches.push_back(probe(run_once, u, true).steps().at(t.node));
+        pieces_.push_back({t.node, std::move(u)});
+    }
+    prefix_.clear();
+    sleepers_.clear();
+    nodes_.clear();
+}
+
+StepInfo Explorer::branch_step(const RunOnce& run_once, const Unit& u) {
+    const StepInfo s = probe(run_once, u, true).steps().at(u.prefix.size() - 1);
+    prefix_.clear();
+    sleepers_.clear();
+    nodes_.clear();
+    return s;
 }
 
 // Runs a unit's prefix, then its forced steps; stops right after the prefix

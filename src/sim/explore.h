@@ -119,6 +119,15 @@ struct ExploreOptions {
     // CPUs it may run first at a new node, and of a node's pending branches,
     // instead of the order above: every order must count the same runs.
     std::uint64_t shuffle_order = 0;
+    // DPOR, a unit of a tree search (sim/tree_search.h): a race whose first
+    // step is in the unit's prefix goes to the caller (Explorer::requests())
+    // instead of being dropped, the unit's sleepers count as its own
+    // (snapshot-sleep is then vouched for by the whole search, not the
+    // unit), and after `split_after` runs (0: never) the unit stops and
+    // hands the caller the nodes of its path and their branches still to
+    // take, as new units (Explorer::split_nodes(), pieces()).
+    bool tree = false;
+    std::uint64_t split_after = 0;
 };
 
 // A subtree of the search: the CPU picks that lead to its root, and (DPOR)
@@ -244,6 +253,45 @@ public:
     // covers the unit it was given.
     const std::vector<Unit>& handoffs() const { return handoffs_; }
 
+    // ExploreOptions::tree: a race of the last explore() with a step of the
+    // unit's prefix at `node`, reversed by running one of `initials` there
+    // (already narrowed to the CPUs awake there in this unit, and none of
+    // them the unit's own pick), in the order found, each once.
+    struct Request {
+        std::uint32_t node;
+        CpuMask initials;
+    };
+    const std::vector<Request>& requests() const { return requests_; }
+    // snapshot_order: explore() starts from this forecast instead of learning
+    // one from a serial probe of the unit (a unit of a tree search gets the
+    // one its parent ended with).
+    // nullptr: learn it from a probe again.
+    void seed_forecast(const StepForecast* f) {
+        seeded_ = f != nullptr;
+        if (f) seed_ = *f;
+    }
+    const StepForecast& forecast() const { return forecast_; }
+    // The step `u`'s last pick runs (a probe up to it).
+    StepInfo branch_step(const RunOnce& run_once, const Unit& u);
+    // ExploreOptions::split_after: the nodes of the path below the unit's
+    // prefix when it stopped (node prefix.size() + i is split_nodes()[i],
+    // reached by split_path()'s picks; empty if it did not stop), and the
+    // units their pending branches became.
+    struct SplitNode {
+        CpuMask enabled = 0;
+        CpuMask sleep = 0;      // inherited (the branches done there left out)
+        CpuMask backtrack = 0;
+        CpuMask branched = 0;   // done, taken, or a piece
+        std::vector<StepInfo> branches;  // their steps: new branches sleep on them
+    };
+    struct Piece {
+        std::uint32_t node;
+        Unit unit;
+    };
+    const std::vector<SplitNode>& split_nodes() const { return split_nodes_; }
+    const std::vector<std::uint8_t>& split_path() const { return split_path_; }
+    const std::vector<Piece>& pieces() const { return pieces_; }
+
 private:
     friend class ExplorePolicy;
     struct Node {
@@ -252,9 +300,10 @@ private:
         CpuMask done = 0;       // CPUs explored from here
         CpuMask sleep = 0;      // DPOR: asleep on entry, plus done
         // Of `sleep`, the CPUs whose branch this unit explored (done here or
-        // above, not a unit's sleepers): the ones Reductions::snapshot_sleep
-        // may keep asleep past a step their snapshot covers, since the run
-        // that covers it is then this unit's, which vouches for it.
+        // above, not a unit's sleepers, but in a tree search): the ones
+        // Reductions::snapshot_sleep may keep asleep past a step their
+        // snapshot covers, since the run that covers it is then explored by
+        // what vouches for it (this unit, or the whole tree search).
         CpuMask own = 0;
         int chosen = -1;        // the CPU taken in the current execution
         int current = -1;       // the CPU that ran the step before this node
@@ -308,6 +357,14 @@ private:
     std::vector<std::uint8_t> prefix_;  // the unit's prefix: replayed, never backtracked
     std::vector<Unit::Sleeper> sleepers_;  // the unit's sleeping siblings
     std::vector<Unit> handoffs_;           // handed off by this explore() (hand_off())
+    std::vector<Request> requests_;        // tree: races with the prefix's steps
+    std::vector<std::uint64_t> requested_; // requests_ as keys, sorted: each once
+    void split_here(const RunOnce& run_once, const Machine& m);  // split_after
+    std::vector<SplitNode> split_nodes_;
+    std::vector<std::uint8_t> split_path_;
+    std::vector<Piece> pieces_;
+    StepForecast seed_;
+    bool seeded_ = false;
     std::uint64_t next_handoff_ = 0;       // hand off when stats_.runs reaches it
     bool exact_ = false;        // probe(): stop right after the prefix (to read its last step)
     bool probing_ = false;      // probe(): follow the prefix and forced steps, stop at the next choice
