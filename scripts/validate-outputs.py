@@ -249,6 +249,8 @@ def main():
             ex + ["--strategy", "random", "--runs", "20"],
             ex + ["--max-runs", "50"],
             ex + ["--jobs", "2"],
+            ex + ["--reductions", "none"],
+            ex + ["--strategy", "dfs", "--max-runs", "30", "--reductions", "gp-ends"],
             ex + ["--shard", "1/2"],
             ex + ["--shard", "2/2"],
             ["explore", SMALL2, "--format", "json", "--from-schedule"],

@@ -76,7 +76,7 @@ void compare_with_dfs(const app::Scenario& sc, const app::ExploreResult& d, Comp
     // One worker's table, counts and witnesses included, every time.
     app::ExploreOptions one;
     const nlohmann::json a = app::explore_report_json(app::explore_scenario(sc, one));
-    app::ExploreOptions fresh, replayed, no_run_on, two;
+    app::ExploreOptions fresh, replayed, no_run_on, two, tree;
     fresh.snapshot = false;
     replayed.checkpoints = false;
     no_run_on.checkpoints = false;  // with them a run stops in place anyway
@@ -84,11 +84,14 @@ void compare_with_dfs(const app::Scenario& sc, const app::ExploreResult& d, Comp
     two.jobs = 2;
     two.split = 8;
     two.handoff_after = 1;
-    for (const app::ExploreOptions* o : {&fresh, &replayed, &no_run_on, &two}) {
+    tree.jobs = 2;  // the tree search (sim/tree_search.h), its units split after every 2 runs
+    tree.tree_split_after = 2;
+    for (const app::ExploreOptions* o : {&fresh, &replayed, &no_run_on, &two, &tree}) {
         INFO((o == &fresh      ? "--no-snapshot"
               : o == &replayed ? "--no-checkpoints"
               : o == &no_run_on ? "no run-on"
-                                : "--jobs 2 --split 8, hand-offs every run"));
+              : o == &two       ? "--jobs 2 --split 8, hand-offs every run"
+                                : "--jobs 2, a tree whose units split after 2 runs"));
         const nlohmann::json b = app::explore_report_json(app::explore_scenario(sc, *o));
         CHECK(b["outcomes"] == a["outcomes"]);
         CHECK(b["executions"] == a["executions"]);
@@ -122,7 +125,7 @@ TEST_CASE("DPOR = DFS on every shipped scenario DFS finishes within 600 runs: ev
     CHECK(finished == 49);
     CHECK(too_big > 100);
     CHECK(c.searches == finished * 64);
-    CHECK(c.techniques == finished * 4);
+    CHECK(c.techniques == finished * 5);
     CHECK(c.dpor_executions < c.dfs_executions);
 }
 
@@ -141,6 +144,6 @@ TEST_CASE("DPOR = DFS on the two notify_on_release scenarios DFS finishes in 36,
         compare_with_dfs(sc, d, c);
     }
     CHECK(c.searches == 128);
-    CHECK(c.techniques == 8);
+    CHECK(c.techniques == 10);
     CHECK(c.dpor_executions == 14);  // 7 traces each under every rule
 }

@@ -30,6 +30,7 @@
 #include "app/runner.h"
 #include "app/scenario.h"
 #include "sim/explore.h"
+#include "sim/tree_search.h"
 #include "sim/kernel/atomic.h"
 #include "sim/kernel/mutex.h"
 #include "sim/kernel/rcu.h"
@@ -387,7 +388,7 @@ SimResult explore_program(const Program& prog, sim::Strategy s, std::uint64_t ma
                           unsigned preemptions = 2, bool preempt = false, const sim::Reductions& red = {},
                           const std::vector<sim::Reductions>& keyed = {}, std::uint64_t handoff_after = 0,
                           bool checkpoints = false, bool vouched = true, std::uint64_t shuffle = 0,
-                          bool units_backwards = false) {
+                          bool units_backwards = false, std::uint64_t tree_split_after = 0) {
     SimResult r;
     Exec fresh;
     std::optional<CheckpointedExec> ckd;
@@ -432,6 +433,55 @@ SimResult explore_program(const Program& prog, sim::Strategy s, std::uint64_t ma
             if (!covered_by_snapshot_first(m, keyed[k])) r.keyed[k].second.insert(trace_key(m, keyed[k]));
         }
     };
+    if (tree_split_after) {
+        // A tree search (sim/tree_search.h) as app::explore_tree() runs it,
+        // with one worker that takes three units at a time and gives them
+        // back last first: the commits still go in the order they were made.
+        auto search = [&](const sim::Reductions& rules) {
+            sim::ExploreOptions to = sim::TreeSearch::unit_options(o, tree_split_after);
+            to.reductions = rules;
+            sim::Explorer tex(to), prober(to);
+            sim::TreeSearch tree({});
+            sim::ExploreStats st;
+            st.complete = true;
+            auto step_of = [&](const sim::Unit& u) { return prober.branch_step(run_once, u); };
+            for (;;) {
+                std::vector<std::pair<std::size_t, sim::TreeSearch::Result>> batch;
+                sim::TreeSearch::Task t;
+                while (batch.size() < 3 && tree.take(t))
+                    batch.emplace_back(t.id, sim::TreeSearch::explore(tex, run_once, on_exec, t));
+                if (batch.empty()) break;
+                for (auto it = batch.rbegin(); it != batch.rend(); ++it)
+                    tree.give_back(it->first, std::move(it->second), step_of,
+                                   [&](std::size_t, const sim::TreeSearch::Result& res) {
+                                       st.add(res.stats);
+                                       ++r.units;
+                                   });
+            }
+            CHECK(tree.finished());
+            return st;
+        };
+        const SimResult before = r;
+        r.stats = search(red);
+        // Vouched for as a whole (app::explore_scenario()): explored again
+        // without snapshot-sleep if a counted run anywhere is unclean.
+        if (vouched && r.stats.kept_asleep && r.stats.unclean) {
+            const sim::ExploreStats first = r.stats;
+            r = before;
+            ++r.units_again;
+            sim::Reductions awake = red;
+            awake.snapshot_sleep = false;
+            r.stats = search(awake);
+            r.stats.discarded = first.runs;
+        }
+        if (checkpoints) {
+            r.restored = ckd->ck->restored();
+            ckd.reset();
+        }
+        fresh.w.reset();
+        fresh.m.reset();
+        return r;
+    }
     std::uint64_t pruned = 0;
     r.stats.complete = true;
     // The units, then what they hand off (ExploreOptions::handoff_after), latest first.
@@ -516,6 +566,8 @@ struct RulesCompared {
     int again = 0;               // ... and could not vouch: the search ran again without it
     int reordered = 0;           // snapshot-order changed how many runs the search took
     int shuffled = 0;            // a pseudo-random order did
+    std::uint64_t tree_units = 0;  // units the tree searches made
+    int tree_again = 0;            // tree searches explored again without snapshot-sleep
 };
 
 // Every field of every step of every execution, in order.
@@ -552,6 +604,20 @@ RulesCompared dpor_matches_dfs(const Program& prog, bool preempt, const std::str
         CHECK(d.stats.executions == uncovered.size());
         for (auto& [t, runs] : d.per_trace) CHECK(runs == 1);
         if (k < 2) CHECK(uncovered == traces);
+        // The tree search of --jobs (sim/tree_search.h), its units split
+        // after every run and after every third: the same traces, once each.
+        for (std::uint64_t after : {1u, 3u}) {
+            INFO("tree search, units split after " << after << " runs");
+            SimResult t = explore_program(prog, sim::Strategy::dpor, 0, 1, 2, preempt, settings[k], {}, 0, false, true, 0,
+                                          false, after);
+            REQUIRE(t.stats.complete);
+            CHECK(t.outcomes == f.outcomes);
+            CHECK(t.traces == uncovered);
+            CHECK(t.stats.executions == uncovered.size());
+            for (auto& [tr, runs] : t.per_trace) CHECK(runs == 1);
+            out.tree_units += t.units;
+            out.tree_again += t.units_again > 0;
+        }
         if (k == 3) {
             out.outcomes = d.outcomes;
             out.kept_asleep += d.stats.kept_asleep > 0;
@@ -719,10 +785,12 @@ TEST_CASE("explore: locks, RCU and kfree: DPOR finds DFS's outcomes, one executi
                       Op::lock_ba, Op::rcu_call_free, Op::write_check, Op::put};
     for (int n = 0; n < 150 / kScale; ++n) progs.push_back(random_program(seed, ops));
     // All rules (the default), all but snapshot-first, and none.
-    std::uint64_t dpor_runs = 0, dfs_runs = 0, compared = 0, merged = 0, covered = 0, restored = 0;
-    int kept_asleep = 0, again = 0, reordered = 0, shuffled = 0;
+    std::uint64_t dpor_runs = 0, dfs_runs = 0, compared = 0, merged = 0, covered = 0, restored = 0, tree_units = 0;
+    int kept_asleep = 0, again = 0, reordered = 0, shuffled = 0, tree_again = 0;
     for (std::size_t i = 0; i < progs.size(); ++i) {
         RulesCompared c = dpor_matches_dfs(progs[i], false, "program " + std::to_string(i));
+        tree_units += c.tree_units;
+        tree_again += c.tree_again;
         kept_asleep += c.kept_asleep;
         reordered += c.reordered;
         shuffled += c.shuffled;
@@ -741,10 +809,13 @@ TEST_CASE("explore: locks, RCU and kfree: DPOR finds DFS's outcomes, one executi
     CHECK(again == 0);
     CHECK(reordered > 0);  // snapshot-order acts
     CHECK(shuffled > 0);   // and so does the shuffled order
+    CHECK(tree_again == 0);
+    CHECK(tree_units > 0);
 #if !CONTSIM_ASAN
     CHECK(kept_asleep == 6);  // snapshot-sleep pruned runs (call_rcu's snapshot asleep past a reader's first step)
     CHECK(reordered == 25);    // snapshot-order changed the number of runs
     CHECK(restored == 784);  // runs started from a checkpoint (ASan runs a third of the programs)
+    CHECK(tree_units == 5548);  // the tree searches' units (split after every run or every third)
 #endif
     CHECK(restored > 0);
 }
@@ -787,12 +858,14 @@ TEST_CASE("explore: grace periods, without and with PREEMPT: DPOR finds DFS's ou
     // Each reduction rule on and off (--reductions all, none): the same
     // outcomes as DFS either way, one execution per trace of its own
     // dependence, and the rule merges traces in some programs.
-    std::uint64_t compared = 0, differ = 0, merged = 0, covered = 0, restored = 0;
-    int kept_asleep = 0, again = 0, reordered = 0, shuffled = 0;
+    std::uint64_t compared = 0, differ = 0, merged = 0, covered = 0, restored = 0, tree_units = 0;
+    int kept_asleep = 0, again = 0, reordered = 0, shuffled = 0, tree_again = 0;
     for (std::size_t i = 0; i < progs.size(); ++i) {
         std::set<std::string> per_flavour[2];
         for (bool preempt : {false, true}) {
             RulesCompared c = dpor_matches_dfs(progs[i], preempt, "program " + std::to_string(i));
+            tree_units += c.tree_units;
+            tree_again += c.tree_again;
             kept_asleep += c.kept_asleep;
             reordered += c.reordered;
             shuffled += c.shuffled;
@@ -811,12 +884,18 @@ TEST_CASE("explore: grace periods, without and with PREEMPT: DPOR finds DFS's ou
     CHECK(covered > 0);  // and snapshot-first leaves some uncounted
     CHECK(kept_asleep > 0);
     CHECK(again == 1);  // program 8, without PREEMPT (the next test)
+    CHECK(tree_units > 0);
+    // A tree is vouched for as a whole: program 8's trees (two splits, two
+    // rule settings with snapshot-sleep) are explored again without it.
+    CHECK(tree_again >= 4);
     CHECK(reordered > 0);
     CHECK(shuffled > 0);
 #if !CONTSIM_ASAN
     CHECK(kept_asleep == 31);
     CHECK(reordered == 36);
     CHECK(restored == 819);  // runs started from a checkpoint (ASan runs a third of the programs)
+    CHECK(tree_units == 6854);
+    CHECK(tree_again == 4);
 #endif
     CHECK(restored > 0);
 }

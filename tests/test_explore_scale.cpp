@@ -74,13 +74,44 @@ TEST_CASE("explore --jobs: the same table, counts included, for 1, 2 and 3 worke
         CHECK(one["complete"] == true);
         CHECK(one["units_done"] == one["units"]);
         CHECK(one["units"] == 1);  // one worker: plain DPOR, one unit
-        o.jobs = 2;
-        json two = explore_json(sc, o);
-        CHECK(two["units"].get<int>() > 1);
-        CHECK(table(two) == table(one));
-        o.jobs = 3;
-        CHECK(explore_json(sc, o) == two);  // same units (64), so the whole report
+        // More workers share one search over a common top of the tree
+        // (sim/tree_search.h): the same table; and the same units, runs and
+        // report for any number of them. Units split after 1,000 runs (these
+        // searches are one unit then) and after 5.
+        for (std::uint64_t after : {1000u, 5u}) {
+            INFO("units split after " << after << " runs");
+            o.tree_split_after = after;
+            o.jobs = 2;
+            json two = explore_json(sc, o);
+            CHECK(two["search"]["tree"]["split_after"] == after);
+            CHECK(two["search"]["split"] == 1);
+            if (after == 5) CHECK(two["units"].get<int>() > 1);
+            CHECK(table(two) == table(one));
+            o.jobs = 3;
+            CHECK(explore_json(sc, o) == two);
+        }
     }
+}
+
+TEST_CASE("explore --jobs: the tree search makes the units and runs whatever the workers' timing", "[explore][scale]") {
+    // The four-CPU 1/7 bench search, its units split after 40 runs: each run
+    // of two and three workers makes the same 304 units and the same runs.
+    const app::Scenario sc = four_cpu_one_seven();
+    app::ExploreOptions o;
+    const json single = explore_json(sc, o);
+    o.tree_split_after = 40;
+    o.jobs = 2;
+    const json two = explore_json(sc, o);
+    CHECK(table(two) == table(single));
+    CHECK(two["units"] == 304);
+    CHECK(two["sleep_blocked"] == 1212);
+    CHECK(two["covered"] == 1817);
+    for (int i = 0; i < 3; ++i)
+        for (unsigned jobs : {2u, 3u}) {
+            INFO("try " << i << ", " << jobs << " workers");
+            o.jobs = jobs;
+            CHECK(explore_json(sc, o) == two);
+        }
 }
 
 TEST_CASE("explore: on every attach/exit scenario the counts do not depend on the number of work units",
@@ -361,6 +392,7 @@ TEST_CASE("explore --jobs: a search interrupted while units are handed off resum
         std::atomic<bool> interrupt{false};
         app::ExploreOptions h;
         h.jobs = 2;
+        h.split = 64;  // units fixed before the search (not a tree: the next test)
         h.handoff_after = 20;
         h.search.interrupt = &interrupt;
         std::thread stopper([&] {
@@ -384,4 +416,33 @@ TEST_CASE("explore --jobs: a search interrupted while units are handed off resum
         r.resume = &part;
         CHECK(table(explore_json(sc, r)) == table(single));
     }
+}
+
+TEST_CASE("explore --jobs: an interrupted tree search keeps no units, and --resume explores it again", "[explore][scale]") {
+    const app::Scenario sc = four_cpu_one_seven();
+    app::ExploreOptions o;
+    const json single = explore_json(sc, o);
+    std::atomic<bool> interrupt{true};  // before the first run
+    app::ExploreOptions t;
+    t.jobs = 2;
+    t.search.interrupt = &interrupt;
+    const app::ExploreResult part = app::explore_scenario(sc, t);
+    CHECK_FALSE(part.stats.complete);
+    CHECK(part.stats.bound == "interrupted");
+    CHECK(part.tree);
+    CHECK(part.units_done == 0);
+    const std::string text = app::explore_report_text(part);
+    CHECK(text.find("INCOMPLETE, interrupted (SIGINT or SIGTERM) (a shared tree keeps no units: --resume explores it "
+                    "again)") != std::string::npos);
+    // Through its JSON, as --resume reads it: the same search, afresh.
+    const json pj = app::explore_report_json(part);
+    CHECK(pj["search"]["tree"]["split_after"] == 1000);
+    interrupt = false;
+    app::ExploreOptions r = t;
+    r.resume = &part;
+    CHECK(r.tree());
+    const json again = explore_json(sc, r);
+    t.search.interrupt = nullptr;
+    CHECK(again == explore_json(sc, t));
+    CHECK(table(again) == table(single));
 }

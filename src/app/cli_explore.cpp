@@ -188,6 +188,10 @@ int resume_explore(const ExploreArgs& a) {
     o.snapshot = !a.no_snapshot;
     o.checkpoints = !a.no_checkpoints;
     o.resume = &prev;
+    // A shared tree's units were made as it went: none is kept, and the
+    // search starts again (its report says split 1: --jobs and the limits
+    // choose the units again, as for a new search).
+    if (prev.tree) o.split = 0;
     return run_and_print(*sc, o, a);
 }
 

@@ -26,6 +26,7 @@
 #include "core/errno_names.h"
 #include "sim/pct_policy.h"
 #include "sim/script_policy.h"
+#include "sim/tree_search.h"
 
 namespace app {
 
@@ -289,6 +290,91 @@ void merge_into(ExploreResult& into, const ExploreResult& part) {
     for (auto& [k, row] : rows) into.outcomes.push_back(std::move(row));
 }
 
+// --jobs over a shared tree (sim/tree_search.h): each worker takes the next
+// unit made, explores it with its own model, and gives it back; the tree
+// commits the units in the order they were made, adding each one's outcomes
+// to `completed` (or `partial`, if a limit or an interrupt stopped it).
+// Returns the units made and committed.
+struct TreeOut {
+    Part completed, partial;
+    std::uint64_t made = 0, committed = 0;
+};
+TreeOut explore_tree(const Scenario& sc, const ExploreOptions& o, const std::vector<std::uint8_t>& prefix,
+                     sim::ExploreOptions so, std::unique_ptr<SnapshotRunner>& main_snap, bool& main_snap_tried,
+                     ExploreProgress* progress) {
+    TreeOut out;
+    out.completed.stats.complete = out.partial.stats.complete = true;
+    sim::TreeSearch tree(prefix);
+    std::mutex mu;
+    std::condition_variable cv;
+    std::exception_ptr err;  // under mu
+    std::map<std::size_t, Part> parts;  // under mu: the outcomes of units given back, until committed
+    auto on_commit = [&](std::size_t id, const sim::TreeSearch::Result& r) {
+        Part& p = parts.at(id);
+        p.stats = r.stats;
+        add_part(r.stats.complete ? out.completed : out.partial, p);
+        parts.erase(id);
+        if (progress) progress->unit_done();
+    };
+    // Each worker's model lives on its thread (its fibers too): made and
+    // ended there; the main thread's keeps the set-up snapshot made before.
+    auto work = [&](unsigned t) {
+        Worker w(sc, o);
+        w.progress = progress;
+        if (t == 0) {
+            w.snap = std::move(main_snap);
+            w.snap_tried = main_snap_tried;
+        }
+        auto run_once = [&](sim::Policy& p) -> const sim::Machine& { return w.run_once(p); };
+        sim::Explorer ex(so), prober(so);
+        auto step_of = [&](const sim::Unit& u) { return prober.branch_step(run_once, u); };
+        try {
+            std::unique_lock<std::mutex> lk(mu);
+            for (;;) {
+                sim::TreeSearch::Task task;
+                if (err) break;
+                if (tree.take(task)) {
+                    lk.unlock();
+                    Part part;
+                    w.part = &part;
+                    sim::TreeSearch::Result r = sim::TreeSearch::explore(
+                        ex, run_once, [&](const sim::Machine& m) { w.on_execution(m, ex.clocks()); }, task);
+                    w.cur = RunResult{};
+                    lk.lock();
+                    parts.emplace(task.id, std::move(part));
+                    const std::size_t made = tree.made();
+                    tree.give_back(task.id, std::move(r), step_of, on_commit);
+                    if (progress) progress->more_units(tree.made() - made);
+                    cv.notify_all();
+                    continue;
+                }
+                if (tree.finished()) break;
+                cv.wait(lk);  // a unit out may make more
+            }
+        } catch (...) {
+            std::lock_guard<std::mutex> lk(mu);
+            if (!err) err = std::current_exception();
+            cv.notify_all();
+        }
+        w.cur = RunResult{};
+        if (t == 0) {
+            main_snap = std::move(w.snap);
+            main_snap_tried = w.snap_tried;
+        }
+    };
+    if (progress) progress->searching(1);
+    std::vector<std::thread> ts;
+    for (unsigned t = 1; t < o.jobs; ++t) ts.emplace_back(work, t);
+    work(0);
+    for (auto& t : ts) t.join();
+    if (err) std::rethrow_exception(err);
+    out.made = tree.made();
+    out.committed = tree.committed();
+    return out;
+}
+
+bool ExploreOptions::resume_tree() const { return resume && resume->tree; }
+
 ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
     ExploreResult res;
     res.scenario = &sc;
@@ -297,12 +383,14 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
     res.stats.complete = true;
     if (o.from_schedule) res.prefix = schedule_prefix(sc, o);
     const bool sample = sampling(o.search.strategy);
-    // A report stopped while cutting the search into units has none to keep: start afresh.
-    const ExploreResult* resume = o.resume && o.resume->units ? o.resume : nullptr;
+    // A report stopped while cutting the search into units has none to keep,
+    // nor has a tree search's (its units were made as it went): start afresh.
+    const ExploreResult* resume = o.resume && o.resume->units && !o.resume->tree ? o.resume : nullptr;
     std::optional<ExploreProgress> progress_line;
     if (o.progress) progress_line.emplace(o.progress_tty);
     ExploreProgress* progress = progress_line ? &*progress_line : nullptr;
     std::uint64_t pruned = 0;  // split(): DPOR prefixes every CPU of which sleeps
+    std::optional<TreeOut> tree_out;  // o.tree(): what the tree search found
 
     // The work units: subtrees of the search, or sampled runs.
     std::vector<sim::Unit> units;
@@ -325,6 +413,31 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
         pct_k = w.run_once(pp).step();
         res.stats.complete = false;  // sampling never exhausts the tree
         keep_snapshot(w);
+    } else if (o.tree()) {
+        // --jobs: the units are made as the search goes (sim/tree_search.h).
+        sim::ExploreOptions so = sim::TreeSearch::unit_options(o.search, o.tree_split_after);
+        tree_out = explore_tree(sc, o, res.prefix, so, main_snap, main_snap_tried, progress);
+        // snapshot-sleep is vouched for by the whole tree (its units' sleepers
+        // count as their own): a counted run that ended uncleanly anywhere
+        // may stand for one the rule kept from running in another unit, so
+        // the search is explored again without the rule (as one worker's
+        // single unit is, sim::Explorer::explore()).
+        const sim::ExploreStats first = tree_out->completed.stats;
+        if (tree_out->partial.stats.complete && first.kept_asleep && first.unclean) {
+            so.reductions.snapshot_sleep = false;
+            TreeOut again = explore_tree(sc, o, res.prefix, so, main_snap, main_snap_tried, progress);
+            again.completed.stats.discarded = first.runs;
+            again.completed.stats.probes += first.probes;
+            // Stopped by an interrupt: what the first try found stays (a
+            // violation seen stays reachable).
+            if (!again.partial.stats.complete)
+                for (const auto& [oc, row] : tree_out->completed.rows)
+                    if (!again.completed.rows.count(oc) && !again.partial.rows.count(oc))
+                        add_row(again.partial.rows, oc, row);
+            tree_out = std::move(again);
+        }
+        res.units = tree_out->made;
+        res.tree = true;
     } else {
         Worker w(sc, o);
         sim::Explorer ex(o.search);
@@ -365,6 +478,8 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
     std::uint64_t count = 0;
     if (sample) {
         count = res.units > o.shard - 1 ? (res.units - (o.shard - 1) + o.shards - 1) / o.shards : 0;
+    } else if (tree_out) {
+        count = tree_out->made;
     } else {
         std::vector<std::size_t> order(units.size());
         for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -383,7 +498,7 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
         throw InputError(fmt::format("--resume: the report's search has {} units ({} in this shard), this one {} ({}): "
                                      "not the same search",
                                      resume->units, resume->mine, res.units, count));
-    if (progress) progress->searching(count);
+    if (progress && !tree_out) progress->searching(count);
 
     // What the workers found: units run to their end, and units a limit or
     // an interrupt stopped half-way (in the table, not in `done`: --resume
@@ -621,7 +736,12 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
         }
         w.cur = RunResult{};
     };
-    if (o.jobs <= 1) {
+    if (tree_out) {
+        // Done: its units were committed in order, all complete or the search stopped.
+        outs[0].completed = std::move(tree_out->completed);
+        outs[0].partial = std::move(tree_out->partial);
+        if (tree_out->partial.stats.complete && tree_out->committed == tree_out->made) outs[0].done.add(0, count);
+    } else if (o.jobs <= 1) {
         work(outs[0]);
     } else {
         std::vector<std::thread> ts;
@@ -765,7 +885,10 @@ std::string explore_report_text(const ExploreResult& r) {
     else if (st.complete)
         s += o.shards > 1 ? "shard complete\n" : "complete\n";
     else
-        s += "INCOMPLETE, " + stopped + (r.units == 0 ? " while cutting the search into units\n" : "\n");
+        s += "INCOMPLETE, " + stopped +
+             (r.tree        ? " (a shared tree keeps no units: --resume explores it again)\n"
+              : r.units == 0 ? " while cutting the search into units\n"
+                             : "\n");
     if (o.from_schedule)
         s += fmt::format("Prefix:   the file's schedule, {} steps ({})\n", r.prefix.size(), prefix_token(r.prefix));
     s += "\n";
@@ -932,6 +1055,7 @@ json search_json(const ExploreResult& r) {
     const ExploreOptions& o = r.options;
     json s = {{"strategy", r.strategy}, {"max_steps", o.max_steps}};
     if (!sampling(o.search.strategy)) s["split"] = o.effective_split();
+    if (r.tree) s["tree"] = {{"split_after", o.tree_split_after}};
     switch (o.search.strategy) {
     case sim::Strategy::bounded: s["preemptions"] = o.search.preemptions; break;
     case sim::Strategy::pct: s["runs"] = o.runs, s["seed"] = o.seed, s["depth"] = o.depth; break;
@@ -1217,6 +1341,10 @@ ExploreResult read_explore_report(const std::string& file, std::unique_ptr<Scena
     const json& se = rd.at(j, "search", "search");
     r.options.max_steps = static_cast<std::uint32_t>(rd.uint(se, "max_steps", "search."));
     if (se.contains("split")) r.options.split = rd.uint(se, "split", "search.");
+    if (se.contains("tree")) {
+        r.tree = true;
+        r.options.tree_split_after = rd.uint(rd.at(se, "tree", "search.tree"), "split_after", "search.tree.");
+    }
     if (se.contains("preemptions")) r.options.search.preemptions = static_cast<unsigned>(rd.uint(se, "preemptions", "search."));
     if (se.contains("runs")) r.options.runs = rd.uint(se, "runs", "search.");
     if (se.contains("seed")) r.options.seed = rd.uint(se, "seed", "search.");

@@ -38,7 +38,16 @@ struct ExploreOptions {
     // A limit (--max-runs, --time-limit) also cuts it into 64, so that --resume
     // keeps the units finished before the limit struck.
     std::size_t effective_split() const {
+        if (tree()) return 1;  // one tree, its units made as it goes
         return split ? split : (jobs > 1 || shards > 1 || search.max_runs || search.time_limit > 0 ? 64 : 1);
+    }
+    // DPOR shared by several workers over one tree (tree_split_after): with
+    // --jobs, unless a limit, --shard, --split or --resume (of a search cut
+    // into units) asks for units fixed before the search.
+    bool resume_tree() const;  // --resume of a tree search's report: it starts afresh
+    bool tree() const {
+        return search.strategy == sim::Strategy::dpor && jobs > 1 && shards == 1 && split == 0 && !search.max_runs &&
+               search.time_limit <= 0 && (resume == nullptr || resume_tree()) && tree_split_after > 0;
     }
     // A DPOR search cut into units: every this many runs a unit hands the
     // untaken branches of its shallowest open node to whichever worker is free
@@ -46,6 +55,11 @@ struct ExploreOptions {
     // and one of them can hold half of the search. 0: never. Not with
     // --max-runs (each unit's share is fixed).
     std::uint64_t handoff_after = 5000;
+    // DPOR with --jobs and neither a limit nor --shard/--split: the workers
+    // share one search over a common top of the tree (sim/tree_search.h)
+    // instead of a split, and a unit splits into the branches left on its
+    // path after this many runs. 0: a split, as with a limit.
+    std::uint64_t tree_split_after = 1000;
     bool from_schedule = false;       // replay the file's schedule as the prefix of every execution
     std::uint64_t runs = 1000;        // pct, random: executions sampled
     std::uint64_t seed = 1;           // pct, random
@@ -117,6 +131,9 @@ struct ExploreResult {
     std::string strategy;
     ExploreOptions options;
     sim::ExploreStats stats;
+    // The workers shared one tree (ExploreOptions::tree()): its units were
+    // made as it went, and an incomplete one keeps none (--resume starts afresh).
+    bool tree = false;
     std::size_t units = 0;             // work units of the whole search (runs, for pct/random)
     std::size_t units_done = 0;        // units run to their end (all, or this shard's)
     std::uint64_t mine = 0;            // this process's units (this shard's; runs, for pct/random)

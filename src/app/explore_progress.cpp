@@ -58,7 +58,7 @@ std::string ExploreProgress::line(bool last) {
                      count(units), secs);
     // Units are of comparable size (split() cuts the biggest first): the
     // done fraction is an estimate of the time left once a few are done.
-    if (!last && done >= 2 && done < units)
+    if (!last && !growing_ && done >= 2 && done < units)
         s += fmt::format(", about {:.0f} s left", secs * static_cast<double>(units - done) / static_cast<double>(done));
     return s;
 }

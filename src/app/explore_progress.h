@@ -28,6 +28,12 @@ public:
     void searching(std::uint64_t units);   // units of this process (runs, when sampling)
     void execution() { executions_.fetch_add(1, std::memory_order_relaxed); }
     void unit_done() { units_done_.fetch_add(1, std::memory_order_relaxed); }
+    // A tree search made more units (sim/tree_search.h): the count grows, so
+    // the units done say nothing of the time left.
+    void more_units(std::uint64_t n) {
+        units_.fetch_add(n, std::memory_order_relaxed);
+        growing_ = true;
+    }
     // A worker saw an outcome new to it: counted once across workers (by its text).
     void outcome(const std::string& key);
 
@@ -39,7 +45,7 @@ private:
     const bool tty_;
     const std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
     std::atomic<std::uint64_t> executions_{0}, units_done_{0}, units_{0}, split_target_{0};
-    std::atomic<bool> searching_{false};
+    std::atomic<bool> searching_{false}, growing_{false};
     std::mutex mu_;
     std::condition_variable cv_;
     bool done_ = false;
