@@ -459,6 +459,7 @@ SimResult explore_program(const Program& prog, sim::Strategy s, std::uint64_t ma
                                    });
             }
             CHECK(tree.finished());
+            CHECK(tree.live_nodes() == 0);  // every unit committed: every shared node freed
             return st;
         };
         const SimResult before = r;

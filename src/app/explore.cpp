@@ -362,7 +362,6 @@ TreeOut explore_tree(const Scenario& sc, const ExploreOptions& o, const std::vec
             main_snap_tried = w.snap_tried;
         }
     };
-    if (progress) progress->searching(1);
     std::vector<std::thread> ts;
     for (unsigned t = 1; t < o.jobs; ++t) ts.emplace_back(work, t);
     work(0);
@@ -416,6 +415,7 @@ ExploreResult explore_scenario(const Scenario& sc, const ExploreOptions& o) {
     } else if (o.tree()) {
         // --jobs: the units are made as the search goes (sim/tree_search.h).
         sim::ExploreOptions so = sim::TreeSearch::unit_options(o.search, o.tree_split_after);
+        if (progress) progress->searching(1);  // the root; more as units are made
         tree_out = explore_tree(sc, o, res.prefix, so, main_snap, main_snap_tried, progress);
         // snapshot-sleep is vouched for by the whole tree (its units' sleepers
         // count as their own): a counted run that ended uncleanly anywhere

@@ -31,9 +31,11 @@ struct ExploreOptions {
     std::uint32_t max_steps = 20000;  // per execution
     unsigned jobs = 1;                // worker threads, each with its own fibers and model
     unsigned shard = 1, shards = 1;   // --shard K/N: this process explores units K-1, K-1+N, ...
-    // Work units for the exhaustive strategies; 0: one unit for a single
-    // unbounded worker, 64 when --jobs or --shard share the search or a limit stops it. The table (counts
-    // and witnesses) never depends on it; the cost does (probes, sleep-blocked runs).
+    // Work units the exhaustive strategies are cut into before they start;
+    // 0: one unit for a single unbounded worker, none for a DPOR tree shared
+    // by --jobs (tree()), 64 when --shard, a limit, or --jobs with DFS or
+    // bounded share it. The table (counts and witnesses) never depends on it;
+    // the cost does (probes, sleep-blocked runs).
     std::size_t split = 0;
     // A limit (--max-runs, --time-limit) also cuts it into 64, so that --resume
     // keeps the units finished before the limit struck.

@@ -23,7 +23,10 @@
 // and each prefix is explored on its own. The frontier does not depend on how
 // many workers or shards share the units, and with sleep sets no complete
 // execution is explored twice, so the outcome counts are the same for any
-// --jobs and --shard.
+// --jobs and --shard. Or (ExploreOptions::tree) the units are made as the
+// search goes: a unit hands the races with its prefix's steps to a shared
+// tree, and splits into its branches left after so many runs
+// (sim/tree_search.h).
 //
 // Generic: it sees only StepInfo (CPU, cell id, owner serial, access kind).
 #pragma once
@@ -152,7 +155,8 @@ struct ExploreStats {
     std::uint64_t covered = 0;
     // Counted runs snapshot_first could not cover (ended blocked, at an oops,
     // asleep in atomic context or at the step limit): with snapshot_sleep, a
-    // unit that has any is explored again without it.
+    // unit that has any is explored again without it (a tree search: the
+    // whole search, sim/tree_search.h).
     std::uint64_t unclean = 0;
     // Times snapshot_sleep kept a CPU asleep that the step just run would
     // have woken (0: the rule pruned nothing, the search is the one without it).
@@ -255,8 +259,9 @@ public:
 
     // ExploreOptions::tree: a race of the last explore() with a step of the
     // unit's prefix at `node`, reversed by running one of `initials` there
-    // (already narrowed to the CPUs awake there in this unit, and none of
-    // them the unit's own pick), in the order found, each once.
+    // (narrowed as race() narrows them: to the CPUs awake there in this
+    // unit's view if any is; none of them the unit's own pick), in the order
+    // found, each once.
     struct Request {
         std::uint32_t node;
         CpuMask initials;

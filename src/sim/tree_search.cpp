@@ -8,8 +8,34 @@ TreeSearch::TreeSearch(const std::vector<std::uint8_t>& fixed_prefix) {
     Item root;
     root.unit.prefix = fixed_prefix;
     root.ids.assign(fixed_prefix.size(), kFixed);
-    items_.push_back(std::move(root));
+    add(std::move(root));
+}
+
+std::uint32_t TreeSearch::new_node(Node nd) {
+    ++nodes_made_;
+    if (free_.empty()) {
+        nodes_.push_back(std::move(nd));
+        return static_cast<std::uint32_t>(nodes_.size() - 1);
+    }
+    const std::uint32_t id = free_.back();
+    free_.pop_back();
+    nodes_[id] = std::move(nd);
+    return id;
+}
+
+void TreeSearch::add(Item it) {
+    for (std::uint32_t id : it.ids)
+        if (id != kFixed) ++nodes_[id].refs;
+    items_.push_back(std::move(it));
     back_.emplace_back();
+}
+
+void TreeSearch::release(const Item& it) {
+    for (std::uint32_t id : it.ids) {
+        if (id == kFixed || --nodes_[id].refs) continue;
+        nodes_[id] = Node{};  // no unit left can send it a race
+        free_.push_back(id);
+    }
 }
 
 ExploreOptions TreeSearch::unit_options(ExploreOptions o, std::uint64_t split_after) {
@@ -33,30 +59,35 @@ TreeSearch::Result TreeSearch::explore(Explorer& ex, const Explorer::RunOnce& ru
 }
 
 bool TreeSearch::take(Task& t) {
-    if (stopped_ || taken_ == items_.size()) return false;
+    if (stopped_ || taken_ == made()) return false;
     t.id = taken_++;
-    t.unit = items_[t.id].unit;
-    t.forecast = items_[t.id].forecast;
+    t.unit = item(t.id).unit;
+    t.forecast = item(t.id).forecast;
     return true;
 }
 
 void TreeSearch::give_back(std::size_t id, Result r, const StepOf& step_of,
                            const std::function<void(std::size_t, const Result&)>& on_commit) {
-    back_.at(id) = std::make_unique<Result>(std::move(r));
-    while (committed_ < taken_ && back_[committed_]) {
+    if (id < committed_ || id >= taken_ || back_[id - first_]) throw std::logic_error("tree search: a unit given back twice");
+    back_[id - first_] = std::make_unique<Result>(std::move(r));
+    while (committed_ < taken_ && back_[committed_ - first_]) {
         const std::size_t i = committed_++;
-        const std::unique_ptr<Result> res = std::move(back_[i]);
+        const std::unique_ptr<Result> res = std::move(back_[i - first_]);
         on_commit(i, *res);
         if (!res->stats.complete) stopped_ = true;
         if (!stopped_) commit(i, *res, step_of);
-        items_[i] = Item{};  // its children copied what they need
+        // Committed, in order: the first unit left. Its children copied what they need.
+        release(items_.front());
+        items_.pop_front();
+        back_.pop_front();
+        ++first_;
     }
 }
 
 // The unit's split (its path's nodes below its prefix, shared from now on,
 // and their pending branches as units), then its races with shared nodes.
 void TreeSearch::commit(std::size_t i, const Result& r, const StepOf& step_of) {
-    Item& it = items_[i];
+    Item& it = item(i);
     if (!r.split_nodes.empty()) {
         if (r.split_path.size() + 1 != it.unit.prefix.size() + r.split_nodes.size())
             throw std::logic_error("tree search: a unit's split path does not match its nodes");
@@ -67,8 +98,9 @@ void TreeSearch::commit(std::size_t i, const Result& r, const StepOf& step_of) {
             nd.backtrack = sn.backtrack | sn.branched;
             nd.branched = sn.branched;
             nd.branches = sn.branches;
-            it.ids.push_back(static_cast<std::uint32_t>(nodes_.size()));
-            nodes_.push_back(std::move(nd));
+            const std::uint32_t id = new_node(std::move(nd));
+            ++nodes_[id].refs;  // the unit's own, let go with the unit's others
+            it.ids.push_back(id);
         }
     }
     std::vector<Item> made;
@@ -79,26 +111,23 @@ void TreeSearch::commit(std::size_t i, const Result& r, const StepOf& step_of) {
         ch.forecast = r.forecast;
         made.push_back(std::move(ch));
     }
-    for (Item& ch : made) {
-        items_.push_back(std::move(ch));
-        back_.emplace_back();
-    }
+    for (Item& ch : made) add(std::move(ch));  // `it` is in items_: not used after this
     for (const Explorer::Request& q : r.requests) apply(i, q, r, step_of);
 }
 
 // Explorer::race() on a node of its path: the unit has narrowed the initials
 // to the CPUs awake there in its view and left out its own pick.
 void TreeSearch::apply(std::size_t i, const Explorer::Request& q, const Result& r, const StepOf& step_of) {
-    const Item& it = items_[i];
+    const Item& it = item(i);
     const std::uint32_t id = it.ids.at(q.node);
     if (id == kFixed) return;  // the fixed prefix is never varied
     Node& nd = nodes_[id];
     if (q.initials & nd.backtrack) return;
     const CpuMask can = q.initials & nd.enabled;
-    const CpuMask add = can ? CpuMask{1} << __builtin_ctz(can) : nd.enabled;
-    nd.backtrack |= add;
+    const CpuMask wanted = can ? CpuMask{1} << __builtin_ctz(can) : nd.enabled;
+    nd.backtrack |= wanted;
     std::vector<Item> made;
-    for (CpuMask s = add & nd.enabled & ~nd.sleep & ~nd.branched; s; s &= s - 1) {
+    for (CpuMask s = wanted & nd.enabled & ~nd.sleep & ~nd.branched; s; s &= s - 1) {
         const int c = __builtin_ctz(s);
         Item ch;
         ch.unit.prefix.assign(it.unit.prefix.begin(), it.unit.prefix.begin() + q.node);
@@ -113,10 +142,7 @@ void TreeSearch::apply(std::size_t i, const Explorer::Request& q, const Result& 
         nd.branched |= CpuMask{1} << c;
         made.push_back(std::move(ch));
     }
-    for (Item& ch : made) {  // `it` is in items_: after the loop
-        items_.push_back(std::move(ch));
-        back_.emplace_back();
-    }
+    for (Item& ch : made) add(std::move(ch));  // `it` is in items_: after the loop
 }
 
 }  // namespace sim

@@ -27,6 +27,7 @@
 // Not thread-safe: the caller serialises take() and give_back().
 #pragma once
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -75,8 +76,14 @@ public:
     void give_back(std::size_t id, Result r, const StepOf& step_of,
                    const std::function<void(std::size_t, const Result&)>& on_commit);
     // Every unit taken is committed, and none will be taken any more.
-    bool finished() const { return committed_ == taken_ && (stopped_ || taken_ == items_.size()); }
-    std::size_t made() const { return items_.size(); }
+    bool finished() const { return committed_ == taken_ && (stopped_ || taken_ == made()); }
+    std::size_t made() const { return first_ + items_.size(); }
+    // Shared nodes some unit not committed yet may still send a race to
+    // (the others are freed and their slots reused): the tree's memory is
+    // that of the units out, not of the search so far.
+    std::size_t live_nodes() const { return nodes_.size() - free_.size(); }
+    std::size_t most_nodes() const { return nodes_.size(); }  // the most live at once
+    std::size_t nodes_made() const { return nodes_made_; }
     std::size_t committed() const { return committed_; }
     bool stopped() const { return stopped_; }
 
@@ -87,6 +94,7 @@ private:
         CpuMask backtrack = 0;  // as Explorer::Node::backtrack
         CpuMask branched = 0;   // the CPUs with a unit below them here
         std::vector<StepInfo> branches;  // their steps, in the order made
+        std::uint32_t refs = 0;          // units not committed yet with this node on their path
     };
     struct Item {
         Unit unit;
@@ -98,10 +106,19 @@ private:
     static constexpr std::uint32_t kFixed = ~std::uint32_t{0};
     void commit(std::size_t i, const Result& r, const StepOf& step_of);
     void apply(std::size_t i, const Explorer::Request& q, const Result& r, const StepOf& step_of);
+    Item& item(std::size_t i) { return items_[i - first_]; }
+    std::uint32_t new_node(Node nd);
+    void add(Item it);                  // a new unit: holds the nodes on its path
+    void release(const Item& it);       // a committed one: lets them go
 
     std::vector<Node> nodes_;
-    std::vector<Item> items_;
-    std::vector<std::unique_ptr<Result>> back_;  // results given back, not committed yet
+    std::vector<std::uint32_t> free_;   // slots of freed nodes
+    std::size_t nodes_made_ = 0;
+    // The units from first_ on (those before are committed and gone), and
+    // the results given back but not committed yet.
+    std::deque<Item> items_;
+    std::deque<std::unique_ptr<Result>> back_;
+    std::size_t first_ = 0;
     std::size_t taken_ = 0, committed_ = 0;
     bool stopped_ = false;
 };
