@@ -42,12 +42,13 @@ CLI::App* add_explore_command(CLI::App& cli, ExploreArgs& a) {
     e->add_option("--time-limit", a.time_limit, "Stop after this many seconds (0: no bound)")
         ->check(finite_number())
         ->check(CLI::Range(0.0, 1e9));
-    e->add_option("--jobs", a.jobs, "Worker threads (the table is the same for any number)")
+    e->add_option("--jobs", a.jobs, "Worker threads (the table is the same for any number, the report for any above 1)")
         ->check(CLI::Range(1u, 256u));
     e->add_option("--shard", a.shard, "K/N: explore only the K-th of N shares of the work units (see contsim merge)");
     e->add_option("--split", a.split,
-                  "Work units to cut the search into (default: 1 for one worker, 64 with --jobs or --shard; "
-                  "the table never depends on it)")
+                  "Work units to cut the search into before it starts (default: 1 for one worker, 64 with "
+                  "--shard or a limit; with --jobs, DPOR shares one tree instead, other strategies 64; the table "
+                  "never depends on it)")
         ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}));
     e->add_option("--reductions", a.reductions,
                   "Independence rules beyond same-cell conflicts: all (default), none, or a comma list of gp-ends, "
