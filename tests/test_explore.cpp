@@ -433,6 +433,16 @@ SimResult explore_program(const Program& prog, sim::Strategy s, std::uint64_t ma
             if (!covered_by_snapshot_first(m, keyed[k])) r.keyed[k].second.insert(trace_key(m, keyed[k]));
         }
     };
+    // The checkpoints' count, and the models ended (the checkpointed one with its region).
+    auto finish = [&] {
+        if (checkpoints) {
+            r.restored = ckd->ck->restored();
+            ckd.reset();
+        }
+        fresh.w.reset();
+        fresh.m.reset();
+        return r;
+    };
     if (tree_split_after) {
         // A tree search (sim/tree_search.h) as app::explore_tree() runs it,
         // with one worker that takes three units at a time and gives them
@@ -475,13 +485,7 @@ SimResult explore_program(const Program& prog, sim::Strategy s, std::uint64_t ma
             r.stats = search(awake);
             r.stats.discarded = first.runs;
         }
-        if (checkpoints) {
-            r.restored = ckd->ck->restored();
-            ckd.reset();
-        }
-        fresh.w.reset();
-        fresh.m.reset();
-        return r;
+        return finish();
     }
     std::uint64_t pruned = 0;
     r.stats.complete = true;
@@ -510,13 +514,7 @@ SimResult explore_program(const Program& prog, sim::Strategy s, std::uint64_t ma
         todo.insert(todo.end(), ex.handoffs().begin(), ex.handoffs().end());
     }
     r.stats.sleep_blocked += pruned;
-    if (checkpoints) {
-        r.restored = ckd->ck->restored();
-        ckd.reset();
-    }
-    fresh.w.reset();
-    fresh.m.reset();
-    return r;
+    return finish();
 }
 
 Program writers(int nthreads, int k, bool same_cell) {
