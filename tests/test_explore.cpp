@@ -1149,6 +1149,31 @@ TEST_CASE("explore: 2000 more lock programs and 1500 grace-period programs: DPOR
     CHECK(compared == 3089);  // programs (grace-period ones: per flavour) where DFS finished
 }
 
+TEST_CASE("explore: two programs where DPOR loses a trace of DFS's (open, docs/explore.md, Limits)", "[.][explore-gap]") {
+    // Found by a review on 2026-12-08 (random programs of seeds 42, 99 and 5):
+    // the outcomes are DFS's, a trace is not. Hidden until understood and
+    // fixed: contsim_tests "[explore-gap]" prints the traces DPOR misses.
+    sim::Reductions none;
+    none.gp_ends = none.blind_adds = none.snapshot_first = none.nonzero_decs = none.snapshot_sleep =
+        none.snapshot_order = false;
+    const std::pair<Program, bool> progs[] = {
+        {{{{{Op::rcu_free, 1}, {Op::inc, 1}}, {{Op::rcu_free, 1}, {Op::locked_inc, 1}}, {{Op::lock_ab, 0}}}}, false},
+        {{{{{Op::bare_deref, 1}, {Op::locked_sync, 0}},
+           {{Op::sync_twice, 1}, {Op::user_return, 1}},
+           {{Op::locked_sync, 0}, {Op::spin_deref, 1}}}},
+         false}};
+    for (const auto& [p, preempt] : progs) {
+        INFO(describe(p));
+        const SimResult dfs = explore_program(p, sim::Strategy::dfs, 0, 1, 2, preempt, {}, {none});
+        const SimResult dpor = explore_program(p, sim::Strategy::dpor, 0, 1, 2, preempt, none);
+        REQUIRE(dfs.stats.complete);
+        CHECK(dpor.outcomes == dfs.outcomes);
+        for (const std::string& t : dfs.keyed[0].first)
+            if (!dpor.traces.count(t)) WARN("DPOR misses the trace " << t);
+        CHECK(dpor.traces == dfs.keyed[0].first);
+    }
+}
+
 TEST_CASE("explore: DPOR equals full DFS on the quickest attach/exit scenario", "[.][explore-slow]") {
     // Hidden (about 15 s and 800,000 executions): run with
     //   contsim_tests "[explore-slow]"
