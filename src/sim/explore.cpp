@@ -722,20 +722,21 @@ ExploreStats Explorer::explore(const RunOnce& run_once, const OnExecution& on_ex
     deadline_start_ = std::chrono::steady_clock::now();
     handoffs_.clear();
     next_handoff_ = opt_.handoff_after;
-    // snapshot_order: a unit's order is its own, the same whoever explores it
-    // after whatever. Its first run would choose blind, at the unit's root
-    // first of all, whose first branch holds most of the search: learn the
-    // CPUs' steps from one serial run of the unit before (a probe, not counted).
-    forecast_.clear();
     requests_.clear();
     requested_.clear();
     split_nodes_.clear();
     split_path_.clear();
     pieces_.clear();
+    // snapshot_order: a unit's order is its own, the same whoever explores it
+    // after whatever. Its first run would choose blind, at the unit's root
+    // first of all, whose first branch holds most of the search: learn the
+    // CPUs' steps from one serial run of the unit before (a probe, not
+    // counted), unless given a forecast to start from (seed_forecast()). Not
+    // when a limit has struck already (the loop below reports it): the probe
+    // is a whole run.
+    forecast_.clear();
     if (ordering() && seeded_) {
         forecast_ = seed_;
-    // Not when a limit has struck already (the loop below reports it): the
-    // probe is a whole run.
     } else if (ordering() && stop_reason().empty()) {
         forecast_.learn(probe(run_once, unit, false).steps(), opt_.reductions.gp_ends);
         ++stats_.probes;

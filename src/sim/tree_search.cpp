@@ -12,7 +12,6 @@ TreeSearch::TreeSearch(const std::vector<std::uint8_t>& fixed_prefix) {
 }
 
 std::uint32_t TreeSearch::new_node(Node nd) {
-    ++nodes_made_;
     if (free_.empty()) {
         nodes_.push_back(std::move(nd));
         return static_cast<std::uint32_t>(nodes_.size() - 1);
@@ -103,15 +102,14 @@ void TreeSearch::commit(std::size_t i, const Result& r, const StepOf& step_of) {
             it.ids.push_back(id);
         }
     }
-    std::vector<Item> made;
+    // items_ is a deque: `it` stays put as units are added after it.
     for (const Explorer::Piece& pc : r.pieces) {
         Item ch;
         ch.unit = pc.unit;
         ch.ids.assign(it.ids.begin(), it.ids.begin() + pc.node + 1);
         ch.forecast = r.forecast;
-        made.push_back(std::move(ch));
+        add(std::move(ch));
     }
-    for (Item& ch : made) add(std::move(ch));  // `it` is in items_: not used after this
     for (const Explorer::Request& q : r.requests) apply(i, q, r, step_of);
 }
 
@@ -126,7 +124,6 @@ void TreeSearch::apply(std::size_t i, const Explorer::Request& q, const Result& 
     const CpuMask can = q.initials & nd.enabled;
     const CpuMask wanted = can ? CpuMask{1} << __builtin_ctz(can) : nd.enabled;
     nd.backtrack |= wanted;
-    std::vector<Item> made;
     for (CpuMask s = wanted & nd.enabled & ~nd.sleep & ~nd.branched; s; s &= s - 1) {
         const int c = __builtin_ctz(s);
         Item ch;
@@ -137,12 +134,10 @@ void TreeSearch::apply(std::size_t i, const Explorer::Request& q, const Result& 
         for (const StepInfo& b : nd.branches) ch.unit.sleepers.push_back({q.node, b});
         ch.ids.assign(it.ids.begin(), it.ids.begin() + q.node + 1);
         ch.forecast = r.forecast;
-        const StepInfo step = step_of(ch.unit);  // leaves the tree alone: nd stays valid
-        nd.branches.push_back(step);
+        nd.branches.push_back(step_of(ch.unit));  // a probe: leaves the tree alone
         nd.branched |= CpuMask{1} << c;
-        made.push_back(std::move(ch));
+        add(std::move(ch));  // `it` and `nd` stay put (items_ is a deque; no node is made)
     }
-    for (Item& ch : made) add(std::move(ch));  // `it` is in items_: after the loop
 }
 
 }  // namespace sim

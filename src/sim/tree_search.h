@@ -82,8 +82,6 @@ public:
     // (the others are freed and their slots reused): the tree's memory is
     // that of the units out, not of the search so far.
     std::size_t live_nodes() const { return nodes_.size() - free_.size(); }
-    std::size_t most_nodes() const { return nodes_.size(); }  // the most live at once
-    std::size_t nodes_made() const { return nodes_made_; }
     std::size_t committed() const { return committed_; }
     bool stopped() const { return stopped_; }
 
@@ -113,7 +111,6 @@ private:
 
     std::vector<Node> nodes_;
     std::vector<std::uint32_t> free_;   // slots of freed nodes
-    std::size_t nodes_made_ = 0;
     // The units from first_ on (those before are committed and gone), and
     // the results given back but not committed yet.
     std::deque<Item> items_;
